@@ -1,0 +1,85 @@
+"""The catalogue of bad scenario files: each file breaks one rule and gets its own message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import tradesim
+from tradesim.errors import ScenarioError, ScheduleError
+
+HERE = Path(__file__).parent / "bad_inputs"
+
+#: file -> (exception, regex the message must match)
+CATALOGUE: dict[str, tuple[type[Exception], str]] = {
+    "unknown_key.toml": (ScenarioError, r"tariff\[0\]\.rat: unknown key.*did you mean 'rate'"),
+    "negative_rate.toml": (ScenarioError, r"tariff\[0\]\.rate: must be >= 0 percent.*-5"),
+    "rate_above_1000_percent.toml": (ScenarioError, r"rate: must be <= 1000 percent.*1500"),
+    "rate_wrong_type.toml": (ScenarioError, r"tariff\[0\]\.rate: must be a number \(got '20'\)"),
+    "end_before_start.toml": (ScenarioError, r"tariff\[0\]\.to: ends before it starts"),
+    "date_as_string.toml": (ScenarioError, r"tariff\[0\]\.from: must be a TOML date"),
+    "measure_after_horizon.toml": (ScenarioError, r"tariff\[0\]\.from: starts after the horizon"),
+    "unknown_mode.toml": (ScenarioError, r"mode: not an accepted value.*'replace'.*accepted"),
+    "share_zero.toml": (ScenarioError, r"tariff\[0\]\.share: must be > 0"),
+    "duplicate_measure_ids.toml": (ScenarioError, r"tariff\[1\]\.id: duplicate measure id"),
+    "overrides_unknown_measure.toml": (ScenarioError,
+                                       r"overrides: names no measure.*'recip-typo'.*'recip'"),
+    "circular_overrides.toml": (ScenarioError, r"circular overrides.*a -> b -> a"),
+    "unknown_country.toml": (ScenarioError, r"unknown country code \(got 'VNN'\).*'VNM'"),
+    "malformed_hs_code.toml": (ScenarioError, r"products: not an HS code"),
+    "empty_product_list.toml": (ScenarioError, r"tariff\[0\]\.products: is empty"),
+    "horizon_too_far.toml": (ScenarioError, r"scenario\.horizon: must be <= 2060"),
+    "missing_header.toml": (ScenarioError, r"the \[scenario\] header table is missing"),
+    "unknown_top_level_table.toml": (ScenarioError, r"tarif: unknown top-level table.*'tariff'"),
+    "toml_syntax_error.toml": (ScenarioError, r"TOML syntax error.*line 12"),
+    "commitment_beyond_horizon.toml": (ScenarioError, r"delivers in 2031, beyond the horizon"),
+    "commitment_before_base_year.toml": (ScenarioError, r"delivers in 2020, before the base"),
+    "additionality_above_one.toml": (ScenarioError, r"additionality: must be <= 1 fraction"),
+    "commitment_end_before_start.toml": (ScenarioError, r"commitment\[0\]\.end: ends before"),
+    "commitment_schedule_and_spread.toml": (ScenarioError, r"either schedule, or value_usd"),
+    "commitment_negative_amount.toml": (ScenarioError, r"schedule\.2026: amount must be .*>= 0"),
+    "elasticity_unknown_parameter.toml": (ScenarioError,
+                                          r"elasticities\.sigmaa: unknown parameter.*'sigma'"),
+    "elasticity_out_of_bounds.toml": (ScenarioError, r"elasticities\.sigma\.85: must lie in"),
+    "include_cycle.toml": (ScenarioError, r"include cycle"),
+    "non_utf8.toml": (ScenarioError, r"not UTF-8 text"),
+    # Valid documents that do not fit the embedded baseline:
+    "unknown_hs_code.toml": (ScheduleError, r"unknown HS code\(s\) \['7777'\]"),
+    "scope_finer_than_axis.toml": (ScheduleError,
+                                   r"finer than the product axis.*'85\*'.*product_splits"),
+    "exporter_not_in_baseline.toml": (ScheduleError, r"\['GTM'\] not in this baseline"),
+    "commitment_product_spans_products.toml": (ScheduleError,
+                                               r"'85' spans several products.*name one"),
+}
+
+
+def test_every_file_is_catalogued() -> None:
+    assert sorted(p.name for p in HERE.glob("*.toml")) == sorted(CATALOGUE)
+
+
+@pytest.mark.parametrize("name", sorted(CATALOGUE))
+def test_bad_input_gets_its_message(name: str, baseline) -> None:
+    error, pattern = CATALOGUE[name]
+    with pytest.raises(error, match=pattern) as info:
+        tradesim.simulate(HERE / name, baseline)
+    if error is ScenarioError:
+        assert str(HERE / name) in str(info.value), "the message names the file"
+
+
+def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
+    bad = tmp_path / "many.toml"
+    bad.write_text('[scenario]\nname = "x"\nhorizon = 2030\n\n[[tariff]]\nid = "a"\n'
+                   'importer = "USA"\nexporters = ["VNM"]\nproducts = "all"\nrate = -1\n'
+                   'mdoe = "add"\n')
+    with pytest.raises(ScenarioError) as info:
+        tradesim.load_scenario(bad)
+    paths = [p.path for p in info.value.problems]
+    assert paths == ["tariff[0].mdoe", "tariff[0].rate"]
+
+
+def test_missing_file_and_directory(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match="file does not exist"):
+        tradesim.load_scenario(tmp_path / "nope.toml")
+    with pytest.raises(ScenarioError, match="is a directory"):
+        tradesim.load_scenario(tmp_path)

@@ -1,0 +1,118 @@
+"""Measures -> tariff paths: day weighting, stacking, overrides, shares, scopes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tradesim import schedule
+from tradesim.errors import ScheduleError
+from tradesim.scenario import parse_scenario
+
+
+def scenario(*measures: dict, horizon: int = 2026, **extra):
+    doc = {"scenario": {"name": "t", "horizon": horizon}, "tariff": list(measures), **extra}
+    return parse_scenario(doc)
+
+
+def measure(id: str = "m", rate: float = 20, **kw) -> dict:
+    return {"id": id, "importer": "USA", "exporters": ["VNM"], "products": ["61"],
+            "rate": rate, **kw}
+
+
+def vn61(path, year: int) -> float:
+    return float(path.sel(year=year, importer="USA", exporter="VNM", product="61"))
+
+
+def test_no_measures_keeps_base_rates(toy) -> None:
+    path = schedule.tariff_path(toy, scenario())
+    assert (path == toy["tariff"]).all()
+
+
+def test_rate_is_weighted_by_days_in_force(toy) -> None:
+    # 2025-08-07 .. 2025-12-31 is 147 of 365 days.
+    path = schedule.tariff_path(toy, scenario(measure(**{"from": dt.date(2025, 8, 7)})))
+    assert vn61(path, 2024) == pytest.approx(0.20)
+    assert vn61(path, 2025) == pytest.approx(0.20 + 0.20 * 147 / 365)
+    assert vn61(path, 2026) == pytest.approx(0.40)
+
+
+def test_one_day_measure_in_a_leap_year(toy) -> None:
+    path = schedule.tariff_path(toy, scenario(measure(rate=46, **{
+        "from": dt.date(2024, 4, 9), "to": dt.date(2024, 4, 9)})))
+    assert vn61(path, 2024) == pytest.approx(0.20 + 0.46 / 366)
+
+
+def test_set_replaces_and_add_stacks(toy) -> None:
+    s = scenario(measure("cut", rate=5, mode="set"), measure("extra", rate=10))
+    assert vn61(schedule.tariff_path(toy, s), 2025) == pytest.approx(0.15)
+
+
+def test_floor_raises_only_below(toy) -> None:
+    s = scenario(measure("floor", rate=15, mode="floor", exporters=["CHN", "VNM"]))
+    path = schedule.tariff_path(toy, s)
+    assert vn61(path, 2025) == pytest.approx(0.20)  # base 20 % is above the floor
+    assert float(path.sel(year=2025, importer="USA", exporter="CHN", product="8517")) == 0.0
+    assert float(path.sel(year=2025, importer="USA", exporter="CHN", product="61")) == 0.25
+
+
+def test_overrides_with_a_share_split_the_flow(toy) -> None:
+    s = scenario(measure("recip", rate=20),
+                 measure("tranship", rate=40, share=0.1, overrides=["recip"]))
+    assert vn61(schedule.tariff_path(toy, s), 2025) == pytest.approx(0.20 + 0.1 * 0.4 + 0.9 * 0.2)
+
+
+def test_override_applies_only_while_both_are_in_force(toy) -> None:
+    s = scenario(measure("recip", rate=20),
+                 measure("s232", rate=50, overrides=["recip"], **{"to": dt.date(2025, 6, 30)}))
+    path = schedule.tariff_path(toy, s)
+    assert vn61(path, 2025) == pytest.approx(0.20 + 0.5 * 181 / 365 + 0.2 * 184 / 365)
+    assert vn61(path, 2026) == pytest.approx(0.40)
+
+
+def test_exclusions_and_all_exporters(toy) -> None:
+    s = scenario(measure(exporters="all", products="all", exclude=["8517"]))
+    path = schedule.tariff_path(toy, s).sel(year=2025, importer="USA")
+    assert float(path.sel(exporter="CHN", product="8517")) == 0.0
+    assert float(path.sel(exporter="ROW", product="9403")) == pytest.approx(0.2)
+    assert float(path.sel(exporter="USA", product="9403")) == 0.0  # not its own supplier
+
+
+def test_overlapping_set_measures_need_an_override(toy) -> None:
+    s = scenario(measure("a", rate=5, mode="set"), measure("b", rate=7, mode="set"))
+    with pytest.raises(ScheduleError, match="say which wins with `overrides`"):
+        schedule.tariff_path(toy, s)
+    ok = scenario(measure("a", rate=5, mode="set"),
+                  measure("b", rate=7, mode="set", overrides=["a"]))
+    assert vn61(schedule.tariff_path(toy, ok), 2025) == pytest.approx(0.07)
+
+
+def test_scopes_on_the_mixed_axis(baseline) -> None:
+    # The Apr 11 electronics HS6 list for 8541 covers the residual 8541* exactly.
+    codes = ["854110", "854121", "854129", "854130", "854149", "854151", "854159", "854190"]
+    s = scenario({"id": "e", "importer": "USA", "exporters": ["VNM"], "products": codes,
+                  "rate": 10})
+    path = schedule.tariff_path(baseline, s).sel(year=2025, importer="USA", exporter="VNM")
+    base = baseline["tariff"].sel(importer="USA", exporter="VNM")
+    moved = (path - base).to_series()
+    assert sorted(moved[moved > 0].index) == ["8541*"]
+
+
+def test_partial_scope_is_accepted_with_share(baseline) -> None:
+    s = scenario({"id": "e", "importer": "USA", "exporters": ["VNM"], "products": ["8504"],
+                  "rate": 10, "share": 0.3})
+    path = schedule.tariff_path(baseline, s).sel(year=2025, importer="USA", exporter="VNM")
+    base = baseline["tariff"].sel(importer="USA", exporter="VNM")
+    assert float((path - base).sel(product="85*")) == pytest.approx(0.03)
+
+
+def test_commitment_maps_into_the_product_that_contains_it(baseline) -> None:
+    s = parse_scenario({"scenario": {"name": "c", "horizon": 2032}, "commitment": [
+        {"id": "b", "buyer": "VNM", "seller": "USA", "product": "8802.40", "value_usd": 9e9,
+         "start": 2030, "end": 2032, "additionality": 0.5}]})
+    deals = schedule.commitment_path(baseline, s)
+    added = deals["added"].sel(importer="VNM", exporter="USA", product="8802")
+    assert added.sel(year=2030).item() == pytest.approx(1.5e9)
+    assert float(deals["added"].sum()) == pytest.approx(4.5e9)
+    assert float(deals["amount"].sum()) == pytest.approx(9e9)

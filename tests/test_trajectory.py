@@ -1,0 +1,105 @@
+"""Identities of the yearly model on the toy, random and embedded baselines."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tradesim
+from tradesim.scenario import parse_scenario
+from tradesim.testing import assert_finite, baselines
+
+
+def doc(*tariffs: dict, commitments: tuple = (), horizon: int = 2030) -> dict:
+    return {"scenario": {"name": "t", "horizon": horizon}, "tariff": list(tariffs),
+            "commitment": list(commitments)}
+
+
+def recip(rate: float, **kw) -> dict:
+    return {"id": kw.pop("id", "r"), "importer": "USA", "exporters": ["VNM"],
+            "products": "all", "rate": rate, **kw}
+
+
+def test_zero_shock_equals_baseline_exactly(baseline) -> None:
+    r = tradesim.simulate(doc(recip(0.0)), baseline)
+    assert (r["value"] == r["value_baseline"]).all()
+    assert (r["balance"] == r["balance_baseline"]).all()
+    assert (r["price_index"] == 1.0).all()
+    assert_finite(r)
+
+
+def test_baseline_projection_uses_growth(toy) -> None:
+    b = toy.copy()
+    b["growth"] = b["growth"] + 0.05
+    r = tradesim.simulate(doc(), b)
+    np.testing.assert_allclose(r["value_baseline"].sel(year=2030),
+                               b["value"] * 1.05**6, rtol=1e-12)
+
+
+def test_commitment_with_full_additionality_adds_exactly_its_value(baseline) -> None:
+    deal = {"id": "b", "buyer": "VNM", "seller": "USA", "product": "8802",
+            "schedule": {"2027": 3e9, "2029": 1.25e9}, "additionality": 1.0,
+            "displaces": ["ROW"]}
+    r = tradesim.simulate(doc(commitments=(deal,)), baseline)
+    gain = (r["balance"] - r["balance_baseline"]).to_series()
+    assert gain[2027] == pytest.approx(3e9, rel=1e-12)
+    assert gain[2029] == pytest.approx(1.25e9, rel=1e-12)
+    assert gain.drop([2027, 2029]).abs().max() == 0.0
+
+
+def test_additionality_scales_the_gain(toy) -> None:
+    deal = {"id": "b", "buyer": "VNM", "seller": "USA", "product": "8802", "value_usd": 3e9,
+            "start": 2026, "end": 2028, "additionality": 0.25, "displaces": ["ROW"]}
+    r = tradesim.simulate(doc(commitments=(deal,)), toy)
+    gain = (r["balance"] - r["balance_baseline"]).sel(year=2026).item()
+    assert gain == pytest.approx(0.25e9)
+    rivals = (r["value"] - r["value_baseline"]).sel(year=2026, importer="VNM", exporter="ROW",
+                                                    product="8802").item()
+    assert rivals == pytest.approx(-0.25e9)  # displaced from ROW, never below zero
+
+
+def test_displacement_never_goes_below_zero(toy) -> None:
+    deal = {"id": "b", "buyer": "VNM", "seller": "USA", "product": "5201", "value_usd": 50e9,
+            "start": 2026, "end": 2026, "displaces": ["ROW"]}
+    r = tradesim.simulate(doc(commitments=(deal,)), toy)
+    assert float(r["value"].min()) >= 0.0
+
+
+def test_partial_adjustment_approaches_the_long_run(toy) -> None:
+    b = toy.copy()
+    b["adjustment"] = b["adjustment"] * 0 + 0.4
+    r = tradesim.simulate(doc(recip(30, **{"from": dt.date(2025, 1, 1)})), b)
+    full = tradesim.simulate(doc(recip(30, **{"from": dt.date(2025, 1, 1)})), toy)
+    gap = np.log(r["value"] / r["value_baseline"]).sel(importer="USA", exporter="VNM",
+                                                       product="61")
+    target = np.log(full["value"] / full["value_baseline"]).sel(
+        importer="USA", exporter="VNM", product="61").sel(year=2030).item()
+    expected = [0.0] + [target * (1 - 0.6**k) for k in range(1, 7)]
+    np.testing.assert_allclose(gap.to_numpy(), expected, rtol=1e-10, atol=1e-15)
+
+
+@given(baselines(), st.floats(0.0, 50.0))
+def test_random_baselines_zero_shock_and_bounds(b, rate: float) -> None:
+    zero = tradesim.simulate(doc(recip(0.0), horizon=2027), b)
+    assert (zero["value"] == zero["value_baseline"]).all()
+    hit = tradesim.simulate(doc(recip(rate), horizon=2027), b)
+    assert_finite(hit)
+    vn = hit["value"].sel(importer="USA", exporter="VNM")
+    assert (vn <= hit["value_baseline"].sel(importer="USA", exporter="VNM") * (1 + 1e-12)).all()
+    assert (hit["balance"] >= hit["balance_baseline"] - 1e-3).all()
+
+
+@given(baselines(), st.data())
+def test_result_invariant_to_order_of_suppliers_and_products(b, data: st.DataObject) -> None:
+    s = parse_scenario(doc(recip(25.0), horizon=2026))
+    exporters = data.draw(st.permutations(list(b["exporter"].values)))
+    products = data.draw(st.permutations(list(b["product"].values)))
+    shuffled = b.reindex(exporter=exporters, product=products)
+    a = tradesim.simulate(s, b)
+    c = tradesim.simulate(s, shuffled).reindex_like(a)
+    np.testing.assert_allclose(a["value"], c["value"], rtol=1e-12)
+    np.testing.assert_allclose(a["balance"], c["balance"], rtol=1e-12)

@@ -1,0 +1,240 @@
+"""Build the embedded baseline from the packaged source tables (pure pandas, no file I/O).
+
+:mod:`tradesim.io` reads ``tradesim/embedded/*`` into the frames named in :data:`TABLES` and
+calls :func:`build`. Two resolutions share one code path:
+
+``"mixed"`` (default)
+    Every HS chapter, with negotiation lines (``product_splits.csv``) split out and a "rest of"
+    residual. US imports are on the **general imports** basis (the Census headline): each
+    supplier's chapter total comes from Census general imports, split into lines with that
+    supplier's 2024 HS6 shares on the imports-for-consumption basis. ``ROW`` is WORLD minus the
+    named suppliers, split with the HS6 shares of the covered partners that are not named.
+``"hs6"``
+    The US market at HS6 with every supplier the HS6 file holds (EU + 49 countries, imports for
+    consumption, 98 % of US imports; no ROW), and the Vietnamese market at HS6.
+
+The Vietnamese market is built from US export statistics (total exports, f.a.s.): Vietnamese
+import data by supplier are not in the shared data, so its ``ROW`` supplier has zero value and
+substitution toward third suppliers is not modelled there (``attrs["vnm_market"]`` says so).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from tradesim.data import assemble
+from tradesim.dims import ROW, US, VN
+from tradesim.errors import DataError
+from tradesim.products import axis_of
+
+__all__ = ["TABLES", "build"]
+
+#: Packaged tables and the columns :func:`build` reads from each.
+TABLES: dict[str, tuple[str, ...]] = {
+    "imports_hs6": ("exporter", "hs6", "value_usd", "duty_usd"),
+    "imports_hs2_general": ("exporter", "hs2", "value_usd"),
+    "exports_hs6": ("year", "hs6", "value_usd"),
+    "growth": ("importer", "exporter", "hs2", "growth"),
+    "elasticities_hs2": ("importer", "hs2", "sigma", "eta", "adjustment"),
+    "elasticities_hs6_us": ("hs6", "sigma"),
+    "vn_mfn": ("hs", "rate", "valid_from", "valid_to"),
+    "splits": ("code",),
+    "chapters": ("hs2", "name"),
+}
+
+WORLD = "WORLD"
+
+
+def _check(tables: Mapping[str, pd.DataFrame]) -> None:
+    for name, cols in TABLES.items():
+        if name not in tables:
+            raise DataError(f"packaged table {name!r} is missing")
+        missing = [c for c in cols if c not in tables[name].columns]
+        if missing:
+            raise DataError(f"packaged table {name!r} lacks column(s) {missing}")
+
+
+def _us_market_mixed(tables: Mapping[str, pd.DataFrame], member: pd.Series) -> pd.DataFrame:
+    """US imports by supplier × mixed product on the general-imports basis, with tariffs."""
+    hs6 = tables["imports_hs6"].copy()
+    general = tables["imports_hs2_general"]
+    named = sorted(set(general["exporter"]) - {WORLD})
+    hs6["product"] = hs6["hs6"].map(member)
+    hs6["hs2"] = hs6["hs6"].str[:2]
+    hs6["supplier"] = np.where(hs6["exporter"].isin(named), hs6["exporter"], ROW)
+    cells = hs6.groupby(["supplier", "hs2", "product"], as_index=False)[
+        ["value_usd", "duty_usd"]].sum()
+    world_mix = hs6.groupby(["hs2", "product"], as_index=False)["value_usd"].sum()
+    # Chapter totals on the headline (general) basis; ROW = WORLD - named suppliers.
+    totals = general[general["exporter"] != WORLD].rename(columns={"exporter": "supplier"})
+    world = general[general["exporter"] == WORLD].set_index("hs2")["value_usd"]
+    rest = (world - totals.groupby("hs2")["value_usd"].sum().reindex(world.index, fill_value=0))
+    row = pd.DataFrame({"supplier": ROW, "hs2": rest.index, "value_usd": rest.clip(lower=0)})
+    totals = pd.concat([totals[["supplier", "hs2", "value_usd"]], row], ignore_index=True)
+    # Shares within each (supplier, chapter); fall back to all-partner shares where the
+    # supplier has general imports in a chapter but no HS6 detail (basis differences).
+    share = cells.assign(share=cells["value_usd"] / cells.groupby(["supplier", "hs2"])[
+        "value_usd"].transform("sum"))
+    have = set(zip(share["supplier"], share["hs2"], strict=True))
+    need = totals[[(s, h) not in have for s, h in zip(totals["supplier"], totals["hs2"],
+                                                      strict=True)]]
+    fallback = need[["supplier", "hs2"]].merge(world_mix, on="hs2")
+    fallback["share"] = fallback["value_usd"] / fallback.groupby(["supplier", "hs2"])[
+        "value_usd"].transform("sum")
+    shares = pd.concat([share[["supplier", "hs2", "product", "share"]],
+                        fallback[["supplier", "hs2", "product", "share"]]], ignore_index=True)
+    flows = totals.merge(shares, on=["supplier", "hs2"], how="inner")
+    flows["value"] = flows["value_usd"] * flows["share"]
+    lost = totals["value_usd"].sum() - flows["value"].sum()
+    if abs(lost) > 1e-6 * totals["value_usd"].sum():
+        raise DataError(f"mixed US market lost {lost:.0f} USD while splitting chapters")
+    flows = flows.groupby(["supplier", "product"], as_index=False)["value"].sum()
+    flows = flows.merge(_rates(cells, hs6), on=["supplier", "product"], how="left")
+    return flows.rename(columns={"supplier": "exporter"}).assign(importer=US)
+
+
+def _rates(cells: pd.DataFrame, hs6: pd.DataFrame) -> pd.DataFrame:
+    """Duty ÷ value per supplier and product; all-partner rate where a supplier has none."""
+    own = cells.groupby(["supplier", "product"])[["value_usd", "duty_usd"]].sum()
+    every = hs6.groupby("product")[["value_usd", "duty_usd"]].sum()
+    all_rate = (every["duty_usd"] / every["value_usd"]).where(every["value_usd"] > 0, 0.0)
+    rate = (own["duty_usd"] / own["value_usd"]).where(own["value_usd"] > 0)
+    out = rate.rename("tariff").reset_index()
+    out["tariff"] = out["tariff"].fillna(out["product"].map(all_rate)).fillna(0.0)
+    return out
+
+
+def _vn_rates(codes: pd.Series, vn_mfn: pd.DataFrame, on: str) -> np.ndarray:
+    """Vietnam's applied MFN rate (fraction) on each HS6 code, longest prefix wins, at ``on``."""
+    valid = vn_mfn[(vn_mfn["valid_from"].fillna("0000") <= on) &
+                   (vn_mfn["valid_to"].fillna("9999") >= on)]
+    table = sorted(((str(h), float(r)) for h, r in zip(valid["hs"], valid["rate"], strict=True)
+                    if h != "all"), key=lambda kv: -len(kv[0]))
+    default = valid.loc[valid["hs"] == "all", "rate"]
+    if default.empty:
+        raise DataError("vn_mfn_rates has no 'all' row in force in the base year")
+    out = np.full(len(codes), float(default.iloc[0]))
+    assigned = np.zeros(len(codes), dtype=bool)
+    values = codes.to_numpy().astype(str)
+    for prefix, rate in table:
+        hit = np.char.startswith(values, prefix) & ~assigned
+        out[hit], assigned[hit] = rate, True
+    return out
+
+
+def _vn_market(tables: Mapping[str, pd.DataFrame], member: pd.Series, year: int) -> pd.DataFrame:
+    """Vietnamese imports from the US (US total exports, f.a.s.) by product, with VN MFN."""
+    ex = tables["exports_hs6"]
+    ex = ex[ex["year"].astype(int) == year].copy()
+    ex["product"] = ex["hs6"].map(member)
+    ex["rate"] = _vn_rates(ex["hs6"], tables["vn_mfn"], f"{year}-07-01")
+    ex["weighted"] = ex["rate"] * ex["value_usd"]
+    g = ex.groupby("product").agg(value=("value_usd", "sum"), weighted=("weighted", "sum"),
+                                  mean_rate=("rate", "mean"))
+    g["tariff"] = (g["weighted"] / g["value"]).where(g["value"] > 0, g["mean_rate"])
+    out = g[["value", "tariff"]].reset_index()
+    return out.assign(importer=VN, exporter=US)
+
+
+def _growth(flows: pd.DataFrame, growth: pd.DataFrame) -> pd.Series:
+    g = growth.copy()
+    g["hs2"] = g["hs2"].astype(str)
+    table = g.set_index(["importer", "exporter", "hs2"])["growth"]
+    chapter = flows["product"].str[:2]
+    keys = list(zip(flows["importer"], flows["exporter"], chapter, strict=True))
+    own = table.reindex(keys).to_numpy()
+    fallback = table.reindex(
+        list(zip(flows["importer"], flows["exporter"], ["all"] * len(flows), strict=True)))
+    out = np.where(np.isnan(own), fallback.to_numpy(), own)
+    return pd.Series(np.where(np.isnan(out), 0.0, out), index=flows.index)
+
+
+def _params(tables: Mapping[str, pd.DataFrame], products: list[str], importers: list[str],
+            resolution: str) -> pd.DataFrame:
+    el = tables["elasticities_hs2"].copy()
+    el["hs2"] = el["hs2"].astype(str)
+    rows = pd.DataFrame([(i, p) for i in importers for p in products],
+                        columns=["importer", "product"])
+    rows["hs2"] = rows["product"].str[:2]
+    cols = ["sigma", "eta", "adjustment"]
+    own = rows.merge(el[["importer", "hs2", *cols]], on=["importer", "hs2"], how="left")
+    fall = rows.merge(el.loc[el["hs2"] == "all", ["importer", *cols]], on="importer", how="left")
+    for col in cols:
+        own[col] = own[col].fillna(fall[col])
+    if resolution == "hs6":
+        hs6 = tables["elasticities_hs6_us"].set_index("hs6")["sigma"]
+        us = own["importer"] == US
+        own.loc[us, "sigma"] = own.loc[us, "product"].map(hs6).fillna(own.loc[us, "sigma"])
+    return own[["importer", "product", *cols]]
+
+
+def build(tables: Mapping[str, pd.DataFrame], resolution: str = "mixed",
+          base_year: int = 2024) -> xr.Dataset:
+    """Assemble the baseline Dataset at ``resolution`` ("mixed" or "hs6") from packaged tables."""
+    _check(tables)
+    if resolution not in ("mixed", "hs6"):
+        raise DataError(f"unknown resolution {resolution!r}; use 'mixed' or 'hs6'")
+    exports = tables["exports_hs6"]
+    codes = sorted(set(tables["imports_hs6"]["hs6"]) |
+                   set(exports.loc[exports["year"].astype(int) == base_year, "hs6"]))
+    if resolution == "mixed":
+        member = axis_of(codes, list(tables["splits"]["code"].astype(str)))
+        us = _us_market_mixed(tables, member)
+    else:
+        member = pd.Series(codes, index=codes, dtype=object)
+        hs6 = tables["imports_hs6"].assign(product=lambda d: d["hs6"])
+        us = hs6.groupby(["exporter", "product"], as_index=False)[["value_usd", "duty_usd"]].sum()
+        us["tariff"] = (us["duty_usd"] / us["value_usd"]).where(us["value_usd"] > 0, 0.0)
+        us = us.rename(columns={"value_usd": "value"}).assign(importer=US)
+    vn = _vn_market(tables, member, base_year)
+    flows = pd.concat([us, vn], ignore_index=True)[
+        ["importer", "exporter", "product", "value", "tariff"]]
+    if resolution == "mixed":
+        flows = pd.concat([flows, pd.DataFrame(
+            {"importer": VN, "exporter": ROW, "product": vn["product"], "value": 0.0,
+             "tariff": vn["tariff"]})], ignore_index=True)
+    flows["growth"] = _growth(flows, tables["growth"])
+    products = sorted(set(member.to_numpy()))
+    params = _params(tables, products, [US, VN], resolution)
+    names = _names(tables, products)
+    attrs = {
+        "title": f"US-Vietnam trade baseline {base_year} ({resolution} resolution)",
+        "base_year": base_year,
+        "resolution": resolution,
+        "source": "US Census Bureau trade statistics via S1, S3, S5 (see tradesim/embedded/"
+                  "SOURCES.md); elasticities: Broda-Weinstein (2006), Hauk (2012), BLP (2023)",
+        "basis": ("USA market: general imports, customs value (chapter totals), split by 2024 "
+                  "HS6 imports-for-consumption shares" if resolution == "mixed" else
+                  "USA market: imports for consumption, customs value, HS6 (S5)"),
+        "vnm_market": "US total exports to Vietnam (f.a.s., S1) standing in for Vietnamese "
+                      "imports from the US; Vietnamese imports from other suppliers are not in "
+                      "the data (ROW = 0), so no substitution toward third suppliers there",
+        "tariff_source": "USA: 2024 calculated duty / customs value by supplier and product (S5);"
+                         " VNM: Vietnam MFN (vn_mfn_rates.csv; 9.4 % simple-average default)",
+        "growth_source": "CAGR 2017-2024 by chapter, capped to [-10 %, +10 %] a year "
+                         "(growth_hs2.csv)",
+    }
+    return assemble(flows, params, member, attrs, names)
+
+
+def _names(tables: Mapping[str, pd.DataFrame], products: list[str]) -> dict[str, str]:
+    chapters = dict(zip(tables["chapters"]["hs2"].astype(str), tables["chapters"]["name"],
+                        strict=True))
+    lines = dict(zip(tables["splits"]["code"].astype(str), tables["splits"].get(
+        "name", tables["splits"]["code"]), strict=True))
+    extra = tables.get("hs6_names")
+    if extra is not None:
+        lines = {**dict(zip(extra["hs6"].astype(str), extra["name"], strict=True)), **lines}
+    out = {}
+    for p in products:
+        code = p.rstrip("*")
+        if p.endswith("*"):
+            parent = lines.get(code) or chapters.get(code, code)
+            out[p] = f"rest of {parent}"
+        else:
+            out[p] = lines.get(code) or chapters.get(code, "")
+    return {k: str(v).strip() for k, v in out.items()}

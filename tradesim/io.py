@@ -1,0 +1,195 @@
+"""Edges: read scenario TOML (with ``include``), the packaged data, and write results atomically.
+
+Nothing in the core imports this module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import tempfile
+import tomllib
+from collections.abc import Callable, Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import xarray as xr
+
+from tradesim import baseline as _baseline
+from tradesim.errors import DataError, Problem, ScenarioError
+from tradesim.scenario import Scenario, parse_scenario
+
+__all__ = [
+    "atomic_path",
+    "load_baseline",
+    "packaged_tables",
+    "read_scenario",
+    "write_result",
+]
+
+_FILES: dict[str, str] = {
+    "imports_hs6": "us_imports_hs6_2024.csv.gz",
+    "imports_hs2_general": "us_imports_hs2_general_2024.csv",
+    "exports_hs6": "us_exports_to_vn_hs6.csv.gz",
+    "growth": "growth_hs2.csv",
+    "elasticities_hs2": "elasticities_hs2.csv",
+    "elasticities_hs6_us": "elasticities_hs6_us.csv.gz",
+    "vn_mfn": "vn_mfn_rates.csv",
+    "splits": "product_splits.csv",
+    "chapters": "hs_chapters.csv",
+    "hs6_names": "hs6_names.csv.gz",
+    "totals": "us_vn_totals.csv",
+}
+_CODE_COLUMNS = {"hs6": str, "hs2": str, "hs": str, "code": str, "exporter": str,
+                 "valid_from": str, "valid_to": str}
+
+MAX_SCENARIO_BYTES = 1_000_000
+
+
+def embedded_path(name: str) -> Path:
+    """Path of a packaged data file in ``tradesim/embedded``."""
+    return Path(str(resources.files("tradesim") / "embedded" / name))
+
+
+@functools.cache
+def packaged_tables() -> dict[str, pd.DataFrame]:
+    """Read every packaged table (cached; treat the frames as read-only)."""
+    out = {}
+    for key, name in _FILES.items():
+        path = embedded_path(name)
+        if not path.exists():
+            raise DataError(f"packaged data file {name} is missing from {path.parent}")
+        out[key] = pd.read_csv(path, dtype=_CODE_COLUMNS, keep_default_na=False,
+                               na_values=[""])
+    return out
+
+
+@functools.cache
+def _cached_baseline(resolution: str) -> xr.Dataset:
+    return _baseline.build(packaged_tables(), resolution=resolution)
+
+
+def load_baseline(resolution: str = "mixed") -> xr.Dataset:
+    """Return the embedded 2024 US–Vietnam baseline (a copy; cached after the first call).
+
+    Parameters
+    ----------
+    resolution : {"mixed", "hs6"}
+        ``"mixed"``: chapters with negotiation lines split out (fast default);
+        ``"hs6"``: the US market at HS6 with ~50 named suppliers.
+    """
+    return _cached_baseline(resolution).copy()
+
+
+def _read_toml(path: Path, where: str) -> dict[str, Any]:
+    if not path.exists():
+        raise ScenarioError(Problem("", "file does not exist", hint="check the path"), where)
+    if path.is_dir():
+        raise ScenarioError(Problem("", "is a directory, not a scenario file"), where)
+    size = path.stat().st_size
+    if size > MAX_SCENARIO_BYTES:
+        raise ScenarioError(Problem("", f"file is too large ({size} bytes; limit "
+                                    f"{MAX_SCENARIO_BYTES})"), where)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ScenarioError(Problem("", f"not UTF-8 text (byte {err.start})",
+                                    hint="save the file as UTF-8"), where) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(Problem("", f"TOML syntax error: {err}"), where) from None
+
+
+def read_scenario(source: str | os.PathLike[str] | dict[str, Any],
+                  _seen: tuple[Path, ...] = ()) -> Scenario:
+    """Read and validate a scenario from a TOML path or an already parsed dict.
+
+    ``include = [...]`` in the header names other scenario files, relative to this one; their
+    measures and commitments come first. Include cycles are errors.
+    """
+    if isinstance(source, dict):
+        return parse_scenario(source)
+    path = Path(source).resolve()
+    where = os.fspath(source)
+    if path in _seen:
+        chain = " -> ".join(p.name for p in (*_seen, path))
+        raise ScenarioError(Problem("scenario.include", "include cycle", chain), where)
+    doc = _read_toml(path, where)
+    head = doc.get("scenario")
+    names = head.get("include", []) if isinstance(head, dict) else []
+    included = []
+    if isinstance(names, list):
+        for name in names:
+            if not isinstance(name, str):
+                continue  # parse_scenario reports the type
+            target = (path.parent / name).resolve()
+            if not target.is_relative_to(path.parent) and not target.is_relative_to(Path.cwd()):
+                raise ScenarioError(Problem("scenario.include", "include path leaves the "
+                                            "scenario's folder", name), where)
+            included.append(read_scenario(target, (*_seen, path)))
+    return parse_scenario(doc, file=where, includes=included)
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it onto ``target`` only on success.
+
+    An exception inside the block leaves the previous file (or none) and no temporary file.
+    """
+    dest = Path(target)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, dest)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def _writer(suffix: str) -> Callable[[xr.Dataset, Path], None]:
+    def netcdf(ds: xr.Dataset, path: Path) -> None:
+        clean = ds.copy()
+        for name in list(clean.coords):
+            if clean[name].dtype == object:
+                clean[name] = clean[name].astype(str)
+        clean.attrs = {k: str(v) for k, v in clean.attrs.items()}
+        clean.to_netcdf(path, engine="netcdf4")
+
+    def csv(ds: xr.Dataset, path: Path) -> None:
+        tidy_frame(ds).to_csv(path, index=False)
+
+    writers = {".nc": netcdf, ".csv": csv}
+    if suffix not in writers:
+        raise ValueError(f"unknown output format {suffix!r}; use .nc or .csv")
+    return writers[suffix]
+
+
+def tidy_frame(ds: xr.Dataset) -> pd.DataFrame:
+    """Long table of the result: variable, unit, labels, year, value."""
+    frames = []
+    for name, da in ds.data_vars.items():
+        frame = da.to_dataframe(name="value").reset_index()
+        frame = frame[[c for c in frame.columns if c in (*da.dims, "value")]]
+        frame.insert(0, "unit", da.attrs.get("units", ""))
+        frame.insert(0, "variable", name)
+        frames.append(frame)
+    cols = ["variable", "unit", "importer", "exporter", "product", "year", "value"]
+    out = pd.concat(frames, ignore_index=True)
+    return out[[c for c in cols if c in out.columns]]
+
+
+def write_result(ds: xr.Dataset, target: str | os.PathLike[str]) -> Path:
+    """Write a result to ``.nc`` (netCDF4) or ``.csv`` (long table), atomically."""
+    dest = Path(target)
+    write = _writer(dest.suffix.lower())
+    with atomic_path(dest) as tmp:
+        write(ds, tmp)
+    return dest

@@ -1,0 +1,142 @@
+"""Pure numpy partial-equilibrium equations (DESIGN §2). No labels, no files.
+
+Arrays follow :data:`tradesim.dims.KERNEL_ORDER`: any leading broadcast axes, then
+``(..., exporter, product)`` with the supplier axis at ``SUPPLIER_AXIS = -2``. Elasticities come
+with a length-1 supplier axis, ``(..., 1, product)``. Money in USD, rates as fractions.
+
+Full pass-through (export supply ω = ∞): world prices stay at 1, so buyer prices move by
+``(1 + t1) / (1 + t0)`` and everything is closed form.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tradesim.dims import SUPPLIER_AXIS
+
+__all__ = ["adjust", "buyers_surplus", "ces_demand", "price_index"]
+
+_SIGMA_ONE = 1e-9
+
+
+def price_index(weights: np.ndarray, price: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """CES price index of relative buyer prices.
+
+    ``P = (Σ θ_s p_s^(1−σ))^(1/(1−σ))`` with ``θ_s = w_s / Σ w``; the σ → 1 limit is the
+    geometric mean ``Π p_s^θ_s``. Evaluated as ``exp(log1p(Σ θ expm1((1−σ) ln p)) / (1−σ))``,
+    which is accurate for σ near 1 and exactly 1 when every price is 1. A market with no trade
+    has ``P = 1``.
+
+    Parameters
+    ----------
+    weights : ndarray (..., S, P)
+        Base expenditure at buyer prices, ``V (1 + t0)``, USD.
+    price : ndarray (..., S, P)
+        Buyer price relative to base, > 0.
+    sigma : ndarray (..., 1, P)
+        Elasticity of substitution among suppliers, > 0.
+
+    Returns
+    -------
+    ndarray (..., 1, P)
+
+    Examples
+    --------
+    >>> w = np.array([[1.0], [1.0]]); p = np.array([[1.21], [1.0]])
+    >>> float(price_index(w, p, np.array([[1.0]]))[0, 0])  # geometric mean
+    1.1
+    """
+    return np.exp(_log_index(weights, np.log(price), sigma))
+
+
+def _log_index(weights: np.ndarray, log_price: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    total = weights.sum(axis=SUPPLIER_AXIS, keepdims=True)
+    share = weights / np.where(total > 0, total, 1.0)
+    one = np.abs(1.0 - sigma) < _SIGMA_ONE
+    expo = np.where(one, 1.0, 1.0 - sigma)
+    moved = (share * np.expm1(expo * log_price)).sum(axis=SUPPLIER_AXIS, keepdims=True)
+    ces = np.log1p(moved) / expo
+    geometric = (share * log_price).sum(axis=SUPPLIER_AXIS, keepdims=True)
+    return np.where(one, geometric, ces)
+
+
+def ces_demand(
+    value: np.ndarray, t0: np.ndarray, t1: np.ndarray, sigma: np.ndarray, eta: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Long-run response of each supplier's sales to a tariff change (full pass-through).
+
+    ``d_s = P^(−η) (p_s / P)^(−σ)`` with ``p_s = (1 + t1_s) / (1 + t0_s)``; the new customs value
+    is ``V_s d_s`` since world prices are unchanged. A zero shock (``t1 == t0``) returns exactly 1.
+
+    Parameters
+    ----------
+    value : ndarray (..., S, P)
+        Base customs value, USD (tariff-exclusive).
+    t0, t1 : ndarray (..., S, P)
+        Base and new ad valorem tariffs, fractions.
+    sigma, eta : ndarray (..., 1, P)
+        Substitution and composite import demand elasticities.
+
+    Returns
+    -------
+    ratio : ndarray (..., S, P)
+        New value ÷ base value.
+    index : ndarray (..., 1, P)
+        Import price index relative to base.
+
+    Examples
+    --------
+    One supplier (no substitution possible): value falls by ``(1 + t)^(−η)``.
+
+    >>> r, P = ces_demand(np.ones((1, 1)), np.zeros((1, 1)), np.full((1, 1), 0.25),
+    ...                   np.full((1, 1), 3.0), np.full((1, 1), 2.0))
+    >>> round(float(r[0, 0]), 12), float(P[0, 0])
+    (0.64, 1.25)
+    """
+    log_price = np.log1p(t1) - np.log1p(t0)
+    log_index = _log_index(value * (1.0 + t0), log_price, sigma)
+    log_ratio = -eta * log_index - sigma * (log_price - log_index)
+    return np.exp(log_ratio), np.exp(log_index)
+
+
+def buyers_surplus(expenditure: np.ndarray, index: np.ndarray, eta: np.ndarray) -> np.ndarray:
+    """Change in buyers' surplus, USD: ``−E0 (P^(1−η) − 1) / (1 − η)`` (η → 1: ``−E0 ln P``).
+
+    Parameters
+    ----------
+    expenditure : ndarray (..., 1, P)
+        Base import expenditure at buyer prices, ``Σ_s V_s (1 + t0_s)``, USD.
+    index : ndarray (..., 1, P)
+        Import price index relative to base.
+    eta : ndarray (..., 1, P)
+        Composite import demand elasticity.
+    """
+    one = np.abs(1.0 - eta) < _SIGMA_ONE
+    expo = np.where(one, 1.0, 1.0 - eta)
+    return np.where(one, -expenditure * np.log(index),
+                    -expenditure * (index**expo - 1.0) / expo)
+
+
+def adjust(gap: np.ndarray, rate: np.ndarray, axis: int = 0) -> np.ndarray:
+    """Partial adjustment along ``axis`` (years): ``y_t = y_{t−1} + λ (y*_t − y_{t−1})``, y_{−1} = 0.
+
+    Parameters
+    ----------
+    gap : ndarray
+        Long-run log gap ``y*`` to the baseline, one slice per year along ``axis``.
+    rate : ndarray
+        λ in (0, 1], broadcastable to one slice of ``gap``; 1 means instant adjustment.
+
+    Examples
+    --------
+    >>> adjust(np.array([1.0, 1.0, 1.0]), np.array(0.5)).tolist()
+    [0.5, 0.75, 0.875]
+    """
+    moved = np.moveaxis(gap, axis, 0)
+    out = np.empty_like(moved)
+    level = np.zeros_like(moved[0])
+    keep = 1.0 - rate
+    for t in range(moved.shape[0]):  # the one sequential step: years carry state
+        level = keep * level + rate * moved[t]
+        out[t] = level
+    return np.moveaxis(out, 0, axis)

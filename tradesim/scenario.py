@@ -1,0 +1,568 @@
+"""Scenario documents (parsed TOML dicts) -> frozen, validated :class:`Scenario` objects.
+
+Every problem in a document is collected, with its key path, value, rule and a hint, and raised
+once as :class:`~tradesim.errors.ScenarioError`. This module knows nothing of arrays or files:
+:mod:`tradesim.io` reads the TOML and resolves ``include``; :mod:`tradesim.schedule` maps the
+validated measures onto a baseline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from tradesim.errors import Problem, ScenarioError
+from tradesim.schema import (
+    COMMITMENT_FIELDS,
+    ELASTICITY_PARAMS,
+    KNOWN_CODES,
+    SCENARIO_FIELDS,
+    TARIFF_FIELDS,
+    TOP_LEVEL_KEYS,
+    Field,
+)
+
+__all__ = [
+    "Commitment",
+    "Measure",
+    "Scenario",
+    "normalize_hs",
+    "parse_scenario",
+]
+
+_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_HS = re.compile(r"^\d{2}(\d{2}){0,4}$")
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A tariff measure. ``exporters``/``products`` are ``None`` for "all"; rate is a fraction."""
+
+    id: str
+    importer: str
+    exporters: tuple[str, ...] | None
+    products: tuple[str, ...] | None
+    exclude: tuple[str, ...]
+    rate: float
+    mode: str
+    overrides: tuple[str, ...]
+    start: dt.date | None
+    end: dt.date | None
+    share: float
+    source: str = ""
+    status: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """A purchase commitment: ``schedule`` holds (year, USD) pairs in year order."""
+
+    id: str
+    buyer: str
+    seller: str
+    product: str
+    schedule: tuple[tuple[int, float], ...]
+    additionality: float
+    displaces: tuple[str, ...]
+    source: str = ""
+    status: str = ""
+    note: str = ""
+
+    @property
+    def total_usd(self) -> float:
+        """Sum of the schedule, USD."""
+        return float(sum(v for _, v in self.schedule))
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario: header, measures, commitments and elasticity overrides."""
+
+    name: str
+    title: str = ""
+    description: str = ""
+    base_year: int = 2024
+    horizon: int = 2030
+    basis: str = "us"
+    method: str = "ces"
+    sources: tuple[str, ...] = ()
+    measures: tuple[Measure, ...] = ()
+    commitments: tuple[Commitment, ...] = ()
+    #: parameter -> ((HS prefix or "all", value), ...)
+    elasticities: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()
+    file: str = field(default="", compare=False)
+
+    @property
+    def years(self) -> range:
+        """Simulated years, base year to horizon inclusive."""
+        return range(self.base_year, self.horizon + 1)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the scenario as a plain document that :func:`parse_scenario` reads back."""
+        head = {k: getattr(self, k) for k in
+                ("name", "title", "description", "base_year", "horizon", "basis", "method")}
+        head["sources"] = list(self.sources)
+        doc: dict[str, Any] = {"scenario": head}
+        if self.measures:
+            doc["tariff"] = [_measure_doc(m) for m in self.measures]
+        if self.commitments:
+            doc["commitment"] = [_commitment_doc(c) for c in self.commitments]
+        if self.elasticities:
+            doc["elasticities"] = {p: dict(v) for p, v in self.elasticities}
+        return doc
+
+    def digest(self) -> str:
+        """Short SHA-256 of the canonical content (file name excluded)."""
+        text = json.dumps(self.to_dict(), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _measure_doc(m: Measure) -> dict[str, Any]:
+    d = asdict(m)
+    d["exporters"] = "all" if m.exporters is None else list(m.exporters)
+    d["products"] = "all" if m.products is None else list(m.products)
+    d["exclude"], d["overrides"] = list(m.exclude), list(m.overrides)
+    d["rate"] = m.rate * 100.0
+    d["from"], d["to"] = d.pop("start"), d.pop("end")
+    return {k: v for k, v in d.items() if v is not None}
+
+
+def _commitment_doc(c: Commitment) -> dict[str, Any]:
+    d = asdict(c)
+    d["schedule"] = {str(y): v for y, v in c.schedule}
+    d["displaces"] = list(c.displaces)
+    return d
+
+
+def normalize_hs(code: str) -> str:
+    """Return an HS code as digits only: ``"8517.13.00"`` -> ``"85171300"``."""
+    return re.sub(r"[.\s]", "", code)
+
+
+class _Collector:
+    """Accumulates problems while a document is read."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def add(self, path: str, message: str, value: object = None, hint: str = "") -> None:
+        self.problems.append(Problem(path, message, value, hint, self.file))
+
+
+def _closest(word: str, options: Sequence[str]) -> str:
+    match = difflib.get_close_matches(word, list(options), n=1, cutoff=0.5)
+    valid = ", ".join(options)
+    return f"did you mean '{match[0]}'? valid keys: {valid}" if match else f"valid keys: {valid}"
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def _check_keys(c: _Collector, path: str, table: Mapping[str, Any], fields: Sequence[Field]) -> None:
+    names = [f.name for f in fields]
+    for key in table:
+        if key not in names:
+            c.add(f"{path}.{key}", "unknown key", hint=_closest(key, names))
+    for f in fields:
+        if f.required and f.name not in table:
+            c.add(f"{path}.{f.name}", "required key is missing", hint=f.doc)
+
+
+def _read_field(c: _Collector, path: str, f: Field, raw: object) -> object:  # noqa: C901
+    """Check one value against its field; return the converted value, or None after a problem."""
+    where = f"{path}.{f.name}"
+    if f.kind in ("str", "id"):
+        if not isinstance(raw, str):
+            c.add(where, "must be a string", raw)
+            return None
+        if f.kind == "id" and not _ID.match(raw):
+            c.add(where, "ids use letters, digits, '-', '_' and '.' only", raw)
+            return None
+        if f.choices and raw not in f.choices:
+            c.add(where, "not an accepted value", raw, _closest(raw, f.choices).replace(
+                "valid keys", "accepted"))
+            return None
+        return raw
+    if f.kind in ("int", "float"):
+        if not _is_number(raw) or (f.kind == "int" and not isinstance(raw, int)):
+            c.add(where, f"must be {'an integer' if f.kind == 'int' else 'a number'}", raw)
+            return None
+        value = float(raw) if f.kind == "float" else raw
+        assert isinstance(value, int | float)
+        if not math.isfinite(value):
+            c.add(where, "must be finite", raw)
+            return None
+        if f.low is not None and (value < f.low or (f.low_open and value == f.low)):
+            rule = "must be >" if f.low_open else "must be >="
+            c.add(where, f"{rule} {f.low:g}" + (f" {f.unit}" if f.unit else ""), raw,
+                  _bound_hint(f))
+            return None
+        if f.high is not None and value > f.high:
+            c.add(where, f"must be <= {f.high:g}" + (f" {f.unit}" if f.unit else ""), raw,
+                  _bound_hint(f))
+            return None
+        return value
+    if f.kind == "date":
+        if isinstance(raw, dt.datetime) or not isinstance(raw, dt.date):
+            c.add(where, "must be a TOML date such as 2025-08-07 (no quotes, no time)", raw)
+            return None
+        return raw
+    if f.kind in ("codes", "code"):
+        return _read_codes(c, where, raw, single=f.kind == "code")
+    if f.kind in ("hs_list", "hs"):
+        return _read_hs(c, where, raw, single=f.kind == "hs", allow_all=f.name == "products")
+    if f.kind in ("strs", "ids"):
+        if not isinstance(raw, list) or not all(isinstance(s, str) for s in raw):
+            c.add(where, "must be a list of strings", raw)
+            return None
+        return tuple(raw)
+    if f.kind == "table":
+        if not isinstance(raw, dict):
+            c.add(where, "must be a table of year = USD", raw)
+            return None
+        return raw
+    raise AssertionError(f"unhandled field kind {f.kind}")
+
+
+def _bound_hint(f: Field) -> str:
+    if f.unit == "percent":
+        return "rates are percent in scenario files: write 20 for 20 %"
+    if f.unit == "fraction":
+        return "a share is a fraction between 0 and 1"
+    return ""
+
+
+def _read_codes(c: _Collector, where: str, raw: object, single: bool) -> object:
+    if single:
+        if not isinstance(raw, str):
+            c.add(where, "must be a country code string", raw)
+            return None
+        items = [raw]
+    elif raw == "all":
+        return None
+    elif isinstance(raw, str):
+        items = [raw]
+    elif isinstance(raw, list) and all(isinstance(s, str) for s in raw):
+        items = list(raw)
+        if not items:
+            c.add(where, "is empty", raw, 'list at least one code, or write "all"')
+            return None
+    else:
+        c.add(where, 'must be a list of country codes or "all"', raw)
+        return None
+    bad = [s for s in items if s not in KNOWN_CODES]
+    for s in bad:
+        match = difflib.get_close_matches(s.upper(), sorted(KNOWN_CODES), n=1, cutoff=0.6)
+        c.add(where, "unknown country code", s,
+              f"did you mean '{match[0]}'?" if match else "use ISO3 codes, EU or ROW")
+    if bad:
+        return None
+    if len(set(items)) != len(items):
+        c.add(where, "lists a code twice", raw)
+        return None
+    return items[0] if single else tuple(items)
+
+
+def _read_hs(c: _Collector, where: str, raw: object, single: bool, allow_all: bool) -> object:
+    if allow_all and raw == "all":
+        return None
+    if single:
+        items = [raw]
+    elif isinstance(raw, list):
+        items = list(raw)
+        if not items and allow_all:
+            c.add(where, "is empty", raw, 'list HS codes, or write "all"')
+            return None
+    else:
+        c.add(where, "must be a list of HS codes" + (' or "all"' if allow_all else ""), raw)
+        return None
+    out = []
+    for item in items:
+        code = normalize_hs(item) if isinstance(item, str) else None
+        if code is None or not _HS.match(code):
+            c.add(where, "not an HS code: 2 to 10 digits, even length (dots allowed)", item,
+                  'quote codes ("0207", not 0207) so leading zeros survive')
+            continue
+        out.append(code)
+    if len(out) != len(items):
+        return None
+    return out[0] if single else tuple(out)
+
+
+def _read_table(c: _Collector, path: str, table: object, fields: Sequence[Field]) -> dict | None:
+    if not isinstance(table, dict):
+        c.add(path, "must be a table", table)
+        return None
+    before = len(c.problems)
+    _check_keys(c, path, table, fields)
+    values = {}
+    for f in fields:
+        if f.name in table:
+            values[f.name] = _read_field(c, path, f, table[f.name])
+        else:
+            values[f.name] = None if f.required else f.default
+    return values if len(c.problems) == before else None
+
+
+def _parse_header(c: _Collector, doc: Mapping[str, Any]) -> dict | None:
+    if "scenario" not in doc:
+        c.add("scenario", "the [scenario] header table is missing",
+              hint='start the file with [scenario] and name = "..."')
+        return None
+    head = _read_table(c, "scenario", doc["scenario"], SCENARIO_FIELDS)
+    if head is None:
+        return None
+    if not _NAME.match(head["name"]):
+        c.add("scenario.name", "use lowercase letters, digits and dashes", head["name"])
+        return None
+    return head
+
+
+def _parse_measure(c: _Collector, i: int, table: object) -> Measure | None:
+    path = f"tariff[{i}]"
+    v = _read_table(c, path, table, TARIFF_FIELDS)
+    if v is None:
+        return None
+    if v["from"] is not None and v["to"] is not None and v["to"] < v["from"]:
+        c.add(f"{path}.to", f"ends before it starts (from = {v['from']})", v["to"],
+              "swap the dates, or fix the year")
+        return None
+    if v["products"] is not None and set(v["products"]) <= set(v["exclude"]):
+        c.add(f"{path}.exclude", "excludes every product the measure lists", list(v["exclude"]))
+        return None
+    if v["id"] in v["overrides"]:
+        c.add(f"{path}.overrides", "a measure cannot override itself", v["id"])
+        return None
+    return Measure(
+        id=v["id"], importer=v["importer"], exporters=v["exporters"], products=v["products"],
+        exclude=v["exclude"], rate=v["rate"] / 100.0, mode=v["mode"], overrides=v["overrides"],
+        start=v["from"], end=v["to"], share=v["share"], source=v["source"],
+        status=v["status"], note=v["note"],
+    )
+
+
+def _parse_commitment(c: _Collector, i: int, table: object) -> Commitment | None:
+    path = f"commitment[{i}]"
+    v = _read_table(c, path, table, COMMITMENT_FIELDS)
+    if v is None:
+        return None
+    schedule = _commitment_schedule(c, path, v)
+    if schedule is None:
+        return None
+    if v["seller"] == v["buyer"]:
+        c.add(f"{path}.seller", "buyer and seller are the same market", v["seller"])
+        return None
+    if v["seller"] in v["displaces"] or v["buyer"] in v["displaces"]:
+        c.add(f"{path}.displaces", "cannot displace the buyer or the seller itself",
+              list(v["displaces"]))
+        return None
+    return Commitment(
+        id=v["id"], buyer=v["buyer"], seller=v["seller"], product=v["product"],
+        schedule=schedule, additionality=v["additionality"], displaces=v["displaces"],
+        source=v["source"], status=v["status"], note=v["note"],
+    )
+
+
+def _commitment_schedule(
+    c: _Collector, path: str, v: dict[str, Any]
+) -> tuple[tuple[int, float], ...] | None:
+    has_spread = v["start"] is not None or v["end"] is not None
+    if v["schedule"] is not None:
+        if has_spread or v["value_usd"] is not None:
+            c.add(f"{path}.schedule", "give either schedule, or value_usd with start/end, not both")
+            return None
+        out = []
+        for key, amount in v["schedule"].items():
+            where = f"{path}.schedule.{key}"
+            if not re.fullmatch(r"\d{4}", str(key)):
+                c.add(where, "schedule keys are years such as 2030", key)
+            elif not _is_number(amount) or not math.isfinite(amount) or amount < 0:
+                c.add(where, "amount must be a finite number of USD >= 0", amount)
+            else:
+                out.append((int(key), float(amount)))
+        if len(out) != len(v["schedule"]):
+            return None
+        if not out:
+            c.add(f"{path}.schedule", "is empty", {}, "list at least one year = USD")
+            return None
+        return tuple(sorted(out))
+    if v["value_usd"] is None or v["start"] is None or v["end"] is None:
+        missing = [k for k in ("value_usd", "start", "end") if v[k] is None]
+        c.add(f"{path}.{missing[0]}", "required: give schedule, or value_usd with start and end",
+              hint=f"missing: {', '.join(missing)}")
+        return None
+    if v["end"] < v["start"]:
+        c.add(f"{path}.end", f"ends before it starts (start = {v['start']})", v["end"])
+        return None
+    years = range(v["start"], v["end"] + 1)
+    return tuple((y, v["value_usd"] / len(years)) for y in years)
+
+
+def _parse_elasticities(c: _Collector, raw: object) -> tuple | None:
+    if not isinstance(raw, dict):
+        c.add("elasticities", "must be a table", raw)
+        return None
+    out = []
+    for name, spec in raw.items():
+        where = f"elasticities.{name}"
+        if name not in ELASTICITY_PARAMS:
+            c.add(where, "unknown parameter", hint=_closest(name, list(ELASTICITY_PARAMS)))
+            continue
+        doc, low, high = ELASTICITY_PARAMS[name]
+        table = spec if isinstance(spec, dict) else {"all": spec}
+        pairs = []
+        for prefix, value in table.items():
+            code = prefix if prefix == "all" else normalize_hs(prefix)
+            if code != "all" and not _HS.match(code):
+                c.add(f"{where}.{prefix}", 'keys are HS prefixes or "all"', prefix)
+            elif not _is_number(value) or not math.isfinite(value):
+                c.add(f"{where}.{prefix}", "must be a finite number", value)
+            elif not low <= value <= high:
+                c.add(f"{where}.{prefix}", f"must lie in [{low:g}, {high:g}] ({doc})", value)
+            else:
+                pairs.append((code, float(value)))
+        out.append((name, tuple(pairs)))
+    return tuple(out)
+
+
+def _cross_check(c: _Collector, s: Scenario, own_ids: set[str]) -> None:
+    """Checks that need the whole (merged) scenario: ids, references, cycles, horizon."""
+    seen: dict[str, int] = {}
+    for i, m in enumerate(s.measures):
+        if m.id in seen:
+            c.add(f"tariff[{i}].id", f"duplicate measure id (also tariff[{seen[m.id]}])", m.id)
+        seen.setdefault(m.id, i)
+    for i, m in enumerate(s.measures):
+        for ref in m.overrides:
+            if ref not in seen:
+                c.add(f"tariff[{i}].overrides", "names no measure in this scenario", ref,
+                      _closest(ref, sorted(seen)).replace("valid keys", "measure ids"))
+    _check_cycles(c, s.measures)
+    first, last = dt.date(s.base_year, 1, 1), dt.date(s.horizon, 12, 31)
+    for i, m in enumerate(s.measures):
+        if m.start is not None and m.start > last:
+            c.add(f"tariff[{i}].from", f"starts after the horizon ({s.horizon})", m.start,
+                  "raise [scenario].horizon or fix the date")
+        if m.end is not None and m.end < first:
+            c.add(f"tariff[{i}].to", f"ends before the base year ({s.base_year})", m.end)
+    cseen: dict[str, int] = {}
+    for i, cm in enumerate(s.commitments):
+        if cm.id in cseen:
+            c.add(f"commitment[{i}].id", "duplicate commitment id", cm.id)
+        cseen.setdefault(cm.id, i)
+        for year, _ in cm.schedule:
+            if year > s.horizon:
+                c.add(f"commitment[{i}]", f"delivers in {year}, beyond the horizon {s.horizon}",
+                      year, "raise [scenario].horizon or shorten the schedule")
+            elif year < s.base_year:
+                c.add(f"commitment[{i}]", f"delivers in {year}, before the base year "
+                      f"{s.base_year}", year, "deliveries before the base year are in the data")
+
+
+def _check_cycles(c: _Collector, measures: Sequence[Measure]) -> None:
+    graph = {m.id: set(m.overrides) for m in measures}
+    state: dict[str, int] = {}
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                cycle = trail[trail.index(nxt):] + [nxt] if nxt in trail else [node, nxt]
+                c.add("tariff", "circular overrides", " -> ".join(cycle),
+                      "a measure cannot, through others, override itself")
+            elif nxt in graph and state.get(nxt) is None:
+                visit(nxt, trail + [nxt])
+        state[node] = 2
+
+    for node in sorted(graph):
+        if state.get(node) is None:
+            visit(node, [node])
+
+
+def parse_scenario(
+    doc: Mapping[str, Any], file: str = "", includes: Sequence[Scenario] = ()
+) -> Scenario:
+    """Validate a scenario document and return a frozen :class:`Scenario`.
+
+    Parameters
+    ----------
+    doc : mapping
+        The parsed TOML document (``[scenario]``, ``[[tariff]]``, ``[[commitment]]``,
+        ``[elasticities]``); rates in percent, money in USD.
+    file : str
+        Where the document came from, for messages.
+    includes : sequence of Scenario
+        Already parsed scenarios whose measures and commitments are added before this one's.
+
+    Raises
+    ------
+    ScenarioError
+        With every problem found, each naming the file, key path, value, rule and a hint.
+
+    Examples
+    --------
+    >>> s = parse_scenario({"scenario": {"name": "demo", "horizon": 2026},
+    ...     "tariff": [{"id": "t", "importer": "USA", "exporters": ["VNM"],
+    ...                 "products": "all", "rate": 20}]})
+    >>> s.measures[0].rate
+    0.2
+    """
+    c = _Collector(file)
+    if not isinstance(doc, Mapping):
+        raise ScenarioError(Problem("", "a scenario document must be a table", type(doc).__name__),
+                            file)
+    for key in doc:
+        if key not in TOP_LEVEL_KEYS:
+            c.add(key, "unknown top-level table", hint=_closest(key, TOP_LEVEL_KEYS))
+    head = _parse_header(c, doc)
+    measures, commitments = [], []
+    for name, parse, sink in (("tariff", _parse_measure, measures),
+                              ("commitment", _parse_commitment, commitments)):
+        items = doc.get(name, [])
+        if not isinstance(items, list):
+            c.add(name, f"must be an array of tables: write [[{name}]]", type(items).__name__)
+            continue
+        for i, table in enumerate(items):
+            item = parse(c, i, table)
+            if item is not None:
+                sink.append(item)
+    elasticities = _parse_elasticities(c, doc["elasticities"]) if "elasticities" in doc else ()
+    if head is None or c.problems:
+        raise ScenarioError(c.problems, file)
+    if head["horizon"] < head["base_year"] + 1:
+        c.add("scenario.horizon", "must be after base_year", head["horizon"])
+    inc_measures = tuple(m for s in includes for m in s.measures)
+    inc_commitments = tuple(cm for s in includes for cm in s.commitments)
+    scenario = Scenario(
+        name=head["name"], title=head["title"], description=head["description"],
+        base_year=head["base_year"], horizon=head["horizon"], basis=head["basis"],
+        method=head["method"], sources=head["sources"],
+        measures=inc_measures + tuple(measures),
+        commitments=inc_commitments + tuple(commitments),
+        elasticities=_merge_elasticities(includes, elasticities or ()), file=file,
+    )
+    _cross_check(c, scenario, {m.id for m in measures})
+    if c.problems:
+        raise ScenarioError(c.problems, file)
+    return scenario
+
+
+def _merge_elasticities(includes: Sequence[Scenario], own: tuple) -> tuple:
+    merged: dict[str, dict[str, float]] = {}
+    for part in [s.elasticities for s in includes] + [own]:
+        for param, pairs in part:
+            merged.setdefault(param, {}).update(dict(pairs))
+    return tuple((p, tuple(v.items())) for p, v in merged.items())
+
+

@@ -1,0 +1,235 @@
+"""Resolve a validated Scenario against a baseline: tariff paths, commitments, parameters.
+
+Scopes map onto the product axis through the member codes (:func:`products.match_scope`);
+measures stack per DESIGN §4 (``set`` replaces the base rate, ``floor`` raises it, ``add`` adds,
+``overrides`` displace), and a measure in force for part of a year counts for its share of days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import numpy as np
+import xarray as xr
+
+from tradesim.dims import EXPORTER, IMPORTER, MARKET_DIMS, PRODUCT, YEAR
+from tradesim.errors import ScheduleError
+from tradesim.products import match_scope
+from tradesim.scenario import Commitment, Measure, Scenario
+
+__all__ = ["commitment_path", "parameters", "tariff_path"]
+
+
+class _Axis:
+    """Product-axis lookups built once per baseline."""
+
+    def __init__(self, baseline: xr.Dataset) -> None:
+        self.products = baseline.indexes[PRODUCT]
+        self.exporters = list(baseline.indexes[EXPORTER])
+        self.importers = list(baseline.indexes[IMPORTER])
+        member_labels = baseline["member_product"].to_numpy().astype(str)
+        self.member_code = baseline.indexes["hs6"].to_numpy().astype(str)
+        self.member_product = self.products.get_indexer(member_labels)
+        self.resolution = str(baseline.attrs.get("resolution", ""))
+
+    def scope(self, prefixes: Sequence[str] | None, where: str, partial_ok: bool) -> np.ndarray:
+        """Share of each product covered by ``prefixes`` (None = all): 0, 1, or partial."""
+        if prefixes is None:
+            return np.ones(len(self.products))
+        share, finer, unknown, finer_codes = match_scope(
+            self.member_product, self.member_code, len(self.products), prefixes)
+        if unknown:
+            raise ScheduleError(f"{where}: unknown HS code(s) {unknown}: no product on the "
+                                f"{self.resolution or 'baseline'} axis has that code")
+        partial = ((share > 0) & (share < 1)) | finer
+        if partial.any() and not partial_ok:
+            names = [str(p) for p in self.products[partial][:6]]
+            detail = f" (codes finer than the axis: {finer_codes})" if finer_codes else ""
+            raise ScheduleError(
+                f"{where}: scope is finer than the product axis: it covers only part of "
+                f"{names}{detail}; add a split for the code in embedded/product_splits.csv, "
+                f"use resolution='hs6', or give the measure a `share`")
+        return np.where(partial, 1.0, share)
+
+    def codes(self, codes: Sequence[str] | None, axis: list[str], where: str,
+              exclude: str | None = None) -> np.ndarray:
+        """Boolean mask over ``axis`` for the listed codes (None = all but ``exclude``)."""
+        if codes is None:
+            return np.array([c != exclude for c in axis])
+        missing = [c for c in codes if c not in axis]
+        if missing:
+            raise ScheduleError(f"{where}: {missing} not in this baseline; it has {axis}")
+        return np.isin(axis, list(codes))
+
+
+def _measure_weights(axis: _Axis, m: Measure, i: int) -> np.ndarray:
+    """Weight (I, E, P) in [0, 1] of the flow each measure applies to."""
+    where = f"tariff[{i}] ({m.id})"
+    imp = axis.codes([m.importer], axis.importers, where + ".importer")
+    exp = axis.codes(m.exporters, axis.exporters, where + ".exporters", exclude=m.importer)
+    partial_ok = m.share < 1.0
+    inside = axis.scope(m.products, where + ".products", partial_ok)
+    if m.exclude:
+        inside = inside * (1.0 - axis.scope(m.exclude, where + ".exclude", partial_ok))
+    return (imp[:, None, None] * exp[None, :, None] * inside[None, None, :]) * m.share
+
+
+def _segments(scenario: Scenario, measures: Sequence[Measure]) -> tuple[np.ndarray, np.ndarray]:
+    """Time segments with a constant set of measures in force.
+
+    Returns ``active`` (K, M) bool and ``year_weight`` (T, K): the share of year t's days
+    that fall in segment k.
+    """
+    first, last = dt.date(scenario.base_year, 1, 1), dt.date(scenario.horizon, 12, 31)
+    day = lambda d: (d - first).days  # noqa: E731
+    n_days = day(last) + 1
+    starts = np.array([day(max(m.start or first, first)) for m in measures], dtype=int)
+    ends = np.array([day(min(m.end or last, last)) + 1 for m in measures], dtype=int)
+    year_starts = [day(dt.date(y, 1, 1)) for y in scenario.years]
+    cuts = np.unique(np.concatenate([[0, n_days], starts, ends, year_starts]))
+    cuts = cuts[(cuts >= 0) & (cuts <= n_days)]
+    lo, hi = cuts[:-1], cuts[1:]
+    active = (starts[None, :] <= lo[:, None]) & (ends[None, :] >= hi[:, None])
+    edges = np.array(year_starts + [n_days])
+    overlap = np.clip(np.minimum(hi[None, :], edges[1:, None]) -
+                      np.maximum(lo[None, :], edges[:-1, None]), 0, None)
+    year_weight = overlap / np.diff(edges)[:, None]
+    return active, year_weight
+
+
+def tariff_path(baseline: xr.Dataset, scenario: Scenario) -> xr.DataArray:
+    """Applied tariff by year, importer, exporter and product (fraction).
+
+    Parameters
+    ----------
+    baseline : Dataset
+        A validated baseline (:func:`tradesim.data.validate_baseline`).
+    scenario : Scenario
+
+    Raises
+    ------
+    ScheduleError
+        A code the baseline lacks, a scope finer than the axis, or ``set`` measures that
+        overlap without one overriding the other.
+    """
+    axis = _Axis(baseline)
+    base = baseline["tariff"].transpose(*MARKET_DIMS).to_numpy()
+    measures = scenario.measures
+    years = list(scenario.years)
+    out = np.broadcast_to(base, (len(years), *base.shape)).copy()
+    if not measures:
+        return _as_path(out, baseline, years)
+    weights = [_measure_weights(axis, m, i) for i, m in enumerate(measures)]
+    index = {m.id: i for i, m in enumerate(measures)}
+    overriders = [[index[o.id] for o in measures if m.id in o.overrides] for m in measures]
+    active, year_weight = _segments(scenario, measures)
+    out[:] = 0.0
+    cache: dict[bytes, np.ndarray] = {}
+    for k in range(active.shape[0]):
+        key = active[k].tobytes()
+        if key not in cache:
+            cache[key] = _segment_rate(base, measures, weights, overriders, active[k])
+        out += year_weight[:, k, None, None, None] * cache[key][None]
+    return _as_path(out, baseline, years)
+
+
+def _segment_rate(base: np.ndarray, measures: Sequence[Measure], weights: list[np.ndarray],
+                  overriders: list[list[int]], on: np.ndarray) -> np.ndarray:
+    """Rate (I, E, P) while the measures flagged in ``on`` are in force."""
+    live = [i for i in range(len(measures)) if on[i]]
+    eff = {}
+    for i in live:
+        w = weights[i]
+        for j in overriders[i]:
+            if on[j]:
+                w = w * (1.0 - weights[j])
+        eff[i] = w
+    sets = [i for i in live if measures[i].mode == "set"]
+    rate = base.copy()
+    if sets:
+        total = sum(eff[i] for i in sets)
+        if np.any(total > 1.0 + 1e-9):
+            ids = [measures[i].id for i in sets]
+            raise ScheduleError(f"set measures {ids} both set the rate of the same flow at the "
+                                "same time; say which wins with `overrides`")
+        rate = base * (1.0 - total) + sum(eff[i] * measures[i].rate for i in sets)
+    for i in live:
+        if measures[i].mode == "floor":
+            rate = rate + eff[i] * np.maximum(measures[i].rate - rate, 0.0)
+    for i in live:
+        if measures[i].mode == "add":
+            rate = rate + eff[i] * measures[i].rate
+    return rate
+
+
+def _as_path(values: np.ndarray, baseline: xr.Dataset, years: list[int]) -> xr.DataArray:
+    coords = {YEAR: years, **{d: baseline.indexes[d] for d in MARKET_DIMS}}
+    return xr.DataArray(values, coords=coords, dims=(YEAR, *MARKET_DIMS), name="tariff",
+                        attrs={"units": "fraction"})
+
+
+def _commitment_product(axis: _Axis, c: Commitment, i: int) -> int:
+    codes = axis.member_code
+    inside = np.char.startswith(codes, c.product)
+    if not inside.any():
+        inside = np.array([c.product.startswith(code) for code in codes])
+    where = f"commitment[{i}] ({c.id}).product"
+    if not inside.any():
+        raise ScheduleError(f"{where}: unknown HS code {c.product!r} for this baseline")
+    found = np.unique(axis.member_product[inside])
+    if len(found) > 1:
+        names = [str(axis.products[j]) for j in found[:6]]
+        raise ScheduleError(f"{where}: {c.product!r} spans several products {names}; "
+                            "name one of them")
+    return int(found[0])
+
+
+def commitment_path(baseline: xr.Dataset, scenario: Scenario) -> xr.Dataset:
+    """Commitment amounts by year and cell: ``gross`` (USD), ``additionality`` and displacement.
+
+    Returns a Dataset with ``amount`` (year, importer, exporter, product: USD delivered),
+    ``added`` (the additional part, USD) and ``displace`` (year, importer, exporter, product:
+    USD of additional sales to take from each displaced supplier, before capping).
+    """
+    axis = _Axis(baseline)
+    years = list(scenario.years)
+    shape = (len(years), len(axis.importers), len(axis.exporters), len(axis.products))
+    amount, added, displaced = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    value = baseline["value"].transpose(*MARKET_DIMS).to_numpy()
+    for i, c in enumerate(scenario.commitments):
+        where = f"commitment[{i}] ({c.id})"
+        b = axis.codes([c.buyer], axis.importers, where + ".buyer").argmax()
+        s = axis.codes([c.seller], axis.exporters, where + ".seller").argmax()
+        p = _commitment_product(axis, c, i)
+        rivals = axis.codes(c.displaces, axis.exporters, where + ".displaces") \
+            if c.displaces else np.zeros(len(axis.exporters), dtype=bool)
+        base = value[b, :, p] * rivals
+        split = base / base.sum() if base.sum() > 0 else rivals / max(rivals.sum(), 1)
+        for year, usd in c.schedule:
+            t = years.index(year)
+            amount[t, b, s, p] += usd
+            added[t, b, s, p] += usd * c.additionality
+            displaced[t, b, :, p] += usd * c.additionality * split
+    coords = {YEAR: years, **{d: baseline.indexes[d] for d in MARKET_DIMS}}
+    dims = (YEAR, *MARKET_DIMS)
+    return xr.Dataset({"amount": (dims, amount), "added": (dims, added),
+                       "displace": (dims, displaced)}, coords=coords)
+
+
+def parameters(baseline: xr.Dataset, scenario: Scenario) -> xr.Dataset:
+    """Elasticities and growth after the scenario's ``[elasticities]`` overrides.
+
+    An override keyed by an HS prefix applies to every product it covers whole (the longest
+    prefix wins); a prefix finer than the axis is an error.
+    """
+    axis = _Axis(baseline)
+    out = baseline[["sigma", "eta", "adjustment", "growth"]].copy()
+    for param, pairs in scenario.elasticities:
+        ordered = sorted(pairs, key=lambda kv: (kv[0] != "all", len(kv[0])))
+        for prefix, value in ordered:
+            cover = axis.scope(None if prefix == "all" else [prefix],
+                               f"elasticities.{param}.{prefix}", partial_ok=False)
+            mask = xr.DataArray(cover > 0, coords={PRODUCT: axis.products}, dims=PRODUCT)
+            out[param] = out[param].where(~mask, value)
+    return out

@@ -1,0 +1,127 @@
+"""The field table of scenario files: type, unit, default, bounds and documentation of every key.
+
+Validation (:mod:`tradesim.scenario`), the docs and ``tradesim describe`` all read this one table.
+Rates are written in percent in files and held as fractions inside tradesim.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+
+REQUIRED = object()  # sentinel: the key has no default
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key of a scenario table."""
+
+    name: str
+    kind: str  # "str", "int", "float", "date", "codes", "hs", "hs_list", "ids", "strs", "table"
+    default: object
+    doc: str
+    unit: str = ""
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+    low_open: bool = False
+
+    @property
+    def required(self) -> bool:
+        """Whether the key must be given."""
+        return self.default is REQUIRED
+
+
+BASE_YEAR = 2024
+MAX_HORIZON = 2060
+
+SCENARIO_FIELDS: tuple[Field, ...] = (
+    Field("name", "str", REQUIRED, "short identifier, lowercase letters, digits and dashes"),
+    Field("title", "str", "", "one line for tables and plots"),
+    Field("description", "str", "", "what the scenario says"),
+    Field("base_year", "int", BASE_YEAR, "year of the baseline", "year", BASE_YEAR, BASE_YEAR),
+    Field("horizon", "int", 2030, "last simulated year", "year", BASE_YEAR + 1, MAX_HORIZON),
+    Field("basis", "str", "us", "statistics the balance is reported on", choices=("us",)),
+    Field("method", "str", "ces", "model: exact CES, full pass-through", choices=("ces",)),
+    Field("sources", "strs", (), "citations for the scenario as a whole"),
+    Field("include", "strs", (), "other scenario files whose measures and commitments are added"),
+)
+
+TARIFF_FIELDS: tuple[Field, ...] = (
+    Field("id", "id", REQUIRED, "unique measure id"),
+    Field("importer", "str", REQUIRED, "market that levies the tariff", choices=("USA", "VNM")),
+    Field("exporters", "codes", REQUIRED, 'suppliers hit (ISO3, EU, ROW) or "all"'),
+    Field("products", "hs_list", REQUIRED, 'HS prefixes or "all"'),
+    Field("exclude", "hs_list", (), "HS prefixes carved out of products"),
+    Field("rate", "float", REQUIRED, "tariff rate", "percent", 0.0, 1000.0),
+    Field("mode", "str", "add", "how the rate combines with the rate in force",
+          choices=("add", "set", "floor")),
+    Field("overrides", "ids", (), "ids of measures this one displaces where both apply"),
+    Field("from", "date", None, "first day in force (default: start of base year)"),
+    Field("to", "date", None, "last day in force, inclusive (default: end of horizon)"),
+    Field("share", "float", 1.0, "fraction of the flow affected", "fraction", 0.0, 1.0,
+          low_open=True),
+    Field("source", "str", "", "citation"),
+    Field("status", "str", "", "in force, announced, assumption ..."),
+    Field("note", "str", "", "free text; assumptions"),
+)
+
+COMMITMENT_FIELDS: tuple[Field, ...] = (
+    Field("id", "id", REQUIRED, "unique commitment id"),
+    Field("buyer", "str", REQUIRED, "importing market", choices=("USA", "VNM")),
+    Field("seller", "code", REQUIRED, "supplier"),
+    Field("product", "hs", REQUIRED, "HS code of the goods bought"),
+    Field("value_usd", "float", None, "total value", "USD", 0.0, 1e13),
+    Field("start", "int", None, "first delivery year", "year", 1900, MAX_HORIZON),
+    Field("end", "int", None, "last delivery year", "year", 1900, MAX_HORIZON),
+    Field("schedule", "table", None, "per-year amounts, year -> USD", "USD"),
+    Field("additionality", "float", 1.0, "share of the value that is new trade", "fraction",
+          0.0, 1.0),
+    Field("displaces", "codes", (), "suppliers that lose the additional sales"),
+    Field("source", "str", "", "citation"),
+    Field("status", "str", "", "firm, MOU, announced ..."),
+    Field("note", "str", "", "free text; assumptions"),
+)
+
+#: Elasticity parameters that a scenario may override: name -> (doc, low, high).
+ELASTICITY_PARAMS: dict[str, tuple[str, float, float]] = {
+    "sigma": ("substitution among suppliers (Armington), > 0", 0.05, 50.0),
+    "eta": ("composite import demand elasticity, >= 0", 0.0, 20.0),
+    "adjustment": ("lambda: share of the gap to the long run closed each year", 0.01, 1.0),
+    "growth": ("baseline growth per year, fraction", -0.5, 1.0),
+}
+
+SECTIONS: dict[str, tuple[Field, ...]] = {
+    "scenario": SCENARIO_FIELDS,
+    "tariff": TARIFF_FIELDS,
+    "commitment": COMMITMENT_FIELDS,
+}
+
+TOP_LEVEL_KEYS: tuple[str, ...] = ("scenario", "tariff", "commitment", "elasticities")
+
+#: Codes accepted as exporters/sellers before a baseline is known. The baseline decides which
+#: are present; the schedule reports a code the baseline lacks.
+KNOWN_CODES: frozenset[str] = frozenset(
+    """USA VNM CHN MEX CAN EU JPN KOR TWN IND THA MYS IDN KHM BGD PHL SGP HKG GBR ROW
+    GTM SLV HND NIC CRI DOM TTO COL VEN ECU PER CHL BRA ARG CHE NOR TUR RUS ISR SAU ARE IRQ
+    KWT PAK LKA AUS NZL ZAF NGA DZA EGY AGO""".split()
+)
+
+DATE_TYPES = (_dt.date,)
+
+
+def describe() -> str:
+    """Return the field table as Markdown (used by ``tradesim describe`` and the docs)."""
+    lines = []
+    for section, fields in SECTIONS.items():
+        lines += [f"## [{section}]", "", "| key | type | unit | default | bounds | meaning |",
+                  "|---|---|---|---|---|---|"]
+        for f in fields:
+            default = "required" if f.required else repr(f.default)
+            bounds = "/".join(f.choices) if f.choices else (
+                f"{f.low} … {f.high}" if f.low is not None else "")
+            lines.append(f"| {f.name} | {f.kind} | {f.unit} | {default} | {bounds} | {f.doc} |")
+        lines.append("")
+    lines += ["## [elasticities]", "", "| key | bounds | meaning |", "|---|---|---|"]
+    lines += [f"| {k} | {lo} … {hi} | {doc} |" for k, (doc, lo, hi) in ELASTICITY_PARAMS.items()]
+    return "\n".join(lines) + "\n"
