@@ -825,7 +825,7 @@ def write_sources_md(sh: Shared, info: dict[str, tuple[int, int]], growth: pd.Da
     top = sh.vn_chapters()
     top = top[(top["year"] == "2024") & (top["flow"] == "us_imports_from_vn")].sort_values("value_usd", ascending=False).head(5)
     growth_lines = "\n".join(f"| {h} | {v / 1e9:,.2f} | {g.loc[h, 'growth']} | {g.loc[h, 'method']} |"
-                             for h, v in zip(top["hs2"], top["value_usd"]))
+                             for h, v in zip(top["hs2"], top["value_usd"], strict=True))
     checks = "\n".join(f"- {'FAIL: ' if fail else ''}{text}" for _, text, fail in CHECKS
                        if not _.startswith("source column"))
     kept, n_all = STATS["hs6_sigma_kept"]

@@ -68,5 +68,8 @@ def simulate(
 
 def baseline_from_frame(df: pd.DataFrame, params: pd.DataFrame | None = None,
                         source: str = "user-supplied frame") -> xr.Dataset:
-    """Build a validated baseline from a long DataFrame (see :func:`tradesim.data.baseline_from_frame`)."""
+    """Build a validated baseline from a long DataFrame.
+
+    See :func:`tradesim.data.baseline_from_frame` for the columns and the errors.
+    """
     return data.baseline_from_frame(df, params, source)

@@ -198,8 +198,8 @@ def baseline_from_frame(
         raise DataError(f"product codes must be HS digits, got {list(bad_codes[:5])}")
     dup = frame.duplicated(["importer", "exporter", "product"], keep=False)
     if dup.any():
-        raise DataError("duplicate (importer, exporter, product) rows: "
-                        f"{frame.loc[dup, ['importer', 'exporter', 'product']].head(3).values.tolist()}")
+        keys = frame.loc[dup, ["importer", "exporter", "product"]].head(3).to_numpy().tolist()
+        raise DataError(f"duplicate (importer, exporter, product) rows: {keys}")
     codes = sorted(frame["product"].unique())
     overlaps = [(a, b) for a, b in zip(codes, codes[1:], strict=False) if b.startswith(a)]
     if overlaps:

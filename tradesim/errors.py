@@ -49,7 +49,7 @@ class DataError(TradesimError, ValueError):
 
 
 class ScheduleError(TradesimError, ValueError):
-    """A valid scenario does not fit the chosen baseline (unknown code, scope finer than the axis)."""
+    """A valid scenario does not fit the baseline (unknown code, scope finer than the axis)."""
 
 
 class ConvergenceError(TradesimError, RuntimeError):

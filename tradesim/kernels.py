@@ -118,7 +118,9 @@ def buyers_surplus(expenditure: np.ndarray, index: np.ndarray, eta: np.ndarray) 
 
 
 def adjust(gap: np.ndarray, rate: np.ndarray, axis: int = 0) -> np.ndarray:
-    """Partial adjustment along ``axis`` (years): ``y_t = y_{t−1} + λ (y*_t − y_{t−1})``, y_{−1} = 0.
+    """Partial adjustment along ``axis`` (years): ``y_t = y_{t−1} + λ (y*_t − y_{t−1})``.
+
+    The level before the first year is 0 (the baseline).
 
     Parameters
     ----------

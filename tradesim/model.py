@@ -1,62 +1,76 @@
-"""Align baseline arrays and tariff paths, broadcast, and call the kernels.
+"""Align a baseline, its parameters and a tariff path into kernel-ordered arrays; solve.
 
-Labels live here; :mod:`tradesim.kernels` sees only ndarrays in kernel axis order. Any extra
-leading dimensions (``scenario``, ``draw``) broadcast through unchanged.
+Labels stop here: :func:`market_arrays` turns labelled inputs into plain ndarrays in
+:data:`tradesim.dims.KERNEL_ORDER` once, and :func:`respond` calls the kernels on them. Any
+extra leading axes (``scenario``, ``draw``) broadcast through the kernels unchanged.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+import numpy as np
 import xarray as xr
 
 from tradesim import kernels
-from tradesim.dims import EXPORTER, IMPORTER, KERNEL_ORDER, PRODUCT
+from tradesim.dims import IMPORTER, MARKET_DIMS, PRODUCT, YEAR
 
-__all__ = ["long_run", "surplus"]
-
-
-def _order(*arrays: xr.DataArray) -> list[xr.DataArray]:
-    """Broadcast and transpose to kernel order (leading dims first, exporter before product)."""
-    full = xr.broadcast(*arrays)
-    lead = [d for d in full[0].dims if d not in KERNEL_ORDER]
-    order = lead + [d for d in KERNEL_ORDER if d in full[0].dims]
-    return [a.transpose(*order) for a in full]
+__all__ = ["MarketArrays", "Response", "market_arrays", "respond"]
 
 
-def long_run(
-    value: xr.DataArray, t0: xr.DataArray, t1: xr.DataArray, sigma: xr.DataArray,
-    eta: xr.DataArray,
-) -> tuple[xr.DataArray, xr.DataArray]:
-    """Long-run value ratio (new ÷ baseline) and import price index for every cell.
+class MarketArrays(NamedTuple):
+    """Inputs in kernel order: (year, importer, exporter, product); parameters (…, I, 1, P)."""
+
+    projected: np.ndarray  # baseline projection, USD
+    t0: np.ndarray  # base tariff, fraction (I, E, P)
+    t1: np.ndarray  # scenario tariff path, fraction (T, I, E, P)
+    sigma: np.ndarray  # (I, 1, P)
+    eta: np.ndarray  # (I, 1, P)
+    adjustment: np.ndarray  # λ (I, 1, P)
+
+
+class Response(NamedTuple):
+    """Long-run response per cell and the import price index per market and product."""
+
+    ratio: np.ndarray  # (T, I, E, P) new value / baseline value
+    index: np.ndarray  # (T, I, 1, P)
+    surplus: np.ndarray  # (T, I, 1, P) buyers' surplus change, USD
+
+
+def _per_product(da: xr.DataArray) -> np.ndarray:
+    return da.transpose(IMPORTER, PRODUCT).to_numpy()[:, None, :]
+
+
+def market_arrays(baseline: xr.Dataset, params: xr.Dataset, t1: xr.DataArray,
+                  offsets: np.ndarray) -> MarketArrays:
+    """Kernel-ordered arrays for a run.
 
     Parameters
     ----------
-    value : DataArray (..., importer, exporter, product)
-        Baseline customs value, USD.
-    t0, t1 : DataArray
-        Base and new tariffs, fractions; any broadcastable dims.
-    sigma, eta : DataArray (..., importer, product)
-        Elasticities.
-
-    Returns
-    -------
-    ratio : DataArray (..., importer, exporter, product)
-    index : DataArray (..., importer, product)
+    baseline : Dataset
+        Validated baseline (``value``, ``tariff``).
+    params : Dataset
+        ``sigma``, ``eta``, ``adjustment`` (importer, product) and ``growth`` (market dims).
+    t1 : DataArray (year, importer, exporter, product)
+        Tariff path, fraction.
+    offsets : ndarray (T,)
+        Years since the base year.
     """
-    v, a, b = _order(value, t0, t1)
-    params = [p.expand_dims({EXPORTER: 1}) for p in (sigma, eta)]
-    s, e = (_order(p, v.isel({EXPORTER: slice(0, 1)}, drop=False))[0] for p in params)
-    ratio, index = kernels.ces_demand(v.to_numpy(), a.to_numpy(), b.to_numpy(),
-                                      s.to_numpy(), e.to_numpy())
-    out_ratio = v.copy(data=ratio)
-    out_index = v.isel({EXPORTER: 0}, drop=True).copy(data=index[..., 0, :])
-    return out_ratio, out_index
+    value = baseline["value"].transpose(*MARKET_DIMS).to_numpy()
+    growth = params["growth"].transpose(*MARKET_DIMS).to_numpy()
+    projected = value[None] * (1.0 + growth[None]) ** offsets[:, None, None, None]
+    return MarketArrays(
+        projected=np.ascontiguousarray(projected),
+        t0=baseline["tariff"].transpose(*MARKET_DIMS).to_numpy(),
+        t1=t1.transpose(YEAR, *MARKET_DIMS).to_numpy(),
+        sigma=_per_product(params["sigma"]),
+        eta=_per_product(params["eta"]),
+        adjustment=_per_product(params["adjustment"]),
+    )
 
 
-def surplus(value: xr.DataArray, t0: xr.DataArray, index: xr.DataArray,
-            eta: xr.DataArray) -> xr.DataArray:
-    """Buyers' surplus change (USD) by market and product, from the import price index."""
-    expenditure = (value * (1.0 + t0)).sum(EXPORTER)
-    e, p, n = xr.broadcast(expenditure, index, eta)
-    order = [d for d in e.dims if d not in (IMPORTER, PRODUCT)] + [IMPORTER, PRODUCT]
-    e, p, n = (x.transpose(*order) for x in (e, p, n))
-    return e.copy(data=kernels.buyers_surplus(e.to_numpy(), p.to_numpy(), n.to_numpy()))
+def respond(a: MarketArrays) -> Response:
+    """Long-run value ratios, price indices and buyers' surplus for every year and cell."""
+    ratio, index = kernels.ces_demand(a.projected, a.t0, a.t1, a.sigma, a.eta)
+    expenditure = (a.projected * (1.0 + a.t0)).sum(axis=-2, keepdims=True)
+    return Response(ratio, index, kernels.buyers_surplus(expenditure, index, a.eta))

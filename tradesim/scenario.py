@@ -169,7 +169,9 @@ def _is_number(x: object) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool)
 
 
-def _check_keys(c: _Collector, path: str, table: Mapping[str, Any], fields: Sequence[Field]) -> None:
+def _check_keys(
+    c: _Collector, path: str, table: Mapping[str, Any], fields: Sequence[Field]
+) -> None:
     names = [f.name for f in fields]
     for key in table:
         if key not in names:
@@ -198,8 +200,8 @@ def _read_field(c: _Collector, path: str, f: Field, raw: object) -> object:  # n
         if not _is_number(raw) or (f.kind == "int" and not isinstance(raw, int)):
             c.add(where, f"must be {'an integer' if f.kind == 'int' else 'a number'}", raw)
             return None
-        value = float(raw) if f.kind == "float" else raw
-        assert isinstance(value, int | float)
+        assert isinstance(raw, int | float)
+        value: int | float = float(raw) if f.kind == "float" else raw
         if not math.isfinite(value):
             c.add(where, "must be finite", raw)
             return None
@@ -526,9 +528,11 @@ def parse_scenario(
         if key not in TOP_LEVEL_KEYS:
             c.add(key, "unknown top-level table", hint=_closest(key, TOP_LEVEL_KEYS))
     head = _parse_header(c, doc)
-    measures, commitments = [], []
-    for name, parse, sink in (("tariff", _parse_measure, measures),
-                              ("commitment", _parse_commitment, commitments)):
+    measures: list[Measure] = []
+    commitments: list[Commitment] = []
+    readers: tuple[tuple[str, Any, list[Any]], ...] = (
+        ("tariff", _parse_measure, measures), ("commitment", _parse_commitment, commitments))
+    for name, parse, sink in readers:
         items = doc.get(name, [])
         if not isinstance(items, list):
             c.add(name, f"must be an array of tables: write [[{name}]]", type(items).__name__)

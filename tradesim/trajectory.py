@@ -13,11 +13,6 @@ from tradesim.scenario import Scenario
 __all__ = ["simulate"]
 
 
-def _years(scenario: Scenario) -> xr.DataArray:
-    years = np.array(list(scenario.years))
-    return xr.DataArray(years - scenario.base_year, coords={YEAR: years}, dims=YEAR)
-
-
 def simulate(baseline: xr.Dataset, scenario: Scenario) -> xr.Dataset:
     """Run a scenario on a baseline and return the yearly result Dataset.
 
@@ -47,49 +42,61 @@ def simulate(baseline: xr.Dataset, scenario: Scenario) -> xr.Dataset:
     if scenario.base_year != int(baseline.attrs.get("base_year", scenario.base_year)):
         raise ScheduleError(f"scenario base_year {scenario.base_year} differs from the "
                             f"baseline's {baseline.attrs.get('base_year')}")
+    years = np.arange(scenario.base_year, scenario.horizon + 1)
     params = schedule.parameters(baseline, scenario)
-    t0 = baseline["tariff"]
     t1 = schedule.tariff_path(baseline, scenario)
-    projected = baseline["value"] * (1.0 + params["growth"]) ** _years(scenario)
-    projected = projected.transpose(YEAR, *MARKET_DIMS)
-    ratio, index = model.long_run(projected, t0, t1, params["sigma"], params["eta"])
-    gap = np.log(ratio.to_numpy())
-    rate = params["adjustment"].transpose(IMPORTER, PRODUCT).to_numpy()[:, None, :]
-    priced = projected * np.exp(kernels.adjust(gap, rate, axis=0))
+    a = model.market_arrays(baseline, params, t1, (years - scenario.base_year).astype(float))
+    r = model.respond(a)
+    priced = a.projected * np.exp(kernels.adjust(np.log(r.ratio), a.adjustment, axis=0))
     deals = schedule.commitment_path(baseline, scenario)
-    taken = np.minimum(deals["displace"], priced)
-    value = priced + deals["added"] - taken
+    added = deals["added"].transpose(YEAR, *MARKET_DIMS).to_numpy()
+    taken = np.minimum(deals["displace"].transpose(YEAR, *MARKET_DIMS).to_numpy(), priced)
+    value = priced + added - taken
+    return _result(baseline, scenario, years, a, r, value, added - taken)
+
+
+def _result(baseline: xr.Dataset, scenario: Scenario, years: np.ndarray,
+            a: model.MarketArrays, r: model.Response, value: np.ndarray,
+            commitment: np.ndarray) -> xr.Dataset:
+    """Wrap the arrays in a labelled Dataset with units, descriptions and the balance."""
+    cells = (YEAR, *MARKET_DIMS)
+    markets = (YEAR, IMPORTER, PRODUCT)
+    t0 = np.broadcast_to(a.t0, a.t1.shape)
+    coords = {YEAR: years, **{d: baseline.indexes[d] for d in MARKET_DIMS}}
     result = xr.Dataset(
         {
-            "value": value,
-            "value_baseline": projected,
-            "tariff": t1,
-            "tariff_baseline": t0.broadcast_like(t1),
-            "duty_revenue": t1 * value,
-            "duty_revenue_baseline": t0 * projected,
-            "commitment": deals["added"] - taken,
-            "price_index": index,
-            "buyers_surplus": model.surplus(projected, t0, index, params["eta"]),
-        }
+            "value": (cells, value),
+            "value_baseline": (cells, a.projected),
+            "tariff": (cells, a.t1),
+            "tariff_baseline": (cells, t0),
+            "duty_revenue": (cells, a.t1 * value),
+            "duty_revenue_baseline": (cells, t0 * a.projected),
+            "commitment": (cells, commitment),
+            "price_index": (markets, r.index[:, :, 0, :]),
+            "buyers_surplus": (markets, r.surplus[:, :, 0, :]),
+        },
+        coords=coords,
     )
-    result = result.transpose(YEAR, *MARKET_DIMS, missing_dims="ignore")
-    for name, frame in (("", result["value"]), ("_baseline", result["value_baseline"])):
-        result[f"exports{name}"] = _bilateral(frame, VN, US)
-        result[f"imports{name}"] = _bilateral(frame, US, VN)
-        result[f"balance{name}"] = result[f"exports{name}"] - result[f"imports{name}"]
+    exporters = list(baseline.indexes[EXPORTER])
+    importers = list(baseline.indexes[IMPORTER])
+    for suffix, cube in (("", value), ("_baseline", a.projected)):
+        exports = _bilateral(cube, importers, exporters, VN, US)
+        imports = _bilateral(cube, importers, exporters, US, VN)
+        result[f"exports{suffix}"] = (YEAR, exports)
+        result[f"imports{suffix}"] = (YEAR, imports)
+        result[f"balance{suffix}"] = (YEAR, exports - imports)
     _describe(result, baseline, scenario)
     return result
 
 
-def _bilateral(value: xr.DataArray, importer: str, exporter: str) -> xr.DataArray:
-    """Yearly total of one bilateral flow (zero where the baseline lacks that market)."""
-    if importer in value[IMPORTER] and exporter in value[EXPORTER]:
-        flow = value.sel({IMPORTER: importer, EXPORTER: exporter}, drop=True)
-        # A fixed memory layout makes the sum order, and so the rounding, identical for the
-        # scenario and the baseline: a zero shock then gives exactly the baseline balance.
-        flow = flow.transpose(..., PRODUCT).copy(data=np.ascontiguousarray(flow.data))
-        return flow.sum(PRODUCT)
-    return xr.zeros_like(value[YEAR], dtype=float)
+def _bilateral(cube: np.ndarray, importers: list[str], exporters: list[str],
+               importer: str, exporter: str) -> np.ndarray:
+    """Yearly total of one bilateral flow, USD (zero where the baseline lacks that market)."""
+    if importer not in importers or exporter not in exporters:
+        return np.zeros(cube.shape[0])
+    # A contiguous copy fixes the summation order, so a zero shock gives the baseline to the bit.
+    flow = np.ascontiguousarray(cube[:, importers.index(importer), exporters.index(exporter)])
+    return flow.sum(axis=-1)
 
 
 _DOCS = {
@@ -112,10 +119,13 @@ def _describe(result: xr.Dataset, baseline: xr.Dataset, scenario: Scenario) -> N
     for var in result.data_vars:
         unit, doc = _DOCS.get(str(var), _DOCS.get(str(var).removesuffix("_baseline"), ("", "")))
         result[var].attrs.update(units=unit, description=doc)
-    basis = "US statistics: imports = US general imports (customs value), exports = US total " \
-            "exports (f.a.s.)" if scenario.basis == "us" else scenario.basis
+    basis = ("US statistics: imports = US general imports (customs value), exports = US total "
+             "exports (f.a.s.)")
     result["balance"].attrs["basis"] = basis
     result["balance_baseline"].attrs["basis"] = basis
+    for coord in ("name", "kind", "chapter"):
+        if coord in baseline.coords:
+            result.coords[coord] = baseline[coord]
     result.attrs.update(
         scenario=scenario.name, scenario_title=scenario.title, scenario_digest=scenario.digest(),
         scenario_file=scenario.file, base_year=scenario.base_year, horizon=scenario.horizon,
