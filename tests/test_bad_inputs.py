@@ -49,8 +49,7 @@ CATALOGUE: dict[str, tuple[type[Exception], str]] = {
     "scope_finer_than_axis.toml": (ScheduleError,
                                    r"finer than the product axis.*'85\*'.*product_splits"),
     "exporter_not_in_baseline.toml": (ScheduleError, r"\['GTM'\] not in this baseline"),
-    "commitment_product_spans_products.toml": (ScheduleError,
-                                               r"'85' spans several products.*name one"),
+    "commitment_unknown_product.toml": (ScheduleError, r"unknown HS code '7777'"),
 }
 
 

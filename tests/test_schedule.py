@@ -116,3 +116,16 @@ def test_commitment_maps_into_the_product_that_contains_it(baseline) -> None:
     assert added.sel(year=2030).item() == pytest.approx(1.5e9)
     assert float(deals["added"].sum()) == pytest.approx(4.5e9)
     assert float(deals["amount"].sum()) == pytest.approx(9e9)
+
+
+def test_commitment_on_a_heading_spreads_over_its_products(baseline) -> None:
+    s = parse_scenario({"scenario": {"name": "c", "horizon": 2030}, "commitment": [
+        {"id": "g", "buyer": "VNM", "seller": "USA", "product": "8541", "value_usd": 1e9,
+         "start": 2026, "end": 2026}]})
+    added = schedule.commitment_path(baseline, s)["added"].sel(
+        year=2026, importer="VNM", exporter="USA")
+    sales = baseline["value"].sel(importer="VNM", exporter="USA")
+    inside = [p for p in baseline["product"].values if p.startswith("8541")]
+    assert float(added.sum()) == pytest.approx(1e9)
+    expected = sales.sel(product=inside) / sales.sel(product=inside).sum() * 1e9
+    assert added.sel(product=inside).values == pytest.approx(expected.values)

@@ -11,7 +11,8 @@ calls :func:`build`. Two resolutions share one code path:
     named suppliers, split with the HS6 shares of the covered partners that are not named.
 ``"hs6"``
     The US market at HS6 with every supplier the HS6 file holds (EU + 49 countries, imports for
-    consumption, 98 % of US imports; no ROW), and the Vietnamese market at HS6.
+    consumption, 98 % of US imports) plus a ROW residual built by chapter, and the Vietnamese
+    market at HS6.
 
 The Vietnamese market is built from US export statistics (total exports, f.a.s.): Vietnamese
 import data by supplier are not in the shared data, so its ``ROW`` supplier has zero value and
@@ -95,6 +96,30 @@ def _us_market_mixed(tables: Mapping[str, pd.DataFrame], member: pd.Series) -> p
     flows = flows.groupby(["supplier", "product"], as_index=False)["value"].sum()
     flows = flows.merge(_rates(cells, hs6), on=["supplier", "product"], how="left")
     return flows.rename(columns={"supplier": "exporter"}).assign(importer=US)
+
+
+def _us_market_hs6(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """US imports by partner × HS6 (consumption basis), plus a chapter-level ROW residual.
+
+    ROW = WORLD general imports − the covered partners' imports for consumption, by chapter
+    (clipped at zero; mixed bases, so it absorbs the ±2 % basis gap too), spread over the
+    chapter's HS6 lines with the covered partners' shares, at their average duty rate.
+    """
+    hs6 = tables["imports_hs6"].rename(columns={"hs6": "product"})
+    us = hs6.groupby(["exporter", "product"], as_index=False)[["value_usd", "duty_usd"]].sum()
+    every = us.groupby("product", as_index=False)[["value_usd", "duty_usd"]].sum()
+    every["hs2"] = every["product"].str[:2]
+    general = tables["imports_hs2_general"]
+    world = general[general["exporter"] == WORLD].set_index("hs2")["value_usd"]
+    covered = every.groupby("hs2")["value_usd"].sum()
+    rest = (world - covered.reindex(world.index, fill_value=0.0)).clip(lower=0.0)
+    share = every["value_usd"] / every["hs2"].map(covered)
+    row = every.assign(exporter=ROW, value_usd=share * every["hs2"].map(rest).fillna(0.0),
+                       duty_usd=every["duty_usd"] * 0.0)
+    row["tariff"] = (every["duty_usd"] / every["value_usd"]).where(every["value_usd"] > 0, 0.0)
+    us["tariff"] = (us["duty_usd"] / us["value_usd"]).where(us["value_usd"] > 0, 0.0)
+    out = pd.concat([us, row[row["value_usd"] > 0][us.columns]], ignore_index=True)
+    return out.rename(columns={"value_usd": "value"}).assign(importer=US)
 
 
 def _rates(cells: pd.DataFrame, hs6: pd.DataFrame) -> pd.DataFrame:
@@ -186,10 +211,7 @@ def build(tables: Mapping[str, pd.DataFrame], resolution: str = "mixed",
         us = _us_market_mixed(tables, member)
     else:
         member = pd.Series(codes, index=codes, dtype=object)
-        hs6 = tables["imports_hs6"].assign(product=lambda d: d["hs6"])
-        us = hs6.groupby(["exporter", "product"], as_index=False)[["value_usd", "duty_usd"]].sum()
-        us["tariff"] = (us["duty_usd"] / us["value_usd"]).where(us["value_usd"] > 0, 0.0)
-        us = us.rename(columns={"value_usd": "value"}).assign(importer=US)
+        us = _us_market_hs6(tables)
     vn = _vn_market(tables, member, base_year)
     flows = pd.concat([us, vn], ignore_index=True)[
         ["importer", "exporter", "product", "value", "tariff"]]
@@ -209,7 +231,9 @@ def build(tables: Mapping[str, pd.DataFrame], resolution: str = "mixed",
                   "SOURCES.md); elasticities: Broda-Weinstein (2006), Hauk (2012), BLP (2023)",
         "basis": ("USA market: general imports, customs value (chapter totals), split by 2024 "
                   "HS6 imports-for-consumption shares" if resolution == "mixed" else
-                  "USA market: imports for consumption, customs value, HS6 (S5)"),
+                  "USA market: imports for consumption, customs value, HS6 (S5), 50 partners; "
+                  "ROW = WORLD general imports minus those partners by chapter, spread over HS6 "
+                  "with the partners' shares"),
         "vnm_market": "US total exports to Vietnam (f.a.s., S1) standing in for Vietnamese "
                       "imports from the US; Vietnamese imports from other suppliers are not in "
                       "the data (ROW = 0), so no substitution toward third suppliers there",

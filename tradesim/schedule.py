@@ -169,7 +169,12 @@ def _as_path(values: np.ndarray, baseline: xr.Dataset, years: list[int]) -> xr.D
                         attrs={"units": "fraction"})
 
 
-def _commitment_product(axis: _Axis, c: Commitment, i: int) -> int:
+def _commitment_split(axis: _Axis, c: Commitment, i: int, sales: np.ndarray) -> np.ndarray:
+    """Share of a commitment going to each product (P,).
+
+    A code inside one axis product goes wholly to it; a code spanning several products (a
+    heading on the HS6 axis) is spread pro rata to the seller's base-year sales of them.
+    """
     codes = axis.member_code
     inside = np.char.startswith(codes, c.product)
     if not inside.any():
@@ -178,11 +183,17 @@ def _commitment_product(axis: _Axis, c: Commitment, i: int) -> int:
     if not inside.any():
         raise ScheduleError(f"{where}: unknown HS code {c.product!r} for this baseline")
     found = np.unique(axis.member_product[inside])
-    if len(found) > 1:
+    split = np.zeros(len(axis.products))
+    if len(found) == 1:
+        split[found[0]] = 1.0
+        return split
+    weight = sales[found]
+    if weight.sum() <= 0:
         names = [str(axis.products[j]) for j in found[:6]]
-        raise ScheduleError(f"{where}: {c.product!r} spans several products {names}; "
-                            "name one of them")
-    return int(found[0])
+        raise ScheduleError(f"{where}: {c.product!r} spans several products {names} and the "
+                            "seller sold none of them in the base year; name one of them")
+    split[found] = weight / weight.sum()
+    return split
 
 
 def commitment_path(baseline: xr.Dataset, scenario: Scenario) -> xr.Dataset:
@@ -201,16 +212,18 @@ def commitment_path(baseline: xr.Dataset, scenario: Scenario) -> xr.Dataset:
         where = f"commitment[{i}] ({c.id})"
         b = axis.codes([c.buyer], axis.importers, where + ".buyer").argmax()
         s = axis.codes([c.seller], axis.exporters, where + ".seller").argmax()
-        p = _commitment_product(axis, c, i)
+        products = _commitment_split(axis, c, i, value[b, s])
         rivals = axis.codes(c.displaces, axis.exporters, where + ".displaces") \
             if c.displaces else np.zeros(len(axis.exporters), dtype=bool)
-        base = value[b, :, p] * rivals
-        split = base / base.sum() if base.sum() > 0 else rivals / max(rivals.sum(), 1)
+        base = value[b] * rivals[:, None]  # (E, P): rivals' sales of each product
+        total = base.sum(axis=0)
+        even = rivals[:, None] / max(rivals.sum(), 1) * np.ones_like(total)
+        losers = np.where(total > 0, base / np.where(total > 0, total, 1.0), even)
         for year, usd in c.schedule:
             t = years.index(year)
-            amount[t, b, s, p] += usd
-            added[t, b, s, p] += usd * c.additionality
-            displaced[t, b, :, p] += usd * c.additionality * split
+            amount[t, b, s] += usd * products
+            added[t, b, s] += usd * c.additionality * products
+            displaced[t, b] += usd * c.additionality * products * losers
     coords = {YEAR: years, **{d: baseline.indexes[d] for d in MARKET_DIMS}}
     dims = (YEAR, *MARKET_DIMS)
     return xr.Dataset({"amount": (dims, amount), "added": (dims, added),
