@@ -54,8 +54,18 @@ def _log_index(weights: np.ndarray, log_price: np.ndarray, sigma: np.ndarray) ->
     share = weights / np.where(total > 0, total, 1.0)
     one = np.abs(1.0 - sigma) < _SIGMA_ONE
     expo = np.where(one, 1.0, 1.0 - sigma)
-    moved = (share * np.expm1(expo * log_price)).sum(axis=SUPPLIER_AXIS, keepdims=True)
-    ces = np.log1p(moved) / expo
+    x = expo * log_price
+    # Small moves: log1p/expm1 keep precision as σ -> 1. Large moves: log-sum-exp, since
+    # log1p near -1 would lose it.
+    moved = (share * np.expm1(x)).sum(axis=SUPPLIER_AXIS, keepdims=True)
+    small = np.log1p(moved) / expo
+    top = np.max(np.where(share > 0, x, -np.inf), axis=SUPPLIER_AXIS, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(divide="ignore"):
+        large = (top + np.log((share * np.exp(x - top)).sum(axis=SUPPLIER_AXIS,
+                                                              keepdims=True))) / expo
+    use_small = np.abs(x).max(axis=SUPPLIER_AXIS, keepdims=True) < 0.5
+    ces = np.where(use_small | (total <= 0), small, large)
     geometric = (share * log_price).sum(axis=SUPPLIER_AXIS, keepdims=True)
     return np.where(one, geometric, ces)
 

@@ -221,7 +221,7 @@ def _read_field(c: _Collector, path: str, f: Field, raw: object) -> object:  # n
             return None
         return raw
     if f.kind in ("codes", "code"):
-        return _read_codes(c, where, raw, single=f.kind == "code")
+        return _read_codes(c, where, raw, single=f.kind == "code", listing=f.required)
     if f.kind in ("hs_list", "hs"):
         return _read_hs(c, where, raw, single=f.kind == "hs", allow_all=f.name == "products")
     if f.kind in ("strs", "ids"):
@@ -245,19 +245,20 @@ def _bound_hint(f: Field) -> str:
     return ""
 
 
-def _read_codes(c: _Collector, where: str, raw: object, single: bool) -> object:
+def _read_codes(c: _Collector, where: str, raw: object, single: bool, listing: bool) -> object:
+    """Country codes. ``listing`` (exporters): "all" allowed, an empty list is not."""
     if single:
         if not isinstance(raw, str):
             c.add(where, "must be a country code string", raw)
             return None
         items = [raw]
-    elif raw == "all":
+    elif raw == "all" and listing:
         return None
     elif isinstance(raw, str):
         items = [raw]
     elif isinstance(raw, list) and all(isinstance(s, str) for s in raw):
         items = list(raw)
-        if not items:
+        if not items and listing:
             c.add(where, "is empty", raw, 'list at least one code, or write "all"')
             return None
     else:

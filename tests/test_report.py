@@ -1,0 +1,33 @@
+"""Tables from results."""
+
+from __future__ import annotations
+
+import pytest
+
+import tradesim
+from tradesim import report
+
+DOC = {"scenario": {"name": "r", "horizon": 2027}, "tariff": [
+    {"id": "t", "importer": "USA", "exporters": ["VNM"], "products": ["61"], "rate": 30}]}
+
+
+def test_balance_table_in_bn_usd(toy) -> None:
+    r = tradesim.simulate(DOC, toy)
+    t = report.balance_table(r)
+    assert list(t.index) == [2024, 2025, 2026, 2027]
+    assert t.loc[2024, "balance (base)"] == pytest.approx((3e9 - 60e9) / 1e9)
+    assert (t["change"] == t["balance"] - t["balance (base)"]).all()
+
+
+def test_top_products_sum_to_the_balance_change(toy) -> None:
+    r = tradesim.simulate(DOC, toy)
+    top = report.top_products(r, 2027, n=50)
+    change = report.balance_table(r).loc[2027, "change"]
+    assert top["balance change"].sum() == pytest.approx(change)
+    assert top.index[0] == "61"
+
+
+def test_baseline_summary(toy) -> None:
+    s = report.baseline_summary(toy)
+    assert s.loc[("USA", "VNM"), "value, bn USD"] == pytest.approx(60.0)
+    assert s.loc[("USA", "CHN"), "tariff, %"] == pytest.approx(100 * 30 * 0.25 / 95)
