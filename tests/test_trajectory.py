@@ -6,6 +6,7 @@ import datetime as dt
 
 import numpy as np
 import pytest
+import xarray as xr
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -103,3 +104,32 @@ def test_result_invariant_to_order_of_suppliers_and_products(b, data: st.DataObj
     c = tradesim.simulate(s, shuffled).reindex_like(a)
     np.testing.assert_allclose(a["value"], c["value"], rtol=1e-12)
     np.testing.assert_allclose(a["balance"], c["balance"], rtol=1e-12)
+
+
+def test_run_over_scenarios_and_draws_equals_single_runs(toy) -> None:
+    from tradesim import trajectory
+
+    a = parse_scenario(doc(recip(10.0), horizon=2027))
+    b = parse_scenario(doc(recip(40.0, products=["61", "9403"]), horizon=2027))
+    sigmas = np.array([1.5, 3.0, 6.0])
+    draws = xr.Dataset({"sigma": (("draw",), sigmas)}, coords={"draw": [7, 8, 9]})
+    batch = trajectory.run(toy, [a, b], draws=draws, labels=["ten", "forty"])
+    assert batch["value"].dims[:2] == ("scenario", "draw")
+    for label, s in (("ten", a), ("forty", b)):
+        for k, sigma in zip([7, 8, 9], sigmas, strict=True):
+            one = toy.copy()
+            one["sigma"] = one["sigma"] * 0 + sigma
+            single = tradesim.simulate(s, one)
+            got = batch.sel(scenario=label, draw=k)
+            np.testing.assert_allclose(got["value"], single["value"], rtol=1e-13)
+            np.testing.assert_allclose(got["balance"], single["balance"], rtol=1e-13)
+
+
+def test_run_rejects_mixed_horizons(toy) -> None:
+    from tradesim import trajectory
+    from tradesim.errors import ScheduleError
+
+    a = parse_scenario(doc(horizon=2027))
+    b = parse_scenario(doc(horizon=2030))
+    with pytest.raises(ScheduleError, match="a batch shares its years"):
+        trajectory.run(toy, [a, b], labels=["a", "b"])

@@ -56,7 +56,7 @@ def _validate(args: argparse.Namespace) -> int:
     baseline = tradesim.load_baseline(args.resolution)
     schedule.tariff_path(baseline, s)
     schedule.commitment_path(baseline, s)
-    schedule.parameters(baseline, s)
+    schedule.overrides(baseline, s)
     print(f"{args.scenario}: valid ({len(s.measures)} measures, {len(s.commitments)} "
           f"commitments, {s.base_year}–{s.horizon}, digest {s.digest()})")
     return EXIT_OK

@@ -1,8 +1,9 @@
-"""Align a baseline, its parameters and a tariff path into kernel-ordered arrays; solve.
+"""Stack scenarios and draws into kernel-ordered arrays and solve.
 
-Labels stop here: :func:`market_arrays` turns labelled inputs into plain ndarrays in
-:data:`tradesim.dims.KERNEL_ORDER` once, and :func:`respond` calls the kernels on them. Any
-extra leading axes (``scenario``, ``draw``) broadcast through the kernels unchanged.
+Labels stop here: :func:`market_arrays` turns a baseline, per-scenario tariff paths and
+per-draw parameters into plain ndarrays in :data:`tradesim.dims.KERNEL_ORDER`
+``(scenario, draw, year, importer, exporter, product)``, and :func:`respond` calls the kernels
+on them once for every scenario, draw and year.
 """
 
 from __future__ import annotations
@@ -10,67 +11,81 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-import xarray as xr
 
 from tradesim import kernels
-from tradesim.dims import IMPORTER, MARKET_DIMS, PRODUCT, YEAR
 
-__all__ = ["MarketArrays", "Response", "market_arrays", "respond"]
+__all__ = ["MarketArrays", "Response", "compose", "market_arrays", "respond"]
 
 
 class MarketArrays(NamedTuple):
-    """Inputs in kernel order: (year, importer, exporter, product); parameters (…, I, 1, P)."""
+    """Inputs in kernel order (S, D, T, I, E, P); parameters (S, D, 1, I, 1, P)."""
 
-    projected: np.ndarray  # baseline projection, USD
+    projected: np.ndarray  # baseline projection, USD (S, 1, T, I, E, P)
     t0: np.ndarray  # base tariff, fraction (I, E, P)
-    t1: np.ndarray  # scenario tariff path, fraction (T, I, E, P)
-    sigma: np.ndarray  # (I, 1, P)
-    eta: np.ndarray  # (I, 1, P)
-    adjustment: np.ndarray  # λ (I, 1, P)
+    t1: np.ndarray  # scenario tariff path, fraction (S, 1, T, I, E, P)
+    sigma: np.ndarray
+    eta: np.ndarray
+    adjustment: np.ndarray  # λ
 
 
 class Response(NamedTuple):
     """Long-run response per cell and the import price index per market and product."""
 
-    ratio: np.ndarray  # (T, I, E, P) new value / baseline value
-    index: np.ndarray  # (T, I, 1, P)
-    surplus: np.ndarray  # (T, I, 1, P) buyers' surplus change, USD
+    ratio: np.ndarray  # (S, D, T, I, E, P) new value / baseline value
+    index: np.ndarray  # (S, D, T, I, 1, P)
+    surplus: np.ndarray  # (S, D, T, I, 1, P) buyers' surplus change, USD
 
 
-def _per_product(da: xr.DataArray) -> np.ndarray:
-    return da.transpose(IMPORTER, PRODUCT).to_numpy()[:, None, :]
-
-
-def market_arrays(baseline: xr.Dataset, params: xr.Dataset, t1: xr.DataArray,
-                  offsets: np.ndarray) -> MarketArrays:
-    """Kernel-ordered arrays for a run.
+def compose(base: np.ndarray, draws: np.ndarray | None,
+            override: list[tuple[np.ndarray, np.ndarray] | None]) -> np.ndarray:
+    """One parameter for every scenario and draw: (S, D, 1, I, 1, P).
 
     Parameters
     ----------
-    baseline : Dataset
-        Validated baseline (``value``, ``tariff``).
-    params : Dataset
-        ``sigma``, ``eta``, ``adjustment`` (importer, product) and ``growth`` (market dims).
-    t1 : DataArray (year, importer, exporter, product)
-        Tariff path, fraction.
+    base : ndarray (I, P)
+        Baseline value.
+    draws : ndarray (D, I, P) or None
+        Monte Carlo values replacing the baseline (None: one draw, the baseline).
+    override : list over scenarios of (mask (P,), value (P,)) or None
+        A scenario's ``[elasticities]`` override, which wins over draws.
+    """
+    per_draw = base[None] if draws is None else draws
+    out = np.broadcast_to(per_draw, (len(override), *per_draw.shape)).copy()
+    for s, item in enumerate(override):
+        if item is not None:
+            mask, value = item
+            out[s] = np.where(mask, value, out[s])
+    return out[:, :, None, :, None, :]
+
+
+def market_arrays(value: np.ndarray, t0: np.ndarray, growth: np.ndarray, t1: np.ndarray,
+                  offsets: np.ndarray, sigma: np.ndarray, eta: np.ndarray,
+                  adjustment: np.ndarray) -> MarketArrays:
+    """Kernel-ordered arrays for a batch.
+
+    Parameters
+    ----------
+    value, t0 : ndarray (I, E, P)
+        Base-year customs value (USD) and tariff (fraction).
+    growth : ndarray (S, I, E, P)
+        Baseline growth per year for each scenario.
+    t1 : ndarray (S, T, I, E, P)
+        Tariff paths.
     offsets : ndarray (T,)
         Years since the base year.
+    sigma, eta, adjustment : ndarray (S, D, 1, I, 1, P)
+        From :func:`compose`.
     """
-    value = baseline["value"].transpose(*MARKET_DIMS).to_numpy()
-    growth = params["growth"].transpose(*MARKET_DIMS).to_numpy()
-    projected = value[None] * (1.0 + growth[None]) ** offsets[:, None, None, None]
+    step = offsets[None, :, None, None, None]
+    projected = value[None, None] * (1.0 + growth[:, None]) ** step
     return MarketArrays(
-        projected=np.ascontiguousarray(projected),
-        t0=baseline["tariff"].transpose(*MARKET_DIMS).to_numpy(),
-        t1=t1.transpose(YEAR, *MARKET_DIMS).to_numpy(),
-        sigma=_per_product(params["sigma"]),
-        eta=_per_product(params["eta"]),
-        adjustment=_per_product(params["adjustment"]),
+        projected=np.ascontiguousarray(projected[:, None]),
+        t0=t0, t1=t1[:, None], sigma=sigma, eta=eta, adjustment=adjustment,
     )
 
 
 def respond(a: MarketArrays) -> Response:
-    """Long-run value ratios, price indices and buyers' surplus for every year and cell."""
+    """Long-run value ratios, price indices and buyers' surplus for every cell."""
     ratio, index = kernels.ces_demand(a.projected, a.t0, a.t1, a.sigma, a.eta)
     expenditure = (a.projected * (1.0 + a.t0)).sum(axis=-2, keepdims=True)
     return Response(ratio, index, kernels.buyers_surplus(expenditure, index, a.eta))

@@ -18,11 +18,11 @@ from tradesim.errors import ScheduleError
 from tradesim.products import match_scope
 from tradesim.scenario import Commitment, Measure, Scenario
 
-__all__ = ["commitment_path", "parameters", "tariff_path"]
+__all__ = ["ProductAxis", "commitment_path", "overrides", "tariff_path"]
 
 
-class _Axis:
-    """Product-axis lookups built once per baseline."""
+class ProductAxis:
+    """Label lookups and scope matching for one baseline; build once, reuse across scenarios."""
 
     def __init__(self, baseline: xr.Dataset) -> None:
         self.products = baseline.indexes[PRODUCT]
@@ -32,13 +32,17 @@ class _Axis:
         self.member_code = baseline.indexes["hs6"].to_numpy().astype(str)
         self.member_product = self.products.get_indexer(member_labels)
         self.resolution = str(baseline.attrs.get("resolution", ""))
+        self._matches: dict[tuple[str, ...], tuple] = {}
 
     def scope(self, prefixes: Sequence[str] | None, where: str, partial_ok: bool) -> np.ndarray:
         """Share of each product covered by ``prefixes`` (None = all): 0, 1, or partial."""
         if prefixes is None:
             return np.ones(len(self.products))
-        share, finer, unknown, finer_codes = match_scope(
-            self.member_product, self.member_code, len(self.products), prefixes)
+        key = tuple(prefixes)
+        if key not in self._matches:
+            self._matches[key] = match_scope(
+                self.member_product, self.member_code, len(self.products), prefixes)
+        share, finer, unknown, finer_codes = self._matches[key]
         if unknown:
             raise ScheduleError(f"{where}: unknown HS code(s) {unknown}: no product on the "
                                 f"{self.resolution or 'baseline'} axis has that code")
@@ -63,7 +67,7 @@ class _Axis:
         return np.isin(axis, list(codes))
 
 
-def _measure_weights(axis: _Axis, m: Measure, i: int) -> np.ndarray:
+def _measure_weights(axis: ProductAxis, m: Measure, i: int) -> np.ndarray:
     """Weight (I, E, P) in [0, 1] of the flow each measure applies to."""
     where = f"tariff[{i}] ({m.id})"
     imp = axis.codes([m.importer], axis.importers, where + ".importer")
@@ -98,7 +102,8 @@ def _segments(scenario: Scenario, measures: Sequence[Measure]) -> tuple[np.ndarr
     return active, year_weight
 
 
-def tariff_path(baseline: xr.Dataset, scenario: Scenario) -> xr.DataArray:
+def tariff_path(baseline: xr.Dataset, scenario: Scenario,
+                axis: ProductAxis | None = None) -> xr.DataArray:
     """Applied tariff by year, importer, exporter and product (fraction).
 
     Parameters
@@ -113,7 +118,7 @@ def tariff_path(baseline: xr.Dataset, scenario: Scenario) -> xr.DataArray:
         A code the baseline lacks, a scope finer than the axis, or ``set`` measures that
         overlap without one overriding the other.
     """
-    axis = _Axis(baseline)
+    axis = axis or ProductAxis(baseline)
     base = baseline["tariff"].transpose(*MARKET_DIMS).to_numpy()
     measures = scenario.measures
     years = list(scenario.years)
@@ -169,7 +174,7 @@ def _as_path(values: np.ndarray, baseline: xr.Dataset, years: list[int]) -> xr.D
                         attrs={"units": "fraction"})
 
 
-def _commitment_split(axis: _Axis, c: Commitment, i: int, sales: np.ndarray) -> np.ndarray:
+def _commitment_split(axis: ProductAxis, c: Commitment, i: int, sales: np.ndarray) -> np.ndarray:
     """Share of a commitment going to each product (P,).
 
     A code inside one axis product goes wholly to it; a code spanning several products (a
@@ -196,14 +201,15 @@ def _commitment_split(axis: _Axis, c: Commitment, i: int, sales: np.ndarray) -> 
     return split
 
 
-def commitment_path(baseline: xr.Dataset, scenario: Scenario) -> xr.Dataset:
+def commitment_path(baseline: xr.Dataset, scenario: Scenario,
+                    axis: ProductAxis | None = None) -> xr.Dataset:
     """Commitment amounts by year and cell: ``gross`` (USD), ``additionality`` and displacement.
 
     Returns a Dataset with ``amount`` (year, importer, exporter, product: USD delivered),
     ``added`` (the additional part, USD) and ``displace`` (year, importer, exporter, product:
     USD of additional sales to take from each displaced supplier, before capping).
     """
-    axis = _Axis(baseline)
+    axis = axis or ProductAxis(baseline)
     years = list(scenario.years)
     shape = (len(years), len(axis.importers), len(axis.exporters), len(axis.products))
     amount, added, displaced = np.zeros(shape), np.zeros(shape), np.zeros(shape)
@@ -230,19 +236,23 @@ def commitment_path(baseline: xr.Dataset, scenario: Scenario) -> xr.Dataset:
                        "displace": (dims, displaced)}, coords=coords)
 
 
-def parameters(baseline: xr.Dataset, scenario: Scenario) -> xr.Dataset:
-    """Elasticities and growth after the scenario's ``[elasticities]`` overrides.
+def overrides(baseline: xr.Dataset, scenario: Scenario,
+              axis: ProductAxis | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The scenario's ``[elasticities]`` overrides as (mask, value) arrays over the product axis.
 
     An override keyed by an HS prefix applies to every product it covers whole (the longest
-    prefix wins); a prefix finer than the axis is an error.
+    prefix wins; ``all`` is the fallback); a prefix finer than the axis is an error. Returns
+    ``{parameter: (mask (P,) bool, value (P,) float)}`` for the parameters the scenario sets.
     """
-    axis = _Axis(baseline)
-    out = baseline[["sigma", "eta", "adjustment", "growth"]].copy()
+    axis = axis or ProductAxis(baseline)
+    out = {}
     for param, pairs in scenario.elasticities:
-        ordered = sorted(pairs, key=lambda kv: (kv[0] != "all", len(kv[0])))
-        for prefix, value in ordered:
+        mask = np.zeros(len(axis.products), dtype=bool)
+        value = np.zeros(len(axis.products))
+        for prefix, number in sorted(pairs, key=lambda kv: (kv[0] != "all", len(kv[0]))):
             cover = axis.scope(None if prefix == "all" else [prefix],
-                               f"elasticities.{param}.{prefix}", partial_ok=False)
-            mask = xr.DataArray(cover > 0, coords={PRODUCT: axis.products}, dims=PRODUCT)
-            out[param] = out[param].where(~mask, value)
+                               f"elasticities.{param}.{prefix}", partial_ok=False) > 0
+            mask |= cover
+            value[cover] = number
+        out[param] = (mask, value)
     return out

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import xarray as xr
 
 from tradesim import kernels, model, schedule
-from tradesim.dims import EXPORTER, IMPORTER, MARKET_DIMS, PRODUCT, US, VN, YEAR
+from tradesim.dims import DRAW, EXPORTER, IMPORTER, MARKET_DIMS, PRODUCT, SCENARIO, US, VN, YEAR
 from tradesim.errors import ScheduleError
 from tradesim.scenario import Scenario
 
-__all__ = ["simulate"]
+__all__ = ["run", "simulate"]
+
+PARAMS = ("sigma", "eta", "adjustment")
 
 
 def simulate(baseline: xr.Dataset, scenario: Scenario) -> xr.Dataset:
-    """Run a scenario on a baseline and return the yearly result Dataset.
+    """Run one scenario on a baseline and return the yearly result Dataset.
 
     Parameters
     ----------
@@ -39,52 +43,136 @@ def simulate(baseline: xr.Dataset, scenario: Scenario) -> xr.Dataset:
     share λ of the log gap to the long run each year; commitments are added after the price
     response and are not subject to λ.
     """
-    if scenario.base_year != int(baseline.attrs.get("base_year", scenario.base_year)):
-        raise ScheduleError(f"scenario base_year {scenario.base_year} differs from the "
+    result = run(baseline, [scenario]).isel(scenario=0, drop=True)
+    return result
+
+
+def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset | None = None,
+        labels: Sequence[str] | None = None) -> xr.Dataset:
+    """Evaluate many scenarios (and Monte Carlo draws) in one vectorised pass.
+
+    Parameters
+    ----------
+    baseline : Dataset
+        A validated baseline.
+    scenarios : sequence of Scenario
+        Sharing base year and horizon.
+    draws : Dataset, optional
+        Dim ``draw`` and any of ``sigma``, ``eta``, ``adjustment`` with dims
+        (draw, importer, product) or a broadcastable subset; they replace the baseline's
+        values, and a scenario's ``[elasticities]`` overrides still win.
+    labels : sequence of str, optional
+        ``scenario`` coordinate (default: the scenario names).
+
+    Returns
+    -------
+    Dataset
+        The variables of :func:`simulate` with leading dims ``scenario`` (and ``draw`` when
+        draws are given).
+    """
+    if not scenarios:
+        raise ScheduleError("run() needs at least one scenario")
+    first = scenarios[0]
+    for s in scenarios:
+        if (s.base_year, s.horizon) != (first.base_year, first.horizon):
+            raise ScheduleError(f"scenario {s.name!r} runs {s.base_year}-{s.horizon}, not "
+                                f"{first.base_year}-{first.horizon}: a batch shares its years")
+    if first.base_year != int(baseline.attrs.get("base_year", first.base_year)):
+        raise ScheduleError(f"scenario base_year {first.base_year} differs from the "
                             f"baseline's {baseline.attrs.get('base_year')}")
-    years = np.arange(scenario.base_year, scenario.horizon + 1)
-    params = schedule.parameters(baseline, scenario)
-    t1 = schedule.tariff_path(baseline, scenario)
-    a = model.market_arrays(baseline, params, t1, (years - scenario.base_year).astype(float))
+    labels = list(labels) if labels is not None else [s.name for s in scenarios]
+    if len(labels) != len(scenarios) or len(set(labels)) != len(labels):
+        raise ScheduleError("scenario labels must be unique, one per scenario")
+    years = np.arange(first.base_year, first.horizon + 1)
+    axis = schedule.ProductAxis(baseline)
+    cube = lambda da: da.transpose(*MARKET_DIMS).to_numpy()  # noqa: E731
+    paths = lambda da: da.transpose(YEAR, *MARKET_DIMS).to_numpy()  # noqa: E731
+    t1 = np.stack([paths(schedule.tariff_path(baseline, s, axis)) for s in scenarios])
+    deals = [schedule.commitment_path(baseline, s, axis) for s in scenarios]
+    over = [schedule.overrides(baseline, s, axis) for s in scenarios]
+    growth = np.stack([_with_override(cube(baseline["growth"]), o.get("growth"))
+                       for o in over])
+    drawn = _draws(baseline, draws)
+    params = {p: model.compose(baseline[p].transpose(IMPORTER, PRODUCT).to_numpy(),
+                               drawn.get(p), [o.get(p) for o in over]) for p in PARAMS}
+    a = model.market_arrays(cube(baseline["value"]), cube(baseline["tariff"]), growth, t1,
+                            (years - first.base_year).astype(float), **params)
     r = model.respond(a)
-    priced = a.projected * np.exp(kernels.adjust(np.log(r.ratio), a.adjustment, axis=0))
-    deals = schedule.commitment_path(baseline, scenario)
-    added = deals["added"].transpose(YEAR, *MARKET_DIMS).to_numpy()
-    taken = np.minimum(deals["displace"].transpose(YEAR, *MARKET_DIMS).to_numpy(), priced)
+    rate = a.adjustment[:, :, 0]  # (S, D, I, 1, P): one slice of the year axis
+    priced = a.projected * np.exp(kernels.adjust(np.log(r.ratio), rate, axis=2))
+    added = np.stack([paths(d["added"]) for d in deals])[:, None]
+    taken = np.minimum(np.stack([paths(d["displace"]) for d in deals])[:, None], priced)
     value = priced + added - taken
-    return _result(baseline, scenario, years, a, r, value, added - taken)
+    result = _result(baseline, first, years, labels, a, r, value, added - taken)
+    if draws is None:
+        result = result.isel(draw=0, drop=True)
+    elif DRAW in draws.coords:
+        result = result.assign_coords({DRAW: draws[DRAW].to_numpy()})
+    return result
 
 
-def _result(baseline: xr.Dataset, scenario: Scenario, years: np.ndarray,
+def _with_override(base: np.ndarray, item: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+    """Growth (I, E, P) after a per-product override."""
+    if item is None:
+        return base
+    mask, value = item
+    return np.where(mask, value, base)
+
+
+def _draws(baseline: xr.Dataset, draws: xr.Dataset | None) -> dict[str, np.ndarray]:
+    """Per-draw parameter arrays (D, I, P), broadcast against the baseline's labels."""
+    if draws is None:
+        return {}
+    unknown = set(draws.data_vars) - set(PARAMS)
+    if unknown:
+        raise ScheduleError(f"draws may vary {PARAMS}, not {sorted(unknown)}")
+    if DRAW not in draws.dims:
+        raise ScheduleError("draws need a 'draw' dimension")
+    template = baseline["sigma"].expand_dims({DRAW: draws.sizes[DRAW]})
+    out = {}
+    for name, da in draws.data_vars.items():
+        full = da.broadcast_like(template).transpose(DRAW, IMPORTER, PRODUCT)
+        values = full.to_numpy()
+        if not np.isfinite(values).all():
+            raise ScheduleError(f"draws of {name} hold NaN or inf (check labels match)")
+        out[str(name)] = values
+    return out
+
+
+def _result(baseline: xr.Dataset, scenario: Scenario, years: np.ndarray, labels: list[str],
             a: model.MarketArrays, r: model.Response, value: np.ndarray,
             commitment: np.ndarray) -> xr.Dataset:
     """Wrap the arrays in a labelled Dataset with units, descriptions and the balance."""
-    cells = (YEAR, *MARKET_DIMS)
-    markets = (YEAR, IMPORTER, PRODUCT)
-    t0 = np.broadcast_to(a.t0, a.t1.shape)
-    coords = {YEAR: years, **{d: baseline.indexes[d] for d in MARKET_DIMS}}
+    lead = (SCENARIO, DRAW)
+    cells = (*lead, YEAR, *MARKET_DIMS)
+    markets = (*lead, YEAR, IMPORTER, PRODUCT)
+    shape = value.shape
+    fixed = lambda x: np.broadcast_to(x, shape)  # noqa: E731
+    t0 = fixed(a.t0)
+    coords = {SCENARIO: labels, DRAW: np.arange(shape[1]), YEAR: years,
+              **{d: baseline.indexes[d] for d in MARKET_DIMS}}
     result = xr.Dataset(
         {
             "value": (cells, value),
-            "value_baseline": (cells, a.projected),
-            "tariff": (cells, a.t1),
+            "value_baseline": (cells, fixed(a.projected)),
+            "tariff": (cells, fixed(a.t1)),
             "tariff_baseline": (cells, t0),
             "duty_revenue": (cells, a.t1 * value),
-            "duty_revenue_baseline": (cells, t0 * a.projected),
-            "commitment": (cells, commitment),
-            "price_index": (markets, r.index[:, :, 0, :]),
-            "buyers_surplus": (markets, r.surplus[:, :, 0, :]),
+            "duty_revenue_baseline": (cells, fixed(a.t0 * a.projected)),
+            "commitment": (cells, fixed(commitment)),
+            "price_index": (markets, r.index[..., 0, :]),
+            "buyers_surplus": (markets, r.surplus[..., 0, :]),
         },
         coords=coords,
     )
     exporters = list(baseline.indexes[EXPORTER])
     importers = list(baseline.indexes[IMPORTER])
-    for suffix, cube in (("", value), ("_baseline", a.projected)):
+    for suffix, cube in (("", value), ("_baseline", fixed(a.projected))):
         exports = _bilateral(cube, importers, exporters, VN, US)
         imports = _bilateral(cube, importers, exporters, US, VN)
-        result[f"exports{suffix}"] = (YEAR, exports)
-        result[f"imports{suffix}"] = (YEAR, imports)
-        result[f"balance{suffix}"] = (YEAR, exports - imports)
+        result[f"exports{suffix}"] = ((*lead, YEAR), exports)
+        result[f"imports{suffix}"] = ((*lead, YEAR), imports)
+        result[f"balance{suffix}"] = ((*lead, YEAR), exports - imports)
     _describe(result, baseline, scenario)
     return result
 
@@ -93,9 +181,10 @@ def _bilateral(cube: np.ndarray, importers: list[str], exporters: list[str],
                importer: str, exporter: str) -> np.ndarray:
     """Yearly total of one bilateral flow, USD (zero where the baseline lacks that market)."""
     if importer not in importers or exporter not in exporters:
-        return np.zeros(cube.shape[0])
+        return np.zeros(cube.shape[:-3])
     # A contiguous copy fixes the summation order, so a zero shock gives the baseline to the bit.
-    flow = np.ascontiguousarray(cube[:, importers.index(importer), exporters.index(exporter)])
+    flow = np.ascontiguousarray(cube[..., importers.index(importer), exporters.index(exporter),
+                                     :])
     return flow.sum(axis=-1)
 
 
