@@ -242,7 +242,26 @@ def build(tables: Mapping[str, pd.DataFrame], resolution: str = "mixed",
         "growth_source": "CAGR 2017-2024 by chapter, capped to [-10 %, +10 %] a year "
                          "(growth_hs2.csv)",
     }
+    attrs.update(_mirror(tables.get("totals"), base_year))
     return assemble(flows, params, member, attrs, names)
+
+
+def _mirror(totals: pd.DataFrame | None, year: int) -> dict[str, object]:
+    """Vietnamese-statistics ÷ US-statistics ratios of the two flows in the base year."""
+    if totals is None:
+        return {}
+    t = totals[totals["year"].astype(str) == str(year)].set_index("flow")
+    need = ["vn_exports_to_us", "us_imports_from_vn", "vn_imports_from_us", "us_exports_to_vn"]
+    if not set(need) <= set(t.index):
+        return {}
+    v = t["value_usd"].astype(float)
+    return {
+        "mirror_imports_ratio": float(v["vn_exports_to_us"] / v["us_imports_from_vn"]),
+        "mirror_exports_ratio": float(v["vn_imports_from_us"] / v["us_exports_to_vn"]),
+        "mirror_source": (f"{year} totals (us_vn_totals.csv): Vietnam customs (GDC) as reported "
+                          f"in the press, {t.loc['vn_exports_to_us', 'source']}; US Census "
+                          "general imports and total exports"),
+    }
 
 
 def _names(tables: Mapping[str, pd.DataFrame], products: list[str]) -> dict[str, str]:

@@ -31,7 +31,9 @@ def _run(args: argparse.Namespace) -> int:
     result = tradesim.simulate(scenario, baseline)
     print(f"Scenario: {scenario.name} — {scenario.title}")
     print(f"Baseline: {baseline.attrs['title']}; basis: {result['balance'].attrs['basis']}")
-    print("\nUS goods balance with Vietnam, bn USD (exports − imports)")
+    stats = {"us": "US Census statistics", "vn": "Vietnamese customs statistics"}
+    print(f"\nUS goods balance with Vietnam, bn USD (exports − imports), on "
+          f"{stats[scenario.basis]}")
     print(_fmt(report.balance_table(result)))
     year = min(args.year or 2030, scenario.horizon)
     print(f"\nProducts moving the balance most in {year}, bn USD")

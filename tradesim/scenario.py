@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import hashlib
 import json
 import math
@@ -120,10 +121,14 @@ class Scenario:
             doc["elasticities"] = {p: dict(v) for p, v in self.elasticities}
         return doc
 
-    def digest(self) -> str:
-        """Short SHA-256 of the canonical content (file name excluded)."""
+    @functools.cached_property
+    def _digest(self) -> str:
         text = json.dumps(self.to_dict(), sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+    def digest(self) -> str:
+        """Short SHA-256 of the canonical content (file name excluded)."""
+        return self._digest
 
 
 def _measure_doc(m: Measure) -> dict[str, Any]:

@@ -39,9 +39,11 @@ SCENARIO_FIELDS: tuple[Field, ...] = (
     Field("name", "str", REQUIRED, "short identifier, lowercase letters, digits and dashes"),
     Field("title", "str", "", "one line for tables and plots"),
     Field("description", "str", "", "what the scenario says"),
-    Field("base_year", "int", BASE_YEAR, "year of the baseline", "year", BASE_YEAR, BASE_YEAR),
-    Field("horizon", "int", 2030, "last simulated year", "year", BASE_YEAR + 1, MAX_HORIZON),
-    Field("basis", "str", "us", "statistics the balance is reported on", choices=("us",)),
+    Field("base_year", "int", BASE_YEAR, "year of the baseline (2024; 2017 for the chapter "
+          "history baseline)", "year", 2013, BASE_YEAR),
+    Field("horizon", "int", 2030, "last simulated year", "year", 2014, MAX_HORIZON),
+    Field("basis", "str", "us", "statistics the balance is reported on: US Census or "
+          "Vietnamese customs (scaled by the base-year mirror ratios)", choices=("us", "vn")),
     Field("method", "str", "ces", "model: exact CES, full pass-through", choices=("ces",)),
     Field("sources", "strs", (), "citations for the scenario as a whole"),
     Field("include", "strs", (), "other scenario files whose measures and commitments are added"),

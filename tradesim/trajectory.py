@@ -174,7 +174,31 @@ def _result(baseline: xr.Dataset, scenario: Scenario, years: np.ndarray, labels:
         result[f"imports{suffix}"] = ((*lead, YEAR), imports)
         result[f"balance{suffix}"] = ((*lead, YEAR), exports - imports)
     _describe(result, baseline, scenario)
+    if scenario.basis == "vn":
+        _to_vietnamese_statistics(result, baseline)
     return result
+
+
+def _to_vietnamese_statistics(result: xr.Dataset, baseline: xr.Dataset) -> None:
+    """Restate the bilateral totals on Vietnamese customs statistics (mirror ratios)."""
+    if "mirror_imports_ratio" not in baseline.attrs:
+        raise ScheduleError("basis = 'vn' needs Vietnamese totals for the base year; this "
+                            "baseline has none (use basis = 'us')")
+    to_vn = {"exports": float(baseline.attrs["mirror_exports_ratio"]),
+             "imports": float(baseline.attrs["mirror_imports_ratio"])}
+    for suffix in ("", "_baseline"):
+        for flow, ratio in to_vn.items():
+            result[f"{flow}{suffix}"] = result[f"{flow}{suffix}"] * ratio
+        result[f"balance{suffix}"] = result[f"exports{suffix}"] - result[f"imports{suffix}"]
+    basis = (f"Vietnamese customs statistics: US totals scaled by base-year mirror ratios "
+             f"(VN imports from US / US exports to VN = {to_vn['exports']:.3f}; VN exports to "
+             f"US / US imports from VN = {to_vn['imports']:.3f}; "
+             f"{baseline.attrs.get('mirror_source', '')}); product detail stays on US basis")
+    for var in ("exports", "imports", "balance"):
+        for suffix in ("", "_baseline"):
+            result[f"{var}{suffix}"].attrs.update(
+                units="USD", basis=basis, description=_DOCS[var][1] + " (Vietnamese statistics)")
+    result.attrs["basis"] = "vn"
 
 
 def _bilateral(cube: np.ndarray, importers: list[str], exporters: list[str],
