@@ -31,3 +31,14 @@ def test_baseline_summary(toy) -> None:
     s = report.baseline_summary(toy)
     assert s.loc[("USA", "VNM"), "value, bn USD"] == pytest.approx(60.0)
     assert s.loc[("USA", "CHN"), "tariff, %"] == pytest.approx(100 * 30 * 0.25 / 95)
+
+
+def test_diversion_table_names_winners_and_losers(toy) -> None:
+    r = tradesim.simulate(DOC, toy)
+    d = report.diversion(r, 2027)
+    apparel = d[d["product"] == "61"].set_index("exporter")
+    assert apparel.loc["VNM", "role"] == "loses"
+    assert apparel.loc["CHN", "role"] == "gains"
+    assert apparel.loc["ROW", "role"] == "gains"
+    assert apparel["share"].sum() == pytest.approx(100.0)
+    assert (d[d["product"] == "8517"]["role"] == "unchanged").all()

@@ -133,3 +133,28 @@ def test_run_rejects_mixed_horizons(toy) -> None:
     b = parse_scenario(doc(horizon=2030))
     with pytest.raises(ScheduleError, match="a batch shares its years"):
         trajectory.run(toy, [a, b], labels=["a", "b"])
+
+
+def test_origin_switching_moves_a_share_of_lost_sales_through_the_hub(toy) -> None:
+    china = {"id": "c", "importer": "USA", "exporters": ["CHN"], "products": ["61"],
+             "rate": 50}
+    plain = tradesim.simulate(doc(china, horizon=2026), toy)
+    switch = dict(doc(china, horizon=2026), transshipment={"origin_switching": 0.25})
+    routed = tradesim.simulate(switch, toy)
+    lost = (plain["value_baseline"] - plain["value"]).sel(importer="USA", exporter="CHN",
+                                                          product="61")
+    gained = (routed["value"] - plain["value"]).sel(importer="USA", exporter="VNM",
+                                                    product="61")
+    np.testing.assert_allclose(gained, 0.25 * lost, rtol=1e-12)
+    np.testing.assert_allclose(routed["rerouted"].sel(product="61"), gained, rtol=1e-12)
+    assert float(routed["balance"].sel(year=2026)) < float(plain["balance"].sel(year=2026))
+
+
+def test_no_origin_switching_where_the_hub_is_dearer(toy) -> None:
+    both = [{"id": "c", "importer": "USA", "exporters": ["CHN"], "products": ["61"],
+             "rate": 10},
+            {"id": "v", "importer": "USA", "exporters": ["VNM"], "products": ["61"],
+             "rate": 60}]
+    routed = tradesim.simulate(dict(doc(*both, horizon=2026),
+                                    transshipment={"origin_switching": 0.5}), toy)
+    assert float(routed["rerouted"].sum()) == 0.0

@@ -7,7 +7,7 @@ import xarray as xr
 
 from tradesim.dims import EXPORTER, IMPORTER, PRODUCT, US, VN, YEAR
 
-__all__ = ["balance_table", "baseline_summary", "top_products"]
+__all__ = ["balance_table", "baseline_summary", "diversion", "top_products"]
 
 BN = 1e9
 
@@ -59,3 +59,32 @@ def baseline_summary(baseline: xr.Dataset) -> pd.DataFrame:
     table = table[table["value, bn USD"] > 0]
     return table.sort_values("value, bn USD", ascending=False).sort_index(
         level=IMPORTER, sort_remaining=False)
+
+
+def diversion(result: xr.Dataset, year: int, importer: str = US,
+              min_change_usd: float = 0.0) -> pd.DataFrame:
+    """Who gained and who lost each product's market in ``year``: one row per supplier.
+
+    Columns: ``importer``, ``product``, ``exporter``, ``base`` and ``value`` (bn USD),
+    ``change`` (bn USD), ``share_base`` and ``share`` (% of the market's imports of that
+    product), ``role`` (``gains`` / ``loses`` / ``unchanged``). Sorted by product, then change.
+    Rows whose absolute change is below ``min_change_usd`` are dropped.
+    """
+    at = result.sel({YEAR: year, IMPORTER: importer})
+    value, base = at["value"], at["value_baseline"]
+    total, total_base = value.sum(EXPORTER), base.sum(EXPORTER)
+    table = pd.DataFrame({
+        "base": base.to_series() / BN,
+        "value": value.to_series() / BN,
+        "share_base": (100 * base / total_base.where(total_base > 0)).to_series(),
+        "share": (100 * value / total.where(total > 0)).to_series(),
+    }).swaplevel().sort_index()
+    table["change"] = table["value"] - table["base"]
+    table = table[(table["change"].abs() * BN >= min_change_usd) & (table["base"] + table[
+        "value"] > 0)]
+    table["role"] = pd.cut(table["change"], [-float("inf"), -1e-12, 1e-12, float("inf")],
+                           labels=["loses", "unchanged", "gains"]).astype(str)
+    table = table.reset_index().sort_values([PRODUCT, "change"], ascending=[True, True])
+    table.insert(0, IMPORTER, importer)
+    cols = [IMPORTER, PRODUCT, EXPORTER, "base", "value", "change", "share_base", "share", "role"]
+    return table[cols].reset_index(drop=True)

@@ -26,6 +26,7 @@ from tradesim.schema import (
     KNOWN_CODES,
     SCENARIO_FIELDS,
     TARIFF_FIELDS,
+    TRANSSHIPMENT_FIELDS,
     TOP_LEVEL_KEYS,
     Field,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "Commitment",
     "Measure",
     "Scenario",
+    "Transshipment",
     "normalize_hs",
     "parse_scenario",
 ]
@@ -85,6 +87,17 @@ class Commitment:
 
 
 @dataclass(frozen=True)
+class Transshipment:
+    """Origin switching: a share of ``sources``' lost US sales re-routed through ``via``."""
+
+    origin_switching: float
+    sources: tuple[str, ...] = ("CHN",)
+    via: str = "VNM"
+    source: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A validated scenario: header, measures, commitments and elasticity overrides."""
 
@@ -100,6 +113,7 @@ class Scenario:
     commitments: tuple[Commitment, ...] = ()
     #: parameter -> ((HS prefix or "all", value), ...)
     elasticities: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()
+    transshipment: Transshipment | None = None
     file: str = field(default="", compare=False)
 
     @property
@@ -119,6 +133,9 @@ class Scenario:
             doc["commitment"] = [_commitment_doc(c) for c in self.commitments]
         if self.elasticities:
             doc["elasticities"] = {p: dict(v) for p, v in self.elasticities}
+        if self.transshipment is not None:
+            t = asdict(self.transshipment)
+            doc["transshipment"] = {**t, "sources": list(self.transshipment.sources)}
         return doc
 
     @functools.cached_property
@@ -548,6 +565,13 @@ def parse_scenario(
             if item is not None:
                 sink.append(item)
     elasticities = _parse_elasticities(c, doc["elasticities"]) if "elasticities" in doc else ()
+    transshipment = None
+    if "transshipment" in doc:
+        t = _read_table(c, "transshipment", doc["transshipment"], TRANSSHIPMENT_FIELDS)
+        if t is not None and t["via"] in (t["sources"] or ()):
+            c.add("transshipment.via", "cannot also be a source", t["via"])
+        elif t is not None:
+            transshipment = Transshipment(**t)
     if head is None or c.problems:
         raise ScenarioError(c.problems, file)
     if head["horizon"] < head["base_year"] + 1:
@@ -560,7 +584,10 @@ def parse_scenario(
         method=head["method"], sources=head["sources"],
         measures=inc_measures + tuple(measures),
         commitments=inc_commitments + tuple(commitments),
-        elasticities=_merge_elasticities(includes, elasticities or ()), file=file,
+        elasticities=_merge_elasticities(includes, elasticities or ()),
+        transshipment=transshipment or next(
+            (s.transshipment for s in reversed(includes) if s.transshipment), None),
+        file=file,
     )
     _cross_check(c, scenario, {m.id for m in measures})
     if c.problems:

@@ -93,13 +93,25 @@ ELASTICITY_PARAMS: dict[str, tuple[str, float, float]] = {
     "growth": ("baseline growth per year, fraction", -0.5, 1.0),
 }
 
+TRANSSHIPMENT_FIELDS: tuple[Field, ...] = (
+    Field("origin_switching", "float", REQUIRED, "share of a source's lost US sales of a "
+          "product re-routed through `via` while via's tariff is below the source's",
+          "fraction", 0.0, 1.0),
+    Field("sources", "codes", ("CHN",), "suppliers whose lost sales may be re-routed"),
+    Field("via", "code", "VNM", "the supplier the goods are re-routed through"),
+    Field("source", "str", "", "citation"),
+    Field("note", "str", "", "free text; assumptions"),
+)
+
 SECTIONS: dict[str, tuple[Field, ...]] = {
     "scenario": SCENARIO_FIELDS,
     "tariff": TARIFF_FIELDS,
     "commitment": COMMITMENT_FIELDS,
+    "transshipment": TRANSSHIPMENT_FIELDS,
 }
 
-TOP_LEVEL_KEYS: tuple[str, ...] = ("scenario", "tariff", "commitment", "elasticities")
+TOP_LEVEL_KEYS: tuple[str, ...] = ("scenario", "tariff", "commitment", "elasticities",
+                                   "transshipment")
 
 #: Codes accepted as exporters/sellers before a baseline is known. The baseline decides which
 #: are present; the schedule reports a code the baseline lacks.

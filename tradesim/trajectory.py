@@ -100,15 +100,51 @@ def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset |
     r = model.respond(a)
     rate = a.adjustment[:, :, 0]  # (S, D, I, 1, P): one slice of the year axis
     priced = a.projected * np.exp(kernels.adjust(np.log(r.ratio), rate, axis=2))
+    priced, rerouted = _reroute(baseline, scenarios, a, priced)
     added = np.stack([paths(d["added"]) for d in deals])[:, None]
     taken = np.minimum(np.stack([paths(d["displace"]) for d in deals])[:, None], priced)
     value = priced + added - taken
     result = _result(baseline, first, years, labels, a, r, value, added - taken)
+    result["rerouted"] = ((SCENARIO, DRAW, YEAR, PRODUCT), rerouted)
+    result["rerouted"].attrs.update(units="USD", description=(
+        "US imports recorded from the transshipment hub that are re-routed goods of other "
+        "origins (included in value)"))
     if draws is None:
         result = result.isel(draw=0, drop=True)
     elif DRAW in draws.coords:
         result = result.assign_coords({DRAW: draws[DRAW].to_numpy()})
     return result
+
+
+def _reroute(baseline: xr.Dataset, scenarios: Sequence[Scenario], a: model.MarketArrays,
+             priced: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Origin switching: move a share of sources' lost US sales to the hub while it is cheaper.
+
+    Returns the new values and the re-routed amount (S, D, T, P), USD.
+    """
+    rules = [s.transshipment for s in scenarios]
+    shape = (*priced.shape[:3], priced.shape[-1])
+    active = [t for t in rules if t is not None]
+    if not active:
+        return priced, np.zeros(shape)
+    if any((t.sources, t.via) != (active[0].sources, active[0].via) for t in active):
+        raise ScheduleError("scenarios in one batch must re-route the same sources via the "
+                            "same hub")
+    exporters = list(baseline.indexes[EXPORTER])
+    missing = [c for c in (*active[0].sources, active[0].via) if c not in exporters]
+    if missing or US not in baseline.indexes[IMPORTER]:
+        raise ScheduleError(f"transshipment: {missing or [US]} not in this baseline")
+    us = list(baseline.indexes[IMPORTER]).index(US)
+    src = [exporters.index(c) for c in active[0].sources]
+    hub = exporters.index(active[0].via)
+    share = np.array([0.0 if t is None else t.origin_switching for t in rules])
+    lost = np.maximum(a.projected[..., us, src, :] - priced[..., us, src, :], 0.0)
+    tariff = a.t1[..., us, :, :]
+    cheaper = tariff[..., [hub], :] < tariff[..., src, :]
+    moved = share[:, None, None, None] * (lost * cheaper).sum(axis=-2)
+    out = priced.copy()
+    out[..., us, hub, :] += moved
+    return out, moved
 
 
 def _with_override(base: np.ndarray, item: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
