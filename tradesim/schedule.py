@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -32,7 +33,7 @@ class ProductAxis:
         self.member_code = baseline.indexes["hs6"].to_numpy().astype(str)
         self.member_product = self.products.get_indexer(member_labels)
         self.resolution = str(baseline.attrs.get("resolution", ""))
-        self._matches: dict[tuple[str, ...], tuple] = {}
+        self._matches: dict[tuple, Any] = {}
 
     def scope(self, prefixes: Sequence[str] | None, where: str, partial_ok: bool) -> np.ndarray:
         """Share of each product covered by ``prefixes`` (None = all): 0, 1, or partial."""
@@ -55,6 +56,13 @@ class ProductAxis:
                 f"{names}{detail}; add a split for the code in embedded/product_splits.csv, "
                 f"use resolution='hs6', or give the measure a `share`")
         return np.where(partial, 1.0, share)
+
+    def weights(self, m: Measure, i: int) -> np.ndarray:
+        """Flow weight (I, E, P) of a measure, cached by its scope (not its rate or dates)."""
+        key = ("w", m.importer, m.exporters, m.products, m.exclude, m.share)
+        if key not in self._matches:
+            self._matches[key] = _measure_weights(self, m, i)
+        return self._matches[key]
 
     def codes(self, codes: Sequence[str] | None, axis: list[str], where: str,
               exclude: str | None = None) -> np.ndarray:
@@ -125,7 +133,7 @@ def tariff_path(baseline: xr.Dataset, scenario: Scenario,
     out = np.broadcast_to(base, (len(years), *base.shape)).copy()
     if not measures:
         return _as_path(out, baseline, years)
-    weights = [_measure_weights(axis, m, i) for i, m in enumerate(measures)]
+    weights = [axis.weights(m, i) for i, m in enumerate(measures)]
     index = {m.id: i for i, m in enumerate(measures)}
     overriders = [[index[o.id] for o in measures if m.id in o.overrides] for m in measures]
     active, year_weight = _segments(scenario, measures)
@@ -142,7 +150,7 @@ def tariff_path(baseline: xr.Dataset, scenario: Scenario,
 def _segment_rate(base: np.ndarray, measures: Sequence[Measure], weights: list[np.ndarray],
                   overriders: list[list[int]], on: np.ndarray) -> np.ndarray:
     """Rate (I, E, P) while the measures flagged in ``on`` are in force."""
-    live = [i for i in range(len(measures)) if on[i]]
+    live = np.flatnonzero(on)
     eff = {}
     for i in live:
         w = weights[i]
@@ -151,7 +159,7 @@ def _segment_rate(base: np.ndarray, measures: Sequence[Measure], weights: list[n
                 w = w * (1.0 - weights[j])
         eff[i] = w
     sets = [i for i in live if measures[i].mode == "set"]
-    rate = base.copy()
+    rate = base
     if sets:
         total = sum(eff[i] for i in sets)
         if np.any(total > 1.0 + 1e-9):
@@ -162,9 +170,10 @@ def _segment_rate(base: np.ndarray, measures: Sequence[Measure], weights: list[n
     for i in live:
         if measures[i].mode == "floor":
             rate = rate + eff[i] * np.maximum(measures[i].rate - rate, 0.0)
+    rate = rate.copy()
     for i in live:
-        if measures[i].mode == "add":
-            rate = rate + eff[i] * measures[i].rate
+        if measures[i].mode == "add" and measures[i].rate:
+            rate += eff[i] * measures[i].rate
     return rate
 
 
