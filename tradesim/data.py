@@ -14,6 +14,7 @@ map) and variables
 ``sigma``      importer × product              substitution among suppliers
 ``eta``        importer × product              composite import demand elasticity
 ``adjustment`` importer × product              λ, share of the long-run gap closed a year
+``omega``      importer × product              export supply elasticity (inf: full pass-through)
 ``member_product`` hs6                          product label of each member code
 =============  ==============================  =========================================
 """
@@ -33,18 +34,20 @@ from tradesim.products import describe_axis, sort_key
 __all__ = ["DEFAULT_ELASTICITIES", "assemble", "baseline_from_frame", "validate_baseline"]
 
 MARKET_VARS = ("value", "tariff", "growth")
-PRODUCT_VARS = ("sigma", "eta", "adjustment")
+PRODUCT_VARS = ("sigma", "eta", "adjustment", "omega")
 
 #: Literature medians used when nothing more specific is given (see embedded/SOURCES.md).
 DEFAULT_ELASTICITIES: dict[str, tuple[float, str]] = {
     "sigma": (3.14, "Broda & Weinstein (2006) median over US HTS10 lines"),
     "eta": (1.08, "Hauk (2012) median US import-demand elasticity, correctly signed HS6"),
     "adjustment": (0.38, "Boehm, Levchenko & Pandalai-Nayar (2023): year-1 share 0.76/2.0"),
+    "omega": (np.inf, "full pass-through of tariffs to US buyers: Amiti, Redding & Weinstein "
+                      "(2019), Fajgelbaum et al. (2020), Cavallo et al. (2021)"),
 }
 
 UNITS = {
     "value": "USD", "tariff": "fraction", "growth": "fraction per year", "sigma": "1",
-    "eta": "1", "adjustment": "fraction per year",
+    "eta": "1", "adjustment": "fraction per year", "omega": "1 (inf = perfectly elastic)",
 }
 
 
@@ -94,7 +97,8 @@ def assemble(
         pd.MultiIndex.from_product([importers, products], names=[IMPORTER, PRODUCT]))
     for var in PRODUCT_VARS:
         default = DEFAULT_ELASTICITIES[var][0]
-        data = par[var].to_numpy(dtype=float).reshape(len(importers), len(products))
+        column = par[var] if var in par else pd.Series(np.nan, index=par.index)
+        data = column.to_numpy(dtype=float).reshape(len(importers), len(products))
         ds[var] = ((IMPORTER, PRODUCT), np.where(np.isnan(data), default, data))
     axis = describe_axis(products)
     for col in ("kind", "chapter", "hs_level"):
@@ -118,14 +122,16 @@ def validate_baseline(ds: xr.Dataset) -> xr.Dataset:
         if var not in ds or ds[var].dims != (IMPORTER, PRODUCT):
             raise DataError(f"baseline variable {var!r} must have dims (importer, product)")
     for var in MARKET_VARS + PRODUCT_VARS:
-        if not np.isfinite(ds[var].to_numpy()).all():
+        values = ds[var].to_numpy()
+        bad = np.isnan(values) if var == "omega" else ~np.isfinite(values)
+        if bad.any():
             raise DataError(f"baseline variable {var!r} has NaN or infinite values")
     if (ds["value"] < 0).any():
         raise DataError("baseline values must be >= 0 USD")
     if (ds["tariff"] < 0).any():
         raise DataError("baseline tariffs must be >= 0")
-    if (ds["sigma"] <= 0).any() or (ds["eta"] < 0).any():
-        raise DataError("sigma must be > 0 and eta >= 0")
+    if (ds["sigma"] <= 0).any() or (ds["eta"] < 0).any() or (ds["omega"] <= 0).any():
+        raise DataError("sigma and omega must be > 0 and eta >= 0")
     if ((ds["adjustment"] <= 0) | (ds["adjustment"] > 1)).any():
         raise DataError("adjustment (lambda) must lie in (0, 1]")
     for dim in (IMPORTER, EXPORTER, PRODUCT):

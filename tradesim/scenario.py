@@ -451,8 +451,10 @@ def _parse_elasticities(c: _Collector, raw: object) -> tuple | None:
             code = prefix if prefix == "all" else normalize_hs(prefix)
             if code != "all" and not _HS.match(code):
                 c.add(f"{where}.{prefix}", 'keys are HS prefixes or "all"', prefix)
-            elif not _is_number(value) or not math.isfinite(value):
-                c.add(f"{where}.{prefix}", "must be a finite number", value)
+            elif not _is_number(value) or math.isnan(value) or (
+                    math.isinf(value) and not (name == "omega" and value > 0)):
+                c.add(f"{where}.{prefix}", "must be a finite number" + (
+                    " (or inf)" if name == "omega" else ""), value)
             elif not low <= value <= high:
                 c.add(f"{where}.{prefix}", f"must lie in [{low:g}, {high:g}] ({doc})", value)
             else:

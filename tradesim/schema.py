@@ -91,6 +91,7 @@ ELASTICITY_PARAMS: dict[str, tuple[str, float, float]] = {
     "eta": ("composite import demand elasticity, >= 0", 0.0, 20.0),
     "adjustment": ("lambda: share of the gap to the long run closed each year", 0.01, 1.0),
     "growth": ("baseline growth per year, fraction", -0.5, 1.0),
+    "omega": ("export supply elasticity, > 0; inf = full pass-through", 0.01, float("inf")),
 }
 
 TRANSSHIPMENT_FIELDS: tuple[Field, ...] = (

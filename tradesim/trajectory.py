@@ -14,7 +14,7 @@ from tradesim.scenario import Scenario
 
 __all__ = ["run", "simulate"]
 
-PARAMS = ("sigma", "eta", "adjustment")
+PARAMS = ("sigma", "eta", "adjustment", "omega")
 
 
 def simulate(baseline: xr.Dataset, scenario: Scenario) -> xr.Dataset:
@@ -198,9 +198,16 @@ def _result(baseline: xr.Dataset, scenario: Scenario, years: np.ndarray, labels:
             "commitment": (cells, fixed(commitment)),
             "price_index": (markets, r.index[..., 0, :]),
             "buyers_surplus": (markets, r.surplus[..., 0, :]),
+            "world_price": (cells, fixed(r.world_price)),
+            "pass_through": (cells, fixed(r.pass_through)),
+            "suppliers_surplus": (cells, fixed(r.suppliers_surplus)),
         },
         coords=coords,
     )
+    duty_change = (result["duty_revenue"] - result["duty_revenue_baseline"]).sum(
+        [EXPORTER, PRODUCT])
+    result["welfare"] = result["buyers_surplus"].sum(PRODUCT) + duty_change
+    result.attrs.update(solver_iterations=r.iterations, solver_max_residual=r.max_residual)
     exporters = list(baseline.indexes[EXPORTER])
     importers = list(baseline.indexes[IMPORTER])
     for suffix, cube in (("", value), ("_baseline", fixed(a.projected))):
@@ -258,6 +265,11 @@ _DOCS = {
     "commitment": ("USD", "value added by purchase commitments, net of displaced sales"),
     "price_index": ("1", "import price index, baseline = 1"),
     "buyers_surplus": ("USD", "change in importers' surplus from the price index (long run)"),
+    "world_price": ("1", "exporters' world (ex-duty) price, baseline = 1"),
+    "pass_through": ("fraction", "share of the own tariff change paid by buyers (1 where the "
+                     "tariff does not change)"),
+    "suppliers_surplus": ("USD", "change in exporters' surplus V (p*^(1+ω) − 1)/(1+ω)"),
+    "welfare": ("USD", "importer's net welfare change: buyers' surplus + duty revenue change"),
     "exports": ("USD", "US exports to Vietnam"),
     "imports": ("USD", "US imports from Vietnam"),
     "balance": ("USD", "US exports to Vietnam minus US imports from Vietnam"),
