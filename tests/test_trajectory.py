@@ -158,3 +158,25 @@ def test_no_origin_switching_where_the_hub_is_dearer(toy) -> None:
     routed = tradesim.simulate(dict(doc(*both, horizon=2026),
                                     transshipment={"origin_switching": 0.5}), toy)
     assert float(routed["rerouted"].sum()) == 0.0
+
+
+def test_finite_export_supply_shares_the_tariff_with_exporters(toy) -> None:
+    full = tradesim.simulate(doc(recip(25.0), horizon=2026), toy)
+    shared = tradesim.simulate(dict(doc(recip(25.0), horizon=2026),
+                                    elasticities={"omega": 5.0}), toy)
+    vn = {"importer": "USA", "exporter": "VNM", "product": "61", "year": 2026}
+    assert float(full["pass_through"].sel(vn)) == 1.0
+    assert 0.0 < float(shared["pass_through"].sel(vn)) < 1.0
+    assert float(shared["world_price"].sel(vn)) < 1.0  # exporters absorb part of it
+    assert float(shared["suppliers_surplus"].sel(vn)) < 0.0
+    # With exporters cutting prices, US buyers lose less than under full pass-through.
+    assert float(shared["buyers_surplus"].sel(year=2026, importer="USA").sum()) > float(
+        full["buyers_surplus"].sel(year=2026, importer="USA").sum())
+    assert shared.attrs["solver_max_residual"] < 1e-10
+    assert_finite(shared)
+
+
+def test_welfare_is_buyers_surplus_plus_duty_change(toy) -> None:
+    r = tradesim.simulate(doc(recip(25.0), horizon=2026), toy)
+    duty = (r["duty_revenue"] - r["duty_revenue_baseline"]).sum(["exporter", "product"])
+    np.testing.assert_allclose(r["welfare"], r["buyers_surplus"].sum("product") + duty)
