@@ -440,6 +440,178 @@ def build_us_imports_2017(sh: Shared) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------
+# 14. chapter history 2017-2020 and 2017 duty rates (chapter baseline for the 2018-19 replay)
+# ---------------------------------------------------------------------------------------
+CONSUMPTION_YEARS = (2017, 2018, 2019, 2020)
+CONSUMPTION_BASIS = "imports_for_consumption_customs_value"
+S301_LISTS = "raw/budgetlab/tariff-rate-tracker/resources/s301_product_lists.csv"
+# Section 301 rates in force through calendar 2024 on the 2018-19 lists (4A cut to 7.5 % on
+# 2020-02-14; 4B never applied). The 2024 four-year-review steps (from 2024-09-27) are not
+# subtracted (see SOURCES.md).
+S301_2024_RATES = {"1": 0.25, "2": 0.25, "3": 0.25, "3_addl": 0.25, "4A": 0.075}
+PIIE_CHINA_2017 = 0.038  # competitor_tariffs_NOTES.md: PIIE average US tariff on China before July 2018
+VN_DUTY_SOURCE = ("S2 tradewartracker/us-imports-hs2@5530afc CON_VAL_MO/CAL_DUT_MO "
+                  "(raw/us_imports_from_vn_hs2_monthly_consumption_2013-01_2021-06.csv)")
+
+
+def build_us_imports_hs2_consumption(sh: Shared) -> pd.DataFrame:
+    """us_imports_hs2_consumption_2017_2020.csv: imports for consumption by chapter, 2017-2020,
+    WORLD and the 20 suppliers of S2 (competitor file), Vietnam from the VN chapter file."""
+    cols = ["year", "exporter", "hs2", "value_usd", "basis", "source"]
+    comp = sh.competitor()
+    c = comp[comp["year"].isin(CONSUMPTION_YEARS)].copy()
+    if not (c["basis"] == CONSUMPTION_BASIS).all():
+        raise SystemExit("competitor 2017-2020 rows are not all imports for consumption")
+    c["exporter"] = c["exporter_iso"]
+    vn = sh.vn_chapters()
+    vn = vn[(vn["flow"] == "us_imports_from_vn")
+            & vn["year"].isin([str(y) for y in CONSUMPTION_YEARS])].copy()
+    vn["year"] = vn["year"].astype(int)
+    vn["exporter"] = "VNM"
+    if not (vn["basis"] == CONSUMPTION_BASIS).all():
+        raise SystemExit("VN chapter rows 2017-2020 are not all imports for consumption")
+    a = vn.set_index(["year", "hs2"])["value_usd"]
+    b = c[c["exporter"] == "VNM"].set_index(["year", "hs2"])["value_usd"]
+    diff = float(a.sub(b, fill_value=0).abs().max())
+    text = (f"VN 2017-2020 chapters: us_vn_trade_by_chapter.csv vs competitor file VIETNAM rows: "
+            f"max abs diff {diff:,.0f} USD")
+    CHECKS.append(("vn consumption chapters", text, diff > 0))
+    print("CHECK", text)
+    out = pd.concat([c[c["exporter"] != "VNM"][cols], vn[cols]], ignore_index=True)
+    out["source"] = out["source"].map(short_source)
+    out = out.sort_values(["year", "exporter", "hs2"]).reset_index(drop=True)
+    if out.duplicated(["year", "exporter", "hs2"]).any():
+        raise SystemExit("duplicate (year, exporter, hs2) in the consumption chapter history")
+    write_table(out, "us_imports_hs2_consumption_2017_2020.csv.gz")
+    totals = out.groupby(["year", "exporter"])["value_usd"].sum()
+    for y in CONSUMPTION_YEARS:
+        named = totals.loc[y].drop("WORLD")
+        world = out[(out["year"] == y) & (out["exporter"] == "WORLD")].set_index("hs2")["value_usd"]
+        rest = world - out[(out["year"] == y) & (out["exporter"] != "WORLD")].groupby("hs2")[
+            "value_usd"].sum().reindex(world.index, fill_value=0)
+        if (rest < 0).any():
+            raise SystemExit(f"{y}: named suppliers exceed WORLD in chapters {list(rest[rest < 0].index)}")
+        STATS[f"cons_{y}"] = {"WORLD": int(totals.loc[(y, "WORLD")]), "CHN": int(totals.loc[(y, "CHN")]),
+                              "VNM": int(totals.loc[(y, "VNM")]), "ROW": int(rest.sum()),
+                              "named": int(named.sum())}
+    STATS["cons_exporters"] = sorted(set(out["exporter"]) - {"WORLD"})
+    return out
+
+
+def _rate(df: pd.DataFrame, keys: list[str], value: str = "value_usd", duty: str = "duty_usd") -> pd.Series:
+    g = df.groupby(keys)[[value, duty]].sum()
+    g = g[g[value] > 0]
+    return g[duty] / g[value]
+
+
+def build_us_duty_hs2_2017(sh: Shared, hs6: pd.DataFrame, cons: pd.DataFrame) -> pd.DataFrame:
+    """us_duty_hs2_2017.csv: 2017 duty rate (calculated duty / customs value) by supplier x chapter.
+
+    Vietnam: the 2017 calculated duty (S2). Everyone else: proxies from 2024 calculated duty
+    (no 2017 duty by partner exists in the shared data), see SOURCES.md."""
+    v17 = cons[cons["year"] == 2017]
+    # Vietnam: actual 2017 calculated duty
+    m = sh.get("raw/us_imports_from_vn_hs2_monthly_consumption_2013-01_2021-06.csv")
+    m = m[m["month"].str[:4] == "2017"].copy()
+    m["value_usd"] = to_int(m["imports_for_consumption_usd"])
+    m["duty_usd"] = to_int(m["calculated_duty_usd"])
+    vn = m.groupby("hs2")[["value_usd", "duty_usd"]].sum()
+    vn_chapters = v17[v17["exporter"] == "VNM"].set_index("hs2")["value_usd"]
+    diff = float(vn["value_usd"].sub(vn_chapters, fill_value=0).abs().max())
+    text = f"VN 2017 duty file values vs VN 2017 chapter values: max abs diff {diff:,.0f} USD"
+    CHECKS.append(("vn duty 2017 values", text, diff > 0))
+    print("CHECK", text)
+
+    # 2024 calculated duty / value by chapter: pooled over every non-China partner, and own
+    h = hs6.assign(hs2=hs2_of(hs6["hs6"]))
+    pooled = _rate(h[h["exporter"] != "CHN"], ["hs2"])
+    pooled_all = float(h.loc[h["exporter"] != "CHN", "duty_usd"].sum()
+                       / h.loc[h["exporter"] != "CHN", "value_usd"].sum())
+    own = _rate(h, ["exporter", "hs2"])
+
+    # China: 2024 calculated duty net of the statutory Section 301 rate, HS10 line by line
+    h10 = sh.get("us_imports_hs10_by_partner_2024.csv.gz")
+    cn = h10[h10["exporter"] == "CHN"].copy()
+    cn["value_usd"] = to_int(cn["value_usd"])
+    cn["duty_usd"] = to_int(cn["duty_usd"])
+    lists = sh.get(S301_LISTS)
+    lists = lists[lists["list"].isin(S301_2024_RATES)]
+    s301 = lists.assign(r=lists["list"].map(S301_2024_RATES)).groupby("hts8")["r"].max()
+    cn["s301"] = cn["hs10"].str[:8].map(s301).fillna(0.0)
+    cn["net_usd"] = (cn["duty_usd"] - cn["value_usd"] * cn["s301"]).clip(lower=0.0)
+    cn["hs2"] = hs2_of(cn["hs10"])
+    cn_rate = _rate(cn, ["hs2"], duty="net_usd")
+    STATS["cn_2024_duty"] = (int(cn["value_usd"].sum()), int(cn["duty_usd"].sum()),
+                             float((cn["value_usd"] * cn["s301"]).sum()), float(cn["net_usd"].sum()))
+
+    src_own = "derived proxy: S5 us_imports_hs6_2024 CAL_DUT_YR/CON_VAL_YR (supplier x chapter)"
+    src_pool = "derived proxy: S5 us_imports_hs6_2024 CAL_DUT_YR/CON_VAL_YR (chapter; all but CHN)"
+    src_cn = ("derived proxy: S5 us_imports_hs10_by_partner_2024 (CHN) less statutory S301 "
+              "(budgetlab s301_product_lists.csv)")
+    m_pool = "proxy: 2024 duty/value by chapter, all partners but China (MFN stand-in)"
+    m_pool_all = "proxy: 2024 duty/value, all goods, all partners but China"
+    rows = []
+
+    def pooled_row(e: str, hs2: str, why: str = "") -> tuple:
+        if hs2 in pooled.index:
+            return (e, hs2, float(pooled[hs2]), "", m_pool + why, src_pool)
+        return (e, hs2, pooled_all, "", m_pool_all + why, src_pool)
+
+    for e in sorted(set(v17["exporter"]) - {"WORLD"}):
+        chapters = v17[(v17["exporter"] == e) & (v17["value_usd"] > 0)]["hs2"]
+        for hs2 in sorted(chapters):
+            if e == "VNM":
+                d = int(vn.loc[hs2, "duty_usd"])
+                rows.append((e, hs2, d / float(vn.loc[hs2, "value_usd"]), str(d),
+                             "actual: 2017 calculated duty / value", VN_DUTY_SOURCE))
+            elif e == "CHN":
+                if hs2 in cn_rate.index:
+                    rows.append((e, hs2, float(cn_rate[hs2]), "",
+                                 "proxy: China 2024 duty net of statutory S301 (HTS10, clipped at 0)",
+                                 src_cn))
+                else:
+                    rows.append(pooled_row(e, hs2, "; no 2024 China imports in chapter"))
+            else:
+                key = "EU" if e in EU_MEMBERS_IN_DATA else e
+                if (key, hs2) in own.index:
+                    who = "EU aggregate" if key == "EU" else "the supplier's own"
+                    rows.append((e, hs2, float(own[(key, hs2)]), "",
+                                 f"proxy: {who} 2024 duty/value by chapter", src_own))
+                else:
+                    rows.append(pooled_row(e, hs2, "; no 2024 imports from supplier in chapter"))
+    for hs2 in sorted(v17.loc[v17["exporter"] == "WORLD", "hs2"]):
+        rows.append(pooled_row("ROW", hs2))
+    out = pd.DataFrame(rows, columns=["exporter", "hs2", "rate", "duty_usd", "method", "source"])
+
+    # checks of the proxies (reported in SOURCES.md)
+    w = v17.set_index(["exporter", "hs2"])["value_usd"]
+    r = out.set_index(["exporter", "hs2"])["rate"]
+
+    def avg(e: str, rates: pd.Series) -> float:
+        vals = w.loc[e]
+        return float((rates.reindex(vals.index).fillna(pooled_all) * vals).sum() / vals.sum())
+
+    vn_actual = avg("VNM", r.loc["VNM"])
+    vn_proxy = avg("VNM", own.loc["VNM"])
+    vn_pool = avg("VNM", pooled)
+    err = (own.loc["VNM"].reindex(vn.index).fillna(pooled_all) - r.loc["VNM"]).abs()
+    vn_mae = float((err * vn["value_usd"]).sum() / vn["value_usd"].sum())
+    STATS["duty17"] = {
+        "vn_actual": vn_actual, "vn_own2024": vn_proxy, "vn_pooled": vn_pool, "vn_mae": vn_mae,
+        "cn_proxy": avg("CHN", r.loc["CHN"]), "cn_pooled": avg("CHN", pooled),
+        "by_supplier": {e: avg(e, r.loc[e]) for e in ["CHN", "VNM", "MEX", "CAN", "JPN", "DEU"]},
+    }
+    d = STATS["duty17"]
+    print(f"INFO 2017 duty proxies: VN actual {vn_actual:.4f}, VN own-2024 proxy {vn_proxy:.4f} (chapter "
+          f"MAE {vn_mae:.4f}), VN pooled {vn_pool:.4f}; CHN net-of-301 {d['cn_proxy']:.4f}, CHN pooled {d['cn_pooled']:.4f} "
+          f"(PIIE {PIIE_CHINA_2017:.3f})")
+    out["rate"] = out["rate"].map(lambda x: fmt_float(x, 6))
+    out = out.sort_values(["exporter", "hs2"]).reset_index(drop=True)
+    write_table(out, "us_duty_hs2_2017.csv")
+    return out
+
+
+# ---------------------------------------------------------------------------------------
 # 9. HS chapters
 # ---------------------------------------------------------------------------------------
 def build_hs_chapters(sh: Shared, chapter_sets: list[set[str]]) -> pd.DataFrame:
@@ -809,6 +981,89 @@ def _section(md: str, start: str, end: str) -> str:
     return md[i:j].strip()
 
 
+def _replay_sources_md() -> str:
+    """The appended SOURCES.md section on the chapter baseline of the 2018-19 replay."""
+    c = {y: STATS[f"cons_{y}"] for y in CONSUMPTION_YEARS}
+    d = STATS["duty17"]
+    cn_v, cn_d, cn_s301, cn_net = STATS["cn_2024_duty"]
+    bn = lambda x: f"{x / 1e9:,.2f}"  # noqa: E731
+    years = " | ".join(str(y) for y in CONSUMPTION_YEARS)
+    line = lambda k: " | ".join(bn(c[y][k]) for y in CONSUMPTION_YEARS)  # noqa: E731
+    def chg(k: str) -> str:
+        dv, rel = c[2019][k] - c[2017][k], c[2019][k] / c[2017][k] - 1
+        return f"{k} {dv / 1e9:+,.2f} bn ({rel * 100:+.1f} %)".replace("-", "−")
+
+    sup = ", ".join(f"{e} {v * 100:.2f} %" for e, v in d["by_supplier"].items())
+    return f"""
+## Chapter baseline 2017 and the 2018–19 replay
+
+`tradesim.load_baseline("hs2", year=2017)` builds a chapter-resolution baseline from the two files
+below (plus `us_exports_to_vn_hs2_history.csv` for US exports to Vietnam in 2017, `vn_mfn_rates.csv`
+for Vietnam's MFN default and `elasticities_hs2.csv`); `scenarios/replay/us-china-2018-19.toml`
+replays the 2018–19 Section 301 tariffs on China on it. Basis: **imports for consumption** (the
+only basis with chapter detail for 2017–2020), so the 2017 totals differ from the general-imports
+headlines (Vietnam 2017: 46.02 bn consumption vs 46.48 bn general).
+
+### `us_imports_hs2_consumption_2017_2020.csv.gz` — `year,exporter,hs2,value_usd,basis,source`
+- From: `competitor_imports_by_chapter.csv` 2017–2020 rows (S2, `tradewartracker/us-imports-hs2@5530afc`,
+  Census `CON_VAL_MO` summed over the year): WORLD and the 20 largest US suppliers of 2013–2020
+  ({", ".join(STATS["cons_exporters"])};
+  ISO3 codes; DEU, FRA, ITA and IRL are EU members, and there is no EU aggregate for these years). Vietnam (`VNM`) comes from `us_vn_trade_by_chapter.csv`
+  (`us_imports_from_vn`, same S2 series; equal to the competitor file's VIETNAM rows to the dollar).
+- Transformations: Census names mapped to ISO3; zero chapters absent (as in the source). No
+  rest-of-world rows: ROW = WORLD − the 20 named suppliers, by chapter (never negative here).
+- Totals, bn USD (imports for consumption):
+
+  | | {years} |
+  |---|---:|---:|---:|---:|
+  | WORLD | {line("WORLD")} |
+  | CHN | {line("CHN")} |
+  | VNM | {line("VNM")} |
+  | ROW (WORLD − 20 named) | {line("ROW")} |
+
+  Census 2017→2019: {chg("CHN")}, {chg("VNM")}, {chg("WORLD")}.
+
+### `us_duty_hs2_2017.csv` — `exporter,hs2,rate,duty_usd,method,source`
+The 2017 base tariff of the chapter baseline: calculated duty ÷ customs value (fraction) for every
+supplier with 2017 imports in a chapter, and `ROW` for every chapter. `method` says which rule
+gave each row; `duty_usd` is filled only where the duty is data (Vietnam).
+- **Vietnam: actual.** 2017 calculated duty (`CAL_DUT_MO`) and imports for consumption summed over
+  the twelve months of `raw/us_imports_from_vn_hs2_monthly_consumption_2013-01_2021-06.csv` (S2);
+  its values equal the VNM chapter rows above to the dollar. All goods: {d["vn_actual"] * 100:.2f} %.
+- **No 2017 duty by partner exists in the shared data for anyone else** (the S2 competitor series
+  was copied without its duty column), so the other rates are **proxies** built from 2024
+  calculated duty, on the premise that MFN rates barely moved between 2017 and 2024:
+  - **Named suppliers other than China:** the supplier's own 2024 duty ÷ value by chapter
+    (`us_imports_hs6_2024.csv.gz`; DEU, FRA, ITA, IRL take the EU aggregate's rates). This keeps the
+    preferences that existed in 2017 as well (NAFTA→USMCA, KORUS, Israel, Singapore FTAs). It
+    includes the Section 232 steel/aluminium duties paid in 2024 (not in force in 2017) and misses
+    the GSP preferences of 2017 (India, Thailand, Brazil; GSP lapsed at the end of 2020), so it
+    overstates the 2017 rate in those places. Test on Vietnam, whose 2017 duty is known:
+    Vietnam's own 2024 chapter rates at 2017 weights give {d["vn_own2024"] * 100:.2f} % against the
+    actual {d["vn_actual"] * 100:.2f} % (value-weighted mean absolute chapter error
+    {d["vn_mae"] * 100:.2f} points); the pooled non-China rate below would give
+    {d["vn_pooled"] * 100:.2f} %.
+  - **China:** Section 301 began in 2018, so China's 2017 rate is MFN. China's 2024 calculated duty
+    contains Section 301, so the proxy is China's 2024 duty net of the statutory 301 rate, HS10 line
+    by line: `max(0, duty − value × s301)`, with s301 the highest of Lists 1, 2, 3 (25 %) and 4A
+    (7.5 %, the rate of 2020-02-14 on) on the line's HTS8 in
+    `raw/budgetlab/tariff-rate-tracker/resources/s301_product_lists.csv` (List 4B never applied).
+    2024: value {bn(cn_v)} bn, duty {bn(cn_d)} bn, statutory 301 {bn(cn_s301)} bn, net {bn(cn_net)} bn.
+    Lines whose 301 duty was excluded are clipped at zero; the four-year-review increases from
+    2024-09-27 (EVs, solar cells, syringes, some steel and minerals) are not subtracted, so those
+    few lines keep a little 301. Chapters without 2024 China imports take the pooled rate. At 2017
+    weights China's proxy is {d["cn_proxy"] * 100:.2f} % (the pooled non-China rate would give
+    {d["cn_pooled"] * 100:.2f} %); PIIE gives 3.8 % for the average US tariff on Chinese goods before
+    July 2018 (`competitor_tariffs_NOTES.md`), so the proxy is, if anything, low. For the replay only the
+    change in China's price, `(1 + t0 + Δ)/(1 + t0)`, matters, and a point of `t0` moves it by
+    under 1 %.
+  - **ROW** (and any supplier without 2024 imports in a chapter): 2024 duty ÷ value by chapter
+    pooled over every partner of `us_imports_hs6_2024.csv.gz` except China — an MFN stand-in that
+    is pulled down by FTA partners' duty-free trade.
+- Average 2017 rates at 2017 weights: {sup}.
+"""
+
+
 def write_sources_md(sh: Shared, info: dict[str, tuple[int, int]], growth: pd.DataFrame) -> None:
     """tradesim/embedded/SOURCES.md: provenance, transformations, assumptions and checks."""
     shared_md = (sh.root / "SOURCES.md").read_text(encoding="utf-8")
@@ -831,6 +1086,8 @@ def write_sources_md(sh: Shared, info: dict[str, tuple[int, int]], growth: pd.Da
     kept, n_all = STATS["hs6_sigma_kept"]
     imp_years = "; ".join(f"{b}: {min(y)}–{max(y)}" + (f" ({', '.join(map(str, y))})" if len(y) != max(y) - min(y) + 1 else "")
                           for b, y in sorted(STATS["imp_hist_years"].items()))
+
+    replay_md = _replay_sources_md()
 
     md = f"""# tradesim packaged data (`tradesim/embedded/`)
 
@@ -866,6 +1123,8 @@ figures, so it has no `source` column; its `reason` column says why each line is
 {row('us_imports_from_vn_hs2_history.csv', 'US imports from Vietnam by chapter, history, basis per row.')}
 {row('us_exports_to_vn_hs2_history.csv', 'US exports to Vietnam by chapter, 2013–2025.')}
 {row('us_imports_hs2_2017_consumption.csv', 'US imports for consumption 2017 by chapter, WORLD and 20 suppliers (for a 2018–19 replay).')}
+{row('us_imports_hs2_consumption_2017_2020.csv.gz', 'US imports for consumption by chapter, 2017–2020, WORLD and 20 suppliers (Vietnam from the VN chapter file): the chapter baseline and the Census actuals of the 2018–19 replay.')}
+{row('us_duty_hs2_2017.csv', '2017 duty rate (calculated duty ÷ value) by supplier × chapter: actual for Vietnam, documented 2024-based proxies for the others.')}
 
 ## Sources
 
@@ -1050,7 +1309,7 @@ Growth of the five largest Vietnamese chapters in the US market (2024 general im
 | hs2 | 2024 general, bn | growth | method |
 |---|---:|---:|---|
 {growth_lines}
-"""
+{replay_md}"""
     path = OUT / "SOURCES.md"
     data = md.encode("utf-8")
     if not path.exists() or path.read_bytes() != data:
@@ -1078,8 +1337,10 @@ def main(argv: list[str] | None = None) -> int:
     exports_hs6 = build_us_exports_hs6(sh)
     imp_hist, exp_hist = build_vn_histories(sh, exports_hs6)
     y2017 = build_us_imports_2017(sh)
+    cons = build_us_imports_hs2_consumption(sh)
+    build_us_duty_hs2_2017(sh, hs6, cons)
     chapter_sets = [set(hs2_of(hs6["hs6"])), set(general["hs2"]), set(hs2_of(exports_hs6["hs6"])),
-                    set(imp_hist["hs2"]), set(exp_hist["hs2"]), set(y2017["hs2"])]
+                    set(imp_hist["hs2"]), set(exp_hist["hs2"]), set(y2017["hs2"]), set(cons["hs2"])]
     chapters = build_hs_chapters(sh, chapter_sets)
     growth = build_growth(sh, hs6, general, exports_hs6, list(chapters["hs2"]))
     build_elasticities_hs2(sh)

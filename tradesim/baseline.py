@@ -13,6 +13,10 @@ calls :func:`build`. Two resolutions share one code path:
     The US market at HS6 with every supplier the HS6 file holds (EU + 49 countries, imports for
     consumption, 98 % of US imports) plus a ROW residual built by chapter, and the Vietnamese
     market at HS6.
+``"hs2"`` (:func:`build_chapters`)
+    Whole chapters. For 2017 (the base of the 2018–19 replay) from US imports for consumption
+    by chapter for WORLD and the 20 largest suppliers of 2013–2020, with 2017 duty rates (actual
+    for Vietnam, 2024-based proxies otherwise); for 2024 the mixed data with no splits.
 
 The Vietnamese market is built from US export statistics (total exports, f.a.s.): Vietnamese
 import data by supplier are not in the shared data, so its ``ROW`` supplier has zero value and
@@ -32,7 +36,7 @@ from tradesim.dims import ROW, US, VN
 from tradesim.errors import DataError
 from tradesim.products import axis_of
 
-__all__ = ["TABLES", "build"]
+__all__ = ["CHAPTER_TABLES", "CHAPTER_YEARS", "TABLES", "build", "build_chapters"]
 
 #: Packaged tables and the columns :func:`build` reads from each.
 TABLES: dict[str, tuple[str, ...]] = {
@@ -234,6 +238,8 @@ def build(tables: Mapping[str, pd.DataFrame], resolution: str = "mixed",
                   "USA market: imports for consumption, customs value, HS6 (S5), 50 partners; "
                   "ROW = WORLD general imports minus those partners by chapter, spread over HS6 "
                   "with the partners' shares"),
+        "balance_basis": _balance_basis("general imports" if resolution == "mixed" else
+                                        "imports for consumption"),
         "vnm_market": "US total exports to Vietnam (f.a.s., S1) standing in for Vietnamese "
                       "imports from the US; Vietnamese imports from other suppliers are not in "
                       "the data (ROW = 0), so no substitution toward third suppliers there",
@@ -244,6 +250,137 @@ def build(tables: Mapping[str, pd.DataFrame], resolution: str = "mixed",
     }
     attrs.update(_mirror(tables.get("totals"), base_year))
     return assemble(flows, params, member, attrs, names)
+
+
+#: Packaged tables :func:`build_chapters` reads for the 2017 chapter baseline.
+CHAPTER_TABLES: dict[str, tuple[str, ...]] = {
+    "imports_hs2_consumption": ("year", "exporter", "hs2", "value_usd"),
+    "duty_hs2_2017": ("exporter", "hs2", "rate"),
+    "exports_hs2": ("year", "hs2", "value_usd"),
+    "elasticities_hs2": ("importer", "hs2", "sigma", "eta", "adjustment"),
+    "vn_mfn": ("hs", "rate", "valid_from", "valid_to"),
+    "chapters": ("hs2", "name"),
+}
+
+#: Base years :func:`build_chapters` can build.
+CHAPTER_YEARS = (2017, 2024)
+
+
+def build_chapters(tables: Mapping[str, pd.DataFrame], year: int = 2017) -> xr.Dataset:
+    """Assemble a chapter-resolution (HS2) baseline for ``year`` from packaged tables.
+
+    ``year=2017`` (the base of the 2018–19 replay): US imports for consumption by chapter
+    (the only basis with 2017 chapter detail) from WORLD and the 20 largest suppliers of
+    2013–2020; ``ROW`` = WORLD − those 20. Base tariffs from ``us_duty_hs2_2017.csv`` (actual
+    calculated duty for Vietnam, 2024-based proxies for the others, see SOURCES.md). The
+    Vietnamese market is US total exports by chapter with Vietnam's MFN default. Growth is zero:
+    the packaged growth rates are 2017–2024 trends that already contain the trade war.
+    Member codes are the chapter codes.
+
+    ``year=2024``: the default baseline's data (US general imports by chapter, HS6 shares and
+    duty, growth trends) with every chapter whole; member codes stay HS6.
+    """
+    if year == 2024:
+        _check(tables)
+        empty = tables["splits"].iloc[0:0]
+        ds = build({**tables, "splits": empty}, resolution="mixed", base_year=2024)
+        ds.attrs.update(title="US-Vietnam trade baseline 2024 (hs2 resolution)", resolution="hs2",
+                        basis="USA market: general imports, customs value, by chapter (S3); "
+                              "tariffs from 2024 HS6 imports for consumption and duty (S5)")
+        return ds
+    if year != 2017:
+        raise DataError(f"no chapter baseline for {year}; available: {list(CHAPTER_YEARS)}")
+    for name, cols in CHAPTER_TABLES.items():
+        if name not in tables:
+            raise DataError(f"packaged table {name!r} is missing")
+        missing = [c for c in cols if c not in tables[name].columns]
+        if missing:
+            raise DataError(f"packaged table {name!r} lacks column(s) {missing}")
+    us = _us_market_chapters(tables, year)
+    vn = _vn_market_chapters(tables, year)
+    flows = pd.concat([us, vn], ignore_index=True)
+    flows["growth"] = 0.0
+    products = sorted(set(flows["product"]))
+    member = pd.Series(products, index=products, dtype=object)
+    params = _params(tables, products, [US, VN], "hs2")
+    chapters = dict(zip(tables["chapters"]["hs2"].astype(str), tables["chapters"]["name"],
+                        strict=True))
+    names = {p: str(chapters.get(p, "")).strip() for p in products}
+    attrs: dict[str, object] = {
+        "title": f"US-Vietnam trade baseline {year} (hs2 resolution)",
+        "base_year": year,
+        "resolution": "hs2",
+        "source": "US Census Bureau trade statistics via S1, S2, S5 (see tradesim/embedded/"
+                  "SOURCES.md); elasticities: Broda-Weinstein (2006), Hauk (2012), BLP (2023)",
+        "basis": f"USA market: imports for consumption, customs value, by chapter, {year} (S2: "
+                 "WORLD and the 20 largest suppliers of 2013-2020; ROW = WORLD minus those 20); "
+                 "the consumption basis differs from the general-imports headline by about 1 %",
+        "balance_basis": _balance_basis("imports for consumption"),
+        "vnm_market": "US total exports to Vietnam (f.a.s., S1) by chapter standing in for "
+                      "Vietnamese imports from the US; Vietnamese imports from other suppliers "
+                      "are not in the data (ROW = 0), so no substitution toward third suppliers "
+                      "there",
+        "tariff_source": f"USA: {year} calculated duty / value by chapter, actual for Vietnam, "
+                         "2024-based proxies for the others (us_duty_hs2_2017.csv); VNM: Vietnam "
+                         "MFN (vn_mfn_rates.csv; 9.4 % simple-average default)",
+        "growth_source": "zero: the baseline projection holds the 2017 flows (the packaged "
+                         "2017-2024 growth trends contain the 2018-19 tariffs themselves)",
+    }
+    mirror = _mirror(tables.get("totals"), year)
+    if mirror:  # restate against this baseline's own US totals (consumption basis)
+        t = tables["totals"]
+        t = t[t["year"].astype(str) == str(year)].set_index("flow")["value_usd"].astype(float)
+        imports = float(us.loc[us["exporter"] == VN, "value"].sum())
+        exports = float(vn["value"].sum())
+        mirror.update(mirror_imports_ratio=float(t["vn_exports_to_us"]) / imports,
+                      mirror_exports_ratio=float(t["vn_imports_from_us"]) / exports,
+                      mirror_source=str(mirror["mirror_source"]).replace(
+                          "US Census general imports", "US Census imports for consumption"))
+        attrs.update(mirror)
+    return assemble(flows, params, member, attrs, names)
+
+
+def _us_market_chapters(tables: Mapping[str, pd.DataFrame], year: int) -> pd.DataFrame:
+    """US imports for consumption by supplier × chapter, ROW = WORLD − named, with tariffs."""
+    cons = tables["imports_hs2_consumption"]
+    cons = cons[cons["year"].astype(int) == year].copy()
+    cons["hs2"] = cons["hs2"].astype(str)
+    if cons.empty:
+        raise DataError(f"no chapter imports for {year} in the packaged data")
+    world = cons[cons["exporter"] == WORLD].set_index("hs2")["value_usd"].astype(float)
+    named = cons[cons["exporter"] != WORLD]
+    rest = world - named.groupby("hs2")["value_usd"].sum().reindex(world.index, fill_value=0)
+    if (rest < -1.0).any():
+        raise DataError(f"named suppliers exceed WORLD in chapters {list(rest[rest < -1].index)}")
+    row = pd.DataFrame({"exporter": ROW, "hs2": rest.index, "value_usd": rest.clip(lower=0)})
+    flows = pd.concat([named[["exporter", "hs2", "value_usd"]], row], ignore_index=True)
+    duty = tables["duty_hs2_2017"].copy()
+    duty["hs2"] = duty["hs2"].astype(str)
+    rate = duty.set_index(["exporter", "hs2"])["rate"].astype(float)
+    row_rate = rate.xs(ROW, level="exporter") if ROW in rate.index.get_level_values(0) else None
+    keys = list(zip(flows["exporter"], flows["hs2"], strict=True))
+    tariff = rate.reindex(keys).to_numpy()
+    if row_rate is not None:  # a supplier without its own rate pays the ROW (MFN-proxy) rate
+        tariff = np.where(np.isnan(tariff), row_rate.reindex(flows["hs2"]).to_numpy(), tariff)
+    flows["tariff"] = np.where(np.isnan(tariff), 0.0, tariff)
+    return pd.DataFrame({"importer": US, "exporter": flows["exporter"], "product": flows["hs2"],
+                         "value": flows["value_usd"].astype(float), "tariff": flows["tariff"]})
+
+
+def _vn_market_chapters(tables: Mapping[str, pd.DataFrame], year: int) -> pd.DataFrame:
+    """Vietnamese imports from the US by chapter (US total exports), VN MFN; ROW = 0."""
+    ex = tables["exports_hs2"]
+    ex = ex[ex["year"].astype(int) == year]
+    codes = ex["hs2"].astype(str)
+    tariff = _vn_rates(codes, tables["vn_mfn"], f"{year}-07-01")
+    us = pd.DataFrame({"importer": VN, "exporter": US, "product": codes.to_numpy(),
+                       "value": ex["value_usd"].astype(float).to_numpy(), "tariff": tariff})
+    return pd.concat([us, us.assign(exporter=ROW, value=0.0)], ignore_index=True)
+
+
+def _balance_basis(imports: str) -> str:
+    return (f"US statistics: imports = US {imports} (customs value), exports = US total "
+            "exports (f.a.s.)")
 
 
 def _mirror(totals: pd.DataFrame | None, year: int) -> dict[str, object]:

@@ -1,4 +1,4 @@
-"""Command line: ``tradesim run | validate | baseline | describe``. The only module that prints."""
+"""Command line: ``tradesim run | validate | baseline | describe | sweep``. The only module that prints."""
 
 from __future__ import annotations
 
@@ -25,9 +25,16 @@ def _fmt(table: pd.DataFrame) -> str:
     return table.to_string(float_format=lambda x: f"{x:,.2f}")
 
 
+def _baseline_for(resolution: str, year: int) -> object:
+    """The embedded baseline for a scenario's base year (2017 exists at chapter level only)."""
+    if year != 2024 and resolution == "mixed":
+        resolution = "hs2"
+    return tradesim.load_baseline(resolution, year=year)
+
+
 def _run(args: argparse.Namespace) -> int:
     scenario = tradesim.load_scenario(args.scenario)
-    baseline = tradesim.load_baseline(args.resolution)
+    baseline = _baseline_for(args.resolution, scenario.base_year)
     result = tradesim.simulate(scenario, baseline)
     print(f"Scenario: {scenario.name} — {scenario.title}")
     print(f"Baseline: {baseline.attrs['title']}; basis: {result['balance'].attrs['basis']}")
@@ -55,7 +62,7 @@ def _validate(args: argparse.Namespace) -> int:
     s = tradesim.load_scenario(args.scenario)
     from tradesim import schedule
 
-    baseline = tradesim.load_baseline(args.resolution)
+    baseline = _baseline_for(args.resolution, s.base_year)
     schedule.tariff_path(baseline, s)
     schedule.commitment_path(baseline, s)
     schedule.overrides(baseline, s)
@@ -81,6 +88,78 @@ def _describe(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _sweep(args: argparse.Namespace) -> int:
+    import time
+
+    from tradesim import sweep
+
+    spec = io.read_sweep(args.sweep)
+    if args.plot and spec.monte_carlo is None:
+        raise ValueError("--plot draws a fan chart of Monte Carlo draws; this sweep has no "
+                         "[sweep.monte_carlo]")
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers must be >= 1 (got {args.workers})")
+    baseline = tradesim.load_baseline(spec.resolution)
+    ranged = spec.monte_carlo and any(d.low is None for d in spec.monte_carlo.distributions)
+    ranges = io.elasticity_ranges(baseline) if ranged else None
+    where = args.scheduler or (f"local cluster, {args.workers} worker process(es)"
+                               if args.workers else "local threads")
+    print(f"Sweep: {spec.name} — {spec.title}")
+    print(f"Base: {spec.base.name} ({spec.base.file}); {len(spec.points)} scenario(s) × "
+          f"{max(spec.n_draws, 1):,} draw(s), {spec.base.base_year}–{spec.base.horizon}, "
+          f"{spec.resolution} resolution; {where}")
+    state = {"start": time.perf_counter(), "first": -1, "done": 0, "total": 0, "shown": 0.0}
+    tty = sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        now = time.perf_counter()
+        if state["first"] < 0:
+            state.update(first=done, start=now)
+        state.update(done=done, total=total)
+        if not tty and done < total and now - state["shown"] < 2.0 and done > state["first"]:
+            return
+        state["shown"] = now
+        new, elapsed = done - state["first"], now - state["start"]
+        rate = new / elapsed if elapsed > 0 and new else 0.0
+        eta = f"{(total - done) / rate:,.0f} s" if rate else "?"
+        bar = "#" * round(24 * done / max(total, 1))
+        line = (f"[{bar:<24}] {done}/{total} chunks  {rate:.2f} chunks/s  ETA {eta}")
+        print(("\r" + line) if tty else line, end="" if tty and done < total else "\n",
+              file=sys.stderr, flush=True)
+
+    try:
+        ran = sweep.run_sweep(spec, baseline, args.output, ranges=ranges, resume=args.resume,
+                              scheduler=args.scheduler, workers=args.workers, progress=progress)
+    except KeyboardInterrupt:
+        return _fail(f"interrupted with {state['done']} of {state['total']} chunks done; "
+                     f"finish with: tradesim sweep {args.sweep} -o {args.output} --resume",
+                     EXIT_RUNTIME)
+    print(f"{len(ran.computed)} chunk(s) computed in {ran.seconds:.1f} s (session "
+          f"{ran.session}); {ran.done_before} were already done; chunks of "
+          f"{ran.plan.scenario_chunk} scenario(s) × {max(ran.plan.draw_chunk, 1)} draw(s)")
+    results = sweep.open_store(args.output)
+    summary = ran.summary if ran.summary is not None else sweep.summarize(results, spec)
+    tables = sweep.summary_tables(summary, results)
+    what = (f"quantiles over {spec.n_draws:,} draws" if spec.n_draws else "by scenario")
+    print(f"\nUS goods balance with Vietnam, bn USD (exports − imports), {what}")
+    print(_fmt(tables["balance"]))
+    if spec.outputs.statements:
+        print("\nProbabilities (share of draws where the statement holds)")
+        print(tables["probability"].to_string(float_format=lambda x: f"{x:.3f}"))
+    print(f"\nwrote {args.output}")
+    if args.plot:
+        from tradesim import plot
+
+        fig = plot.balance_fan(summary["balance_quantile"].isel(scenario=0),
+                               results["balance_baseline"].isel(scenario=0).load(),
+                               title=f"{spec.title or spec.name}: "
+                                     f"{summary['scenario'].to_numpy()[0]}")
+        with io.atomic_path(args.plot) as tmp:
+            fig.savefig(tmp, format=args.plot.rsplit(".", 1)[-1], dpi=120)
+        print(f"wrote {args.plot}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for docs and tests)."""
     parser = argparse.ArgumentParser(prog="tradesim", description=__doc__)
@@ -100,9 +179,20 @@ def build_parser() -> argparse.ArgumentParser:
     base = sub.add_parser("baseline", help="baseline totals and provenance")
     base.set_defaults(func=_baseline)
     for p in (run, val, base):
-        p.add_argument("--resolution", choices=("mixed", "hs6"), default="mixed")
+        p.add_argument("--resolution", choices=("mixed", "hs6", "hs2"), default="mixed",
+                       help="product axis (a 2017 base year uses hs2)")
     desc = sub.add_parser("describe", help="the scenario file fields")
     desc.set_defaults(func=_describe)
+    swp = sub.add_parser("sweep", help="run a grid / Monte Carlo sweep into a zarr store")
+    swp.add_argument("sweep", help="sweep file (TOML)")
+    swp.add_argument("-o", "--output", required=True, help="zarr store to write (out.zarr)")
+    swp.add_argument("--workers", type=int,
+                     help="run on a local Dask cluster of N worker processes")
+    swp.add_argument("--scheduler", help="Dask distributed scheduler address, tcp://host:port")
+    swp.add_argument("--resume", action="store_true",
+                     help="finish a killed sweep: compute only the chunks not marked done")
+    swp.add_argument("--plot", help="write the fan chart of the balance (.png, .svg or .pdf)")
+    swp.set_defaults(func=_sweep)
     return parser
 
 

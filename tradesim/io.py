@@ -15,18 +15,23 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
 from tradesim import baseline as _baseline
+from tradesim.dims import IMPORTER, PRODUCT
 from tradesim.errors import DataError, Problem, ScenarioError
 from tradesim.scenario import Scenario, parse_scenario
+from tradesim.sweep import Sweep, parse_sweep
 
 __all__ = [
     "atomic_path",
+    "elasticity_ranges",
     "load_baseline",
     "packaged_tables",
     "read_scenario",
+    "read_sweep",
     "write_result",
 ]
 
@@ -42,6 +47,9 @@ _FILES: dict[str, str] = {
     "chapters": "hs_chapters.csv",
     "hs6_names": "hs6_names.csv.gz",
     "totals": "us_vn_totals.csv",
+    "imports_hs2_consumption": "us_imports_hs2_consumption_2017_2020.csv.gz",
+    "duty_hs2_2017": "us_duty_hs2_2017.csv",
+    "exports_hs2": "us_exports_to_vn_hs2_history.csv",
 }
 _CODE_COLUMNS = {"hs6": str, "hs2": str, "hs": str, "code": str, "exporter": str,
                  "valid_from": str, "valid_to": str}
@@ -68,20 +76,29 @@ def packaged_tables() -> dict[str, pd.DataFrame]:
 
 
 @functools.cache
-def _cached_baseline(resolution: str) -> xr.Dataset:
+def _cached_baseline(resolution: str, year: int = 2024) -> xr.Dataset:
+    if resolution == "hs2":
+        return _baseline.build_chapters(packaged_tables(), year=year)
+    if year != 2024:
+        raise DataError(f"the {resolution!r} baseline exists for 2024 only; for {year} use "
+                        f"resolution='hs2' (years {list(_baseline.CHAPTER_YEARS)})")
     return _baseline.build(packaged_tables(), resolution=resolution)
 
 
-def load_baseline(resolution: str = "mixed") -> xr.Dataset:
-    """Return the embedded 2024 US–Vietnam baseline (a copy; cached after the first call).
+def load_baseline(resolution: str = "mixed", year: int | None = None) -> xr.Dataset:
+    """Return an embedded US–Vietnam baseline (a copy; cached after the first call).
 
     Parameters
     ----------
-    resolution : {"mixed", "hs6"}
+    resolution : {"mixed", "hs6", "hs2"}
         ``"mixed"``: chapters with negotiation lines split out (fast default);
-        ``"hs6"``: the US market at HS6 with ~50 named suppliers.
+        ``"hs6"``: the US market at HS6 with ~50 named suppliers;
+        ``"hs2"``: whole chapters (2017: imports for consumption and the 20 largest suppliers
+        of 2013–2020, the base of the 2018–19 replay; 2024: the default data without splits).
+    year : int, optional
+        Base year: 2024 (default) for every resolution, or 2017 with ``resolution="hs2"``.
     """
-    return _cached_baseline(resolution).copy()
+    return _cached_baseline(resolution, 2024 if year is None else int(year)).copy()
 
 
 def _read_toml(path: Path, where: str) -> dict[str, Any]:
@@ -133,6 +150,61 @@ def read_scenario(source: str | os.PathLike[str] | dict[str, Any],
                                             "scenario's folder", name), where)
             included.append(read_scenario(target, (*_seen, path)))
     return parse_scenario(doc, file=where, includes=included)
+
+
+def read_sweep(source: str | os.PathLike[str]) -> Sweep:
+    """Read and validate a sweep file; its ``[sweep] base`` is a path relative to the file.
+
+    Raises
+    ------
+    ScenarioError
+        Every problem of the sweep (or of its base scenario), with file and key path.
+    """
+    where = os.fspath(source)
+    path = Path(source).resolve()
+    doc = _read_toml(path, where)
+    head = doc.get("sweep")
+    base = head.get("base") if isinstance(head, dict) else None
+    if not isinstance(base, str):
+        raise ScenarioError(Problem("sweep.base", "required: the base scenario file, relative "
+                                    "to this sweep file", base,
+                                    'e.g. base = "../scenarios/framework-2025.toml"'), where)
+    target = (path.parent / base).resolve()
+    if not target.is_file():
+        raise ScenarioError(Problem("sweep.base", "file does not exist", base,
+                                    f"looked for {target}"), where)
+    return parse_sweep(doc, read_scenario(target), file=where)
+
+
+def elasticity_ranges(baseline: xr.Dataset) -> xr.Dataset:
+    """Low/high (25th/75th percentile) of σ and η for each importer × product of a baseline.
+
+    From the packaged ``elasticities_hs2.csv`` by chapter (the ``all`` row where a chapter has
+    none), scaled by the baseline's own value over the chapter's, so a product whose value
+    differs from its chapter's (HS6 σ) keeps the chapter's relative spread.
+
+    Returns
+    -------
+    Dataset
+        ``sigma_low``, ``sigma_high``, ``eta_low``, ``eta_high`` (importer, product).
+    """
+    table = packaged_tables()["elasticities_hs2"].copy()
+    table["hs2"] = table["hs2"].astype(str)
+    keyed = table.set_index(["importer", "hs2"])
+    importers = [str(i) for i in baseline.indexes[IMPORTER]]
+    chapters = [str(p)[:2] for p in baseline.indexes[PRODUCT]]
+    out = xr.Dataset(coords={IMPORTER: baseline.indexes[IMPORTER],
+                             PRODUCT: baseline.indexes[PRODUCT]})
+    for param in ("sigma", "eta"):
+        cols = [param, f"{param}_low", f"{param}_high"]
+        own = keyed.reindex([(i, c) for i in importers for c in chapters])[cols].to_numpy()
+        fall = keyed.reindex([(i, "all") for i in importers for _ in chapters])[cols].to_numpy()
+        own = np.where(np.isnan(own), fall, own).reshape(len(importers), len(chapters), 3)
+        centre = baseline[param].transpose(IMPORTER, PRODUCT).to_numpy()
+        scale = centre / own[..., 0]
+        out[f"{param}_low"] = ((IMPORTER, PRODUCT), own[..., 1] * scale)
+        out[f"{param}_high"] = ((IMPORTER, PRODUCT), own[..., 2] * scale)
+    return out
 
 
 @contextlib.contextmanager

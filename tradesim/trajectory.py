@@ -280,8 +280,7 @@ def _describe(result: xr.Dataset, baseline: xr.Dataset, scenario: Scenario) -> N
     for var in result.data_vars:
         unit, doc = _DOCS.get(str(var), _DOCS.get(str(var).removesuffix("_baseline"), ("", "")))
         result[var].attrs.update(units=unit, description=doc)
-    basis = ("US statistics: imports = US general imports (customs value), exports = US total "
-             "exports (f.a.s.)")
+    basis = str(baseline.attrs.get("balance_basis", "as in the supplied baseline"))
     result["balance"].attrs["basis"] = basis
     result["balance_baseline"].attrs["basis"] = basis
     for coord in ("name", "kind", "chapter"):
