@@ -42,3 +42,12 @@ def test_diversion_table_names_winners_and_losers(toy) -> None:
     assert apparel.loc["ROW", "role"] == "gains"
     assert apparel["share"].sum() == pytest.approx(100.0)
     assert (d[d["product"] == "8517"]["role"] == "unchanged").all()
+
+
+def test_market_shift_balances_shares(toy) -> None:
+    r = tradesim.simulate(DOC, toy)
+    m = report.market_shift(r, 2027)
+    assert m.index[0] == "VNM"  # the taxed supplier loses most
+    assert m["share"].sum() == pytest.approx(100.0)
+    assert m["change"].sum() == pytest.approx(
+        float((r["value"] - r["value_baseline"]).sel(year=2027, importer="USA").sum()) / 1e9)

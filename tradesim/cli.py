@@ -45,6 +45,8 @@ def _run(args: argparse.Namespace) -> int:
     year = min(args.year or 2030, scenario.horizon)
     print(f"\nProducts moving the balance most in {year}, bn USD")
     print(_fmt(report.top_products(result, year, n=args.top)))
+    print(f"\nWho sells to the US market in {year}, all products, bn USD and % of US imports")
+    print(_fmt(report.market_shift(result, year)))
     if args.output:
         path = io.write_result(result, args.output)
         print(f"\nwrote {path}")

@@ -7,7 +7,7 @@ import xarray as xr
 
 from tradesim.dims import EXPORTER, IMPORTER, PRODUCT, US, VN, YEAR
 
-__all__ = ["balance_table", "baseline_summary", "diversion", "top_products"]
+__all__ = ["balance_table", "baseline_summary", "diversion", "market_shift", "top_products"]
 
 BN = 1e9
 
@@ -88,3 +88,18 @@ def diversion(result: xr.Dataset, year: int, importer: str = US,
     table.insert(0, IMPORTER, importer)
     cols = [IMPORTER, PRODUCT, EXPORTER, "base", "value", "change", "share_base", "share", "role"]
     return table[cols].reset_index(drop=True)
+
+
+def market_shift(result: xr.Dataset, year: int, importer: str = US) -> pd.DataFrame:
+    """Each supplier's sales to ``importer`` in ``year``, all products: bn USD and share (%).
+
+    Columns ``base``, ``value``, ``change`` (bn USD), ``share_base``, ``share`` (% of the
+    market's imports); sorted by change, losers first.
+    """
+    at = result.sel({YEAR: year, IMPORTER: importer}).sum(PRODUCT)
+    base, value = at["value_baseline"].to_series() / BN, at["value"].to_series() / BN
+    table = pd.DataFrame({"base": base, "value": value, "change": value - base,
+                          "share_base": 100 * base / base.sum(),
+                          "share": 100 * value / value.sum()})
+    table = table[(table["base"] > 0) | (table["value"] > 0)]
+    return table.sort_values("change")
