@@ -17,14 +17,15 @@ LAYER = {
     "data": 3,
     "baseline": 4, "scenario": 4,
     "schedule": 5, "kernels": 5,
-    "supply": 6, "smart": 6, "gsim": 6,
-    "model": 7,
-    "trajectory": 8,
-    "sweep": 9,
-    "report": 10,
-    "plot": 11,
+    "supply": 6, "smart": 6,
+    "gsim": 7,
+    "model": 8,
+    "trajectory": 9,
+    "sweep": 10,
+    "report": 11,
+    "plot": 12,
 }
-EDGE = {"io": 12, "api": 13, "examples": 13, "testing": 13, "cli": 14, "__init__": 14}
+EDGE = {"io": 13, "api": 14, "examples": 14, "testing": 14, "cli": 15, "__init__": 15}
 CORE_FORBIDDEN = {"io", "api", "cli"}
 
 

@@ -97,7 +97,8 @@ def test_zero_value_suppliers_and_empty_markets_are_inert() -> None:
     r = supply.solve(np.array([[0.0, 5.0], [0.0, 0.0]]), np.zeros((2, 2)),
                      np.array([[0.5, 0.5], [0.5, 0.0]]), np.array([[3.0, 3.0]]),
                      np.array([[1.0, 1.0]]), np.full((2, 2), 0.5))
-    assert r.world_price[0, 0] == 1.0 and (r.world_price[:, 1] != 1.0).sum() == 1
+    assert r.world_price[0, 0] == 1.0
+    assert (r.world_price[:, 1] != 1.0).sum() == 1
     assert np.isfinite(r.ratio).all()
 
 
@@ -114,7 +115,8 @@ def test_sweep_equals_markets_solved_one_by_one() -> None:
 
 def test_non_convergence_names_the_cells() -> None:
     m = random_market(3)
-    with pytest.raises(ConvergenceError, match=r"did not converge after 1 iteration.*\(\d+, \d+, \d+\)"):
+    where = r"did not converge after 1 iteration.*\(\d+, \d+, \d+\)"
+    with pytest.raises(ConvergenceError, match=where):
         supply.solve(**m, max_iter=1)
 
 
@@ -135,7 +137,8 @@ def test_converges_on_random_markets(m: dict, data: st.DataObject) -> None:
     r = supply.solve(m["value"], m["t0"], t1, m["sigma"], m["eta"], omega)
     assert r.max_residual < 1e-10
     assert r.iterations <= 20
-    assert np.isfinite(r.ratio).all() and (r.ratio > 0).all()
+    assert np.isfinite(r.ratio).all()
+    assert (r.ratio > 0).all()
     fixed = np.isinf(omega)
     assert (r.world_price[fixed] == 1.0).all()
 
@@ -145,7 +148,9 @@ def test_zero_shock_gives_exactly_the_baseline(m: dict, data: st.DataObject) -> 
     omega = data.draw(omegas())
     r = supply.solve(m["value"], m["t0"], m["t0"].copy(), m["sigma"], m["eta"],
                      np.full(m["value"].shape, omega))
-    assert (r.ratio == 1.0).all() and (r.world_price == 1.0).all() and (r.index == 1.0).all()
+    assert (r.ratio == 1.0).all()
+    assert (r.world_price == 1.0).all()
+    assert (r.index == 1.0).all()
     assert r.iterations == 0
 
 
@@ -168,7 +173,8 @@ def test_uniform_change_pass_through_is_a_share_when_sigma_exceeds_eta(
                                         max_size=m["value"].size))).reshape(m["value"].shape)
     t1 = (1 + m["t0"]) * factor - 1
     r = supply.solve(m["value"], m["t0"], t1, m["sigma"], eta, omega)
-    assert (r.pass_through >= -1e-9).all() and (r.pass_through <= 1 + 1e-9).all()
+    assert (r.pass_through >= -1e-9).all()
+    assert (r.pass_through <= 1 + 1e-9).all()
 
 
 @given(st.floats(0.0, 1.0), st.floats(0.01, 3.0), st.floats(0.2, 12.0), st.floats(0.05, 4.0),

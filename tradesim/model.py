@@ -12,7 +12,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from tradesim import kernels, supply
+from tradesim import gsim, kernels, smart, supply
+from tradesim.errors import ScheduleError
 
 __all__ = ["MarketArrays", "Response", "compose", "market_arrays", "respond"]
 
@@ -90,14 +91,26 @@ def market_arrays(value: np.ndarray, t0: np.ndarray, growth: np.ndarray, t1: np.
     )
 
 
-def respond(a: MarketArrays) -> Response:
+METHODS = ("ces", "smart", "gsim")
+
+
+def respond(a: MarketArrays, method: str = "ces") -> Response:
     """Long-run value ratios, prices, pass-through and surplus for every cell.
 
-    Full pass-through (every ω infinite) uses the closed form; otherwise world prices are
-    solved by :func:`tradesim.supply.solve` (damped Newton, vectorised over every cell).
+    ``method="ces"`` (default): exact CES; closed form when every ω is infinite, otherwise
+    world prices are solved market by market by :func:`tradesim.supply.solve`.
+    ``"smart"``: the WITS SMART linearised formulas (:func:`tradesim.smart.smart`).
+    ``"gsim"``: Francois & Hall's GSIM, every market at once with each exporter's world price
+    common to all the markets it sells to (:func:`tradesim.gsim.solve`).
     """
+    if method not in METHODS:
+        raise ScheduleError(f"unknown method {method!r}; use one of {METHODS}")
     expenditure = (a.projected * (1.0 + a.t0)).sum(axis=-2, keepdims=True)
     shape = np.broadcast_shapes(a.projected.shape, a.t1.shape, a.sigma.shape)
+    if method == "smart":
+        return _smart(a, expenditure, shape)
+    if method == "gsim":
+        return _gsim(a, expenditure, shape)
     if np.isinf(a.omega).all():
         ratio, index = kernels.ces_demand(a.projected, a.t0, a.t1, a.sigma, a.eta)
         ones = np.ones(shape)
@@ -112,3 +125,49 @@ def respond(a: MarketArrays) -> Response:
     return Response(s.ratio, s.index, kernels.buyers_surplus(expenditure, s.index, a.eta),
                     np.broadcast_to(s.world_price, shape), np.broadcast_to(s.pass_through, shape),
                     np.broadcast_to(producers, shape), s.iterations, s.max_residual)
+
+
+def _pass_through(world_price: np.ndarray, a: MarketArrays, shape: tuple[int, ...]) -> np.ndarray:
+    """Share of the own tariff change paid by buyers: Δln p / Δln(1+t); 1 where t is unchanged."""
+    tau = np.broadcast_to(np.log1p(a.t1) - np.log1p(a.t0), shape)
+    moved = np.abs(tau) > 1e-12
+    share = (np.log(world_price) + tau) / np.where(moved, tau, 1.0)
+    return np.where(moved, share, 1.0)
+
+
+def _producers(a: MarketArrays, world_price: np.ndarray, omega: np.ndarray) -> np.ndarray:
+    """Exporters' surplus change per cell, ``V (p*^(1+ω) − 1)/(1+ω)`` (0 where ω = ∞), USD."""
+    finite = np.isfinite(omega)
+    w = np.where(finite, omega, 1.0)
+    return np.where(finite, a.projected * (world_price ** (1.0 + w) - 1.0) / (1.0 + w), 0.0)
+
+
+def _smart(a: MarketArrays, expenditure: np.ndarray, shape: tuple[int, ...]) -> Response:
+    """WITS SMART: β = ω (inf means infinite, WITS's 99), ε = η; SMART floors trade at zero."""
+    beta = np.where(np.isinf(a.omega), smart.INFINITE_BETA, a.omega)
+    r = smart.smart(a.projected, a.t0, a.t1, a.sigma, a.eta, beta)
+    base = np.broadcast_to(a.projected, shape)
+    ratio = np.divide(r.new_value, base, out=np.ones(shape), where=base > 0)
+    ratio = np.maximum(ratio, 1e-12)  # a supplier priced out entirely: log stays finite
+    index = kernels.price_index(a.projected * (1.0 + a.t0), (1.0 + a.t1) / (1.0 + a.t0),
+                                a.sigma)
+    infinite = beta >= smart.INFINITE_BETA
+    through = np.where(infinite, 1.0, 1.0 / (1.0 + a.eta / np.where(infinite, 1.0, beta)))
+    world = np.where(infinite, 1.0, np.exp(-(1.0 - through) * (np.log1p(a.t1) -
+                                                               np.log1p(a.t0))))
+    welfare = np.broadcast_to(r.welfare, shape).sum(axis=-2, keepdims=True)
+    return Response(ratio, index, welfare, np.broadcast_to(world, shape),
+                    np.broadcast_to(through, shape), np.zeros(shape), 0, 0.0)
+
+
+def _gsim(a: MarketArrays, expenditure: np.ndarray, shape: tuple[int, ...]) -> Response:
+    """GSIM: one ω per exporter and product, so ω may not differ between import markets."""
+    omega = a.omega.min(axis=-3, keepdims=True)
+    if not np.array_equal(omega, a.omega.max(axis=-3, keepdims=True)):
+        raise ScheduleError("method 'gsim' needs one export supply elasticity per product for "
+                            "all markets; the omega overrides differ between importers")
+    g = gsim.solve(a.projected, a.t0, a.t1, a.sigma, a.eta, omega)
+    world = np.broadcast_to(g.world_price, shape)
+    return Response(g.ratio, g.index, g.consumer_surplus, world,
+                    _pass_through(world, a, shape), _producers(a, world, omega), g.iterations,
+                    g.max_residual)

@@ -44,7 +44,8 @@ SCENARIO_FIELDS: tuple[Field, ...] = (
     Field("horizon", "int", 2030, "last simulated year", "year", 2014, MAX_HORIZON),
     Field("basis", "str", "us", "statistics the balance is reported on: US Census or "
           "Vietnamese customs (scaled by the base-year mirror ratios)", choices=("us", "vn")),
-    Field("method", "str", "ces", "model: exact CES, full pass-through", choices=("ces",)),
+    Field("method", "str", "ces", "model: exact CES (default), WITS SMART, or GSIM (markets "
+          "linked through exporters' world prices)", choices=("ces", "smart", "gsim")),
     Field("sources", "strs", (), "citations for the scenario as a whole"),
     Field("include", "strs", (), "other scenario files whose measures and commitments are added"),
 )

@@ -34,6 +34,9 @@ __all__ = ["SupplyResult", "solve"]
 
 #: Largest move of ``ln p*`` in one Newton iteration (a factor e^10), before line search.
 MAX_LOG_STEP = 10.0
+#: A change in ``ln(1+t)`` smaller than this counts as no change when ``pass_through`` is formed
+#: (it is then 1): the ratio would otherwise blow up on round-off-sized tariff moves.
+NO_TARIFF_CHANGE = 1e-12
 _HALVINGS = 40
 _SIGMA_ONE = 1e-9
 
@@ -43,14 +46,14 @@ class SupplyResult(NamedTuple):
 
     ratio: np.ndarray
     """New customs value ÷ base, ``p* d``, shape of ``value``."""
-    index: np.ndarray
+    index: np.ndarray  # type: ignore[assignment]  # shadows tuple.index on purpose
     """CES import price index relative to base, ``(..., 1, P)``."""
     world_price: np.ndarray
     """World (ex-duty) price ``p*`` relative to base, shape of ``value``."""
     buyer_price: np.ndarray
     """Duty-paid price ``p = p* (1+t1)/(1+t0)`` relative to base, shape of ``value``."""
     pass_through: np.ndarray
-    """``Δln p / Δln(1+t)``, share of the own tariff change borne by buyers (1 where it is 0)."""
+    """``Δln p / Δln(1+t)``: share of the own tariff change borne by buyers (1 where it is 0)."""
     iterations: int
     """Newton iterations used (0 when the start ``p* = 1`` already solves, e.g. no shock)."""
     max_residual: float
@@ -161,7 +164,7 @@ def solve(
         residual, newton_step, np.zeros(shape), (SUPPLIER_AXIS,), tol=tol, max_iter=max_iter,
         damping=damping, who="supply.solve")
     log_price, log_index, log_demand = aux
-    moved = tau != 0
+    moved = np.abs(tau) > NO_TARIFF_CHANGE
     pass_through = np.where(moved, log_price / np.where(moved, tau, 1.0), 1.0)
     return SupplyResult(
         ratio=np.exp(z + log_demand),

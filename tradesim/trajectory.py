@@ -97,7 +97,10 @@ def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset |
                                drawn.get(p), [o.get(p) for o in over]) for p in PARAMS}
     a = model.market_arrays(cube(baseline["value"]), cube(baseline["tariff"]), growth, t1,
                             (years - first.base_year).astype(float), **params)
-    r = model.respond(a)
+    methods = {s.method for s in scenarios}
+    if len(methods) > 1:
+        raise ScheduleError(f"scenarios in one batch must share a method, got {sorted(methods)}")
+    r = model.respond(a, first.method)
     rate = a.adjustment[:, :, 0]  # (S, D, I, 1, P): one slice of the year axis
     priced = a.projected * np.exp(kernels.adjust(np.log(r.ratio), rate, axis=2))
     priced, rerouted = _reroute(baseline, scenarios, a, priced)

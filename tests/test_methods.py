@@ -1,0 +1,101 @@
+"""The three methods selectable from a scenario file: exact CES, WITS SMART, GSIM."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import tradesim
+from tradesim import smart
+from tradesim.errors import ScheduleError
+from tradesim.testing import assert_finite
+
+
+def doc(method: str, omega: float | None = None, rate: float = 20.0) -> dict:
+    d = {"scenario": {"name": "m", "horizon": 2026, "method": method},
+         "tariff": [{"id": "t", "importer": "USA", "exporters": ["CHN"], "products": ["61"],
+                     "rate": rate, "from": dt.date(2025, 1, 1)}]}
+    if omega is not None:
+        d["elasticities"] = {"omega": omega}
+    return d
+
+
+@pytest.fixture
+def linked():
+    """China and ROW sell apparel to both markets, so GSIM links them through world prices."""
+    rows = [("USA", "CHN", "61", 30e9, 0.1), ("USA", "VNM", "61", 20e9, 0.1),
+            ("USA", "ROW", "61", 50e9, 0.1), ("VNM", "CHN", "61", 10e9, 0.05),
+            ("VNM", "ROW", "61", 2e9, 0.05), ("VNM", "USA", "61", 1e9, 0.05)]
+    df = pd.DataFrame(rows, columns=["importer", "exporter", "product", "value", "tariff"])
+    df["year"] = 2024
+    params = pd.DataFrame([(i, "61", 3.0, 1.0, 1.0) for i in ("USA", "VNM")],
+                          columns=["importer", "product", "sigma", "eta", "adjustment"])
+    return tradesim.baseline_from_frame(df, params)
+
+
+def test_gsim_equals_ces_with_full_pass_through(linked) -> None:
+    a = tradesim.simulate(doc("ces"), linked)
+    b = tradesim.simulate(doc("gsim"), linked)
+    np.testing.assert_allclose(a["value"], b["value"], rtol=1e-12)
+
+
+def test_gsim_links_markets_through_world_prices(linked) -> None:
+    ces = tradesim.simulate(doc("ces", omega=2.0), linked)
+    g = tradesim.simulate(doc("gsim", omega=2.0), linked)
+    at = {"year": 2026, "exporter": "CHN", "product": "61"}
+    # Per-market CES: Vietnam's purchases from China do not move. GSIM: China's world price
+    # falls, so Vietnam buys more Chinese apparel (its supply is diverted there).
+    assert float(ces["value"].sel(importer="VNM", **at)) == pytest.approx(
+        float(ces["value_baseline"].sel(importer="VNM", **at)))
+    assert float(g["value"].sel(importer="VNM", **at)) > float(
+        g["value_baseline"].sel(importer="VNM", **at))
+    assert float(g["world_price"].sel(importer="USA", **at)) < 1.0
+    assert g.attrs["solver_max_residual"] < 1e-10
+    assert_finite(g)
+
+
+def test_smart_method_reproduces_the_smart_formulas(toy) -> None:
+    b = toy.copy()
+    r = tradesim.simulate(doc("smart"), b)
+    at = r.sel(year=2026, importer="USA", product="61")
+    value = b["value"].sel(importer="USA", product="61").to_numpy()[:, None]
+    t0 = b["tariff"].sel(importer="USA", product="61").to_numpy()[:, None]
+    t1 = at["tariff"].to_numpy()[:, None]
+    expected = smart.smart(value, t0, t1, np.array([[3.0]]), np.array([[1.0]])).new_value[:, 0]
+    np.testing.assert_allclose(at["value"].to_numpy(), expected, rtol=1e-12)
+
+
+def test_methods_agree_to_first_order_for_small_shocks(linked) -> None:
+    # Same base tariff for every supplier: SMART's customs-value weights equal CES's
+    # buyer-price weights, so total imports agree to first order.
+    changes = {}
+    for method in ("ces", "smart", "gsim"):
+        r = tradesim.simulate(doc(method, rate=0.1), linked)
+        changes[method] = float((r["value"] - r["value_baseline"]).sel(
+            year=2026, importer="USA", product="61").sum())
+    assert changes["gsim"] == pytest.approx(changes["ces"], rel=1e-10)
+    assert changes["smart"] == pytest.approx(changes["ces"], rel=0.02)
+
+
+def test_a_batch_shares_one_method(toy) -> None:
+    from tradesim import trajectory
+    from tradesim.scenario import parse_scenario
+
+    a, b = parse_scenario(doc("ces")), parse_scenario(doc("smart"))
+    with pytest.raises(ScheduleError, match="share a method"):
+        trajectory.run(toy, [a, b], labels=["a", "b"])
+
+
+def test_framework_under_each_method(baseline) -> None:
+    base = tradesim.load_scenario("scenarios/framework-2025.toml").to_dict()
+    out = {}
+    for method in ("ces", "smart", "gsim"):
+        base["scenario"]["method"] = method
+        r = tradesim.simulate(base, baseline)
+        out[method] = float((r["balance"] - r["balance_baseline"]).sel(year=2030))
+        assert_finite(r)
+    assert out["gsim"] == pytest.approx(out["ces"], rel=1e-9)  # no exporter links the markets
+    assert 0 < out["ces"] < out["smart"]  # SMART applies ε to each supplier's own price
