@@ -58,7 +58,8 @@ def _log_index(weights: np.ndarray, log_price: np.ndarray, sigma: np.ndarray) ->
     # Small moves: log1p/expm1 keep precision as σ -> 1. Large moves: log-sum-exp, since
     # log1p near -1 would lose it.
     moved = (share * np.expm1(x)).sum(axis=SUPPLIER_AXIS, keepdims=True)
-    small = np.log1p(moved) / expo
+    with np.errstate(divide="ignore", invalid="ignore"):  # the branch np.where discards
+        small = np.log1p(moved) / expo
     top = np.max(np.where(share > 0, x, -np.inf), axis=SUPPLIER_AXIS, keepdims=True)
     top = np.where(np.isfinite(top), top, 0.0)
     with np.errstate(divide="ignore"):
