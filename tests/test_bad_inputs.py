@@ -44,13 +44,84 @@ CATALOGUE: dict[str, tuple[type[Exception], str]] = {
     "elasticity_out_of_bounds.toml": (ScenarioError, r"elasticities\.sigma\.85: must lie in"),
     "include_cycle.toml": (ScenarioError, r"include cycle"),
     "non_utf8.toml": (ScenarioError, r"not UTF-8 text"),
+    "rate_nan.toml": (ScenarioError, r"tariff\[0\]\.rate: must be finite \(got nan\)"),
+    "rate_infinite.toml": (ScenarioError, r"tariff\[0\]\.rate: must be finite \(got inf\)"),
+    "rate_boolean.toml": (ScenarioError, r"tariff\[0\]\.rate: must be a number \(got True\)"),
+    "date_with_time.toml": (ScenarioError, r"from: must be a TOML date .*no time"),
+    "importer_not_a_market.toml": (ScenarioError,
+                                   r"importer: not an accepted value \(got 'CHN'\); accepted"),
+    "exporters_wrong_type.toml": (ScenarioError, r"exporters: must be a list of country codes"),
+    "hs_code_unquoted.toml": (ScenarioError, r"not an HS code.*\(got 85\); quote codes"),
+    "exclude_everything.toml": (ScenarioError, r"exclude: excludes every product"),
+    "duplicate_commitment_ids.toml": (ScenarioError,
+                                      r"commitment\[1\]\.id: duplicate commitment id"),
+    "commitment_buyer_is_seller.toml": (ScenarioError, r"buyer and seller are the same market"),
+    "commitment_displaces_seller.toml": (ScenarioError, r"cannot displace the buyer or the se"),
+    "commitment_schedule_key_not_year.toml": (ScenarioError,
+                                              r"schedule\.next: schedule keys are years"),
+    "commitment_missing_years.toml": (ScenarioError, r"missing: start, end"),
+    "elasticity_omega_zero.toml": (ScenarioError, r"elasticities\.omega\.all: must lie in"),
+    "growth_out_of_bounds.toml": (ScenarioError, r"elasticities\.growth\.61: must lie in"),
+    "transshipment_via_is_a_source.toml": (ScenarioError,
+                                           r"transshipment\.via: cannot also be a source"),
+    "transshipment_share_above_one.toml": (ScenarioError,
+                                           r"transshipment\.origin_switching: must be <= 1"),
+    "unknown_basis.toml": (ScenarioError, r"scenario\.basis: not an accepted value.*us, vn"),
+    "unknown_method.toml": (ScenarioError,
+                            r"scenario\.method: not an accepted value.*ces, smart, gsim"),
+    "name_not_an_identifier.toml": (ScenarioError, r"scenario\.name: use lowercase letters"),
+    "include_missing_file.toml": (ScenarioError,
+                                  r"include: included file does not exist.*no-such-file"),
+    "include_escapes_folder.toml": (ScenarioError, r"include path leaves the scenario's folder"),
     # Valid documents that do not fit the embedded baseline:
+    "overlapping_set_measures.toml": (ScheduleError,
+                                      r"tariff\[0\] \(a\).*tariff\[1\] \(b\).*overrides"),
+    "scope_finer_than_hs6.toml": (ScheduleError, r"\['85414910'\] are finer than HS6"),
     "unknown_hs_code.toml": (ScheduleError, r"unknown HS code\(s\) \['7777'\]"),
     "scope_finer_than_axis.toml": (ScheduleError,
                                    r"finer than the product axis.*'85\*'.*product_splits"),
     "exporter_not_in_baseline.toml": (ScheduleError, r"\['GTM'\] not in this baseline"),
     "commitment_unknown_product.toml": (ScheduleError, r"unknown HS code '7777'"),
 }
+
+
+#: frames/<file>.csv -> message of the DataError that baseline_from_frame raises
+FRAMES: dict[str, str] = {
+    "missing_column.csv": r"missing column\(s\) \['tariff'\]",
+    "negative_value.csv": r"negative value \(USD\) in row\(s\) \[0\]",
+    "missing_value.csv": r"'value' has missing, non-numeric or infinite entries in row\(s\) \[0\]",
+    "infinite_value.csv": r"'value' has missing, non-numeric or infinite",
+    "value_not_a_number.csv": r"'value' has missing, non-numeric or infinite",
+    "duplicate_keys.csv": r"duplicate \(importer, exporter, product\) rows",
+    "two_years.csv": r"one base year, found \[2023, 2024\]",
+    "tariff_in_percent.csv": r"tariff must be a fraction in \[0, 10\] \(0\.25 = 25 %\)",
+    "overlapping_codes.csv": r"product codes overlap.*\('8517', '851713'\)",
+    "code_not_digits.csv": r"product codes must be HS digits, got \['85xx'\]",
+}
+
+
+@pytest.mark.parametrize("name", sorted(FRAMES))
+def test_bad_frame_gets_its_message(name: str) -> None:
+    import pandas as pd
+
+    from tradesim.errors import DataError
+
+    df = pd.read_csv(HERE / "frames" / name, dtype={"product": str})
+    with pytest.raises(DataError, match=FRAMES[name]):
+        tradesim.baseline_from_frame(df)
+
+
+def test_every_frame_is_catalogued() -> None:
+    assert sorted(p.name for p in (HERE / "frames").glob("*.csv")) == sorted(FRAMES)
+
+
+def test_huge_file_is_refused(tmp_path: Path) -> None:
+    big = tmp_path / "huge.toml"
+    body = "".join(f'\n[[tariff]]\nid = "m{i}"\nimporter = "USA"\nexporters = ["VNM"]\n'
+                   f'products = ["61"]\nrate = 1\n' for i in range(20_000))
+    big.write_text('[scenario]\nname = "big"\n' + body)
+    with pytest.raises(ScenarioError, match=r"file is too large \(\d+ bytes; limit 1000000\)"):
+        tradesim.load_scenario(big)
 
 
 def test_every_file_is_catalogued() -> None:

@@ -196,7 +196,7 @@ def baseline_from_frame(
         raise DataError("tariff must be a fraction in [0, 10] (0.25 = 25 %)")
     years = frame["year"].unique()
     if len(years) != 1:
-        raise DataError(f"frame must hold one base year, found {sorted(years)}")
+        raise DataError(f"frame must hold one base year, found {sorted(map(int, years))}")
     for col in ("importer", "exporter", "product"):
         frame[col] = frame[col].astype(str)
     bad_codes = frame.loc[~frame["product"].str.fullmatch(r"\d{2,10}"), "product"].unique()

@@ -148,6 +148,9 @@ def read_scenario(source: str | os.PathLike[str] | dict[str, Any],
             if not target.is_relative_to(path.parent) and not target.is_relative_to(Path.cwd()):
                 raise ScenarioError(Problem("scenario.include", "include path leaves the "
                                             "scenario's folder", name), where)
+            if not target.is_file():
+                raise ScenarioError(Problem("scenario.include", "included file does not exist",
+                                            name, f"looked for {target}"), where)
             included.append(read_scenario(target, (*_seen, path)))
     return parse_scenario(doc, file=where, includes=included)
 

@@ -50,10 +50,14 @@ class ProductAxis:
         partial = ((share > 0) & (share < 1)) | finer
         if partial.any() and not partial_ok:
             names = [str(p) for p in self.products[partial][:6]]
-            detail = f" (codes finer than the axis: {finer_codes})" if finer_codes else ""
+            if finer_codes:
+                raise ScheduleError(
+                    f"{where}: {finer_codes} are finer than HS6, the finest level the data "
+                    f"has (they fall inside {names}); write the HS6 code, or give the measure "
+                    "a `share`")
             raise ScheduleError(
                 f"{where}: scope is finer than the product axis: it covers only part of "
-                f"{names}{detail}; add a split for the code in embedded/product_splits.csv, "
+                f"{names}; add a split for the code in embedded/product_splits.csv, "
                 f"use resolution='hs6', or give the measure a `share`")
         return np.where(partial, 1.0, share)
 
@@ -163,7 +167,7 @@ def _segment_rate(base: np.ndarray, measures: Sequence[Measure], weights: list[n
     if sets:
         total = sum(eff[i] for i in sets)
         if np.any(total > 1.0 + 1e-9):
-            ids = [measures[i].id for i in sets]
+            ids = [f"tariff[{i}] ({measures[i].id})" for i in sets]
             raise ScheduleError(f"set measures {ids} both set the rate of the same flow at the "
                                 "same time; say which wins with `overrides`")
         rate = base * (1.0 - total) + sum(eff[i] * measures[i].rate for i in sets)
