@@ -99,3 +99,21 @@ def test_framework_under_each_method(baseline) -> None:
         assert_finite(r)
     assert out["gsim"] == pytest.approx(out["ces"], rel=1e-9)  # no exporter links the markets
     assert 0 < out["ces"] < out["smart"]  # SMART applies ε to each supplier's own price
+
+
+def test_rest_of_world_market_gives_gsim_somewhere_to_sell(baseline) -> None:
+    from tradesim.data import with_rest_of_world
+
+    b = with_rest_of_world(baseline, 2.0)
+    assert float(b["value"].sel(importer="ROW").sum()) == pytest.approx(
+        2.0 * float(baseline["value"].sel(importer="USA").drop_sel(exporter="ROW").sum()))
+    assert "ASSUMPTION" in b.attrs["rest_of_world"]
+    d = {"scenario": {"name": "g", "horizon": 2026, "method": "gsim"},
+         "tariff": [{"id": "r", "importer": "USA", "exporters": ["VNM"], "products": ["61"],
+                     "rate": 20}], "elasticities": {"omega": 5.0}}
+    r = tradesim.simulate(d, b)
+    at = {"year": 2026, "exporter": "VNM", "product": "61"}
+    assert float(r["world_price"].sel(importer="USA", **at)) < 1.0
+    assert float(r["value"].sel(importer="ROW", **at)) > float(
+        r["value_baseline"].sel(importer="ROW", **at))
+    assert_finite(r)

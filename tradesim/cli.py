@@ -25,16 +25,16 @@ def _fmt(table: pd.DataFrame) -> str:
     return table.to_string(float_format=lambda x: f"{x:,.2f}")
 
 
-def _baseline_for(resolution: str, year: int) -> object:
+def _baseline_for(resolution: str, year: int, rest_of_world: float | None = None) -> object:
     """The embedded baseline for a scenario's base year (2017 exists at chapter level only)."""
     if year != 2024 and resolution == "mixed":
         resolution = "hs2"
-    return tradesim.load_baseline(resolution, year=year)
+    return tradesim.load_baseline(resolution, year=year, rest_of_world=rest_of_world)
 
 
 def _run(args: argparse.Namespace) -> int:
     scenario = tradesim.load_scenario(args.scenario)
-    baseline = _baseline_for(args.resolution, scenario.base_year)
+    baseline = _baseline_for(args.resolution, scenario.base_year, args.rest_of_world)
     result = tradesim.simulate(scenario, baseline)
     print(f"Scenario: {scenario.name} — {scenario.title}")
     print(f"Baseline: {baseline.attrs['title']}; basis: {result['balance'].attrs['basis']}")
@@ -174,6 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--plot", help="write the balance figure (.png, .svg or .pdf)")
     run.add_argument("--year", type=int, help="year for the product table (default 2030)")
     run.add_argument("--top", type=int, default=10, help="products in the table")
+    run.add_argument("--rest-of-world", type=float, metavar="K",
+                     help="add an assumed rest-of-world market K times the US market (GSIM)")
     run.set_defaults(func=_run)
     val = sub.add_parser("validate", help="check a scenario file against the baseline")
     val.add_argument("scenario")

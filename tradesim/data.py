@@ -31,7 +31,8 @@ from tradesim.dims import EXPORTER, HS6, IMPORTER, MARKET_DIMS, PRODUCT
 from tradesim.errors import DataError
 from tradesim.products import describe_axis, sort_key
 
-__all__ = ["DEFAULT_ELASTICITIES", "assemble", "baseline_from_frame", "validate_baseline"]
+__all__ = ["DEFAULT_ELASTICITIES", "assemble", "baseline_from_frame", "validate_baseline",
+           "with_rest_of_world"]
 
 MARKET_VARS = ("value", "tariff", "growth")
 PRODUCT_VARS = ("sigma", "eta", "adjustment", "omega")
@@ -217,3 +218,38 @@ def baseline_from_frame(
     attrs = {"source": source, "base_year": int(years[0]), "resolution": "user",
              "basis": "as supplied"}
     return assemble(frame, params, members, attrs)
+
+
+def with_rest_of_world(baseline: xr.Dataset, ratio: float, like: str = "USA") -> xr.Dataset:
+    """Add a rest-of-world import market, so exporters' supply has somewhere else to go (GSIM).
+
+    The shared data hold no third-country import markets, so this market is an explicit
+    ASSUMPTION: each exporter sells ``ratio`` times its sales to ``like`` (default the US) of
+    every product, at zero tariff, with ``like``'s elasticities and growth. It matters only
+    where world prices link markets (``method = "gsim"`` with finite ω); the US–Vietnam balance
+    does not include it.
+
+    Parameters
+    ----------
+    baseline : Dataset
+        A validated baseline with importer ``like``.
+    ratio : float
+        Rest-of-world purchases per dollar of ``like``'s, > 0.
+    like : str
+        The market the rest of the world is modelled on.
+    """
+    if not ratio > 0 or not np.isfinite(ratio):
+        raise DataError(f"rest-of-world ratio must be a positive number, got {ratio!r}")
+    if like not in baseline.indexes[IMPORTER] or "ROW" in baseline.indexes[IMPORTER]:
+        raise DataError(f"need an importer {like!r} and no existing 'ROW' importer")
+    row = baseline.sel({IMPORTER: [like]}).assign_coords({IMPORTER: ["ROW"]})
+    row["value"] = row["value"] * ratio
+    row["value"].loc[{EXPORTER: "ROW"}] = 0.0  # the rest of the world's own supply is not trade
+    row["tariff"] = row["tariff"] * 0.0
+    market_vars = [v for v in baseline.data_vars if IMPORTER in baseline[v].dims]
+    merged = xr.concat([baseline[market_vars], row[market_vars]], dim=IMPORTER)
+    out = baseline.drop_vars(market_vars).drop_dims(IMPORTER).merge(merged)
+    out.attrs = {**baseline.attrs, "rest_of_world": (
+        f"ASSUMPTION: importer ROW buys {ratio:g} x the {like} market's purchases from each "
+        "exporter, tariff-free, with its elasticities (no data on third-country markets)")}
+    return validate_baseline(out.transpose(IMPORTER, EXPORTER, PRODUCT, ...))

@@ -21,6 +21,7 @@ import xarray as xr
 
 from tradesim import baseline as _baseline
 from tradesim.dims import IMPORTER, PRODUCT
+from tradesim.data import with_rest_of_world
 from tradesim.errors import DataError, Problem, ScenarioError
 from tradesim.scenario import Scenario, parse_scenario
 from tradesim.sweep import Sweep, parse_sweep
@@ -85,7 +86,8 @@ def _cached_baseline(resolution: str, year: int = 2024) -> xr.Dataset:
     return _baseline.build(packaged_tables(), resolution=resolution)
 
 
-def load_baseline(resolution: str = "mixed", year: int | None = None) -> xr.Dataset:
+def load_baseline(resolution: str = "mixed", year: int | None = None,
+                  rest_of_world: float | None = None) -> xr.Dataset:
     """Return an embedded US–Vietnam baseline (a copy; cached after the first call).
 
     Parameters
@@ -97,8 +99,14 @@ def load_baseline(resolution: str = "mixed", year: int | None = None) -> xr.Data
         of 2013–2020, the base of the 2018–19 replay; 2024: the default data without splits).
     year : int, optional
         Base year: 2024 (default) for every resolution, or 2017 with ``resolution="hs2"``.
+    rest_of_world : float, optional
+        Add an assumed rest-of-world import market of this size relative to the US market
+        (:func:`tradesim.data.with_rest_of_world`), for GSIM with finite ω.
     """
-    return _cached_baseline(resolution, 2024 if year is None else int(year)).copy()
+    baseline = _cached_baseline(resolution, 2024 if year is None else int(year)).copy()
+    if rest_of_world is not None:
+        baseline = with_rest_of_world(baseline, rest_of_world)
+    return baseline
 
 
 def _read_toml(path: Path, where: str) -> dict[str, Any]:
