@@ -37,6 +37,8 @@ def _run(args: argparse.Namespace) -> int:
     baseline = _baseline_for(args.resolution, scenario.base_year, args.rest_of_world)
     result = tradesim.simulate(scenario, baseline)
     print(f"Scenario: {scenario.name} — {scenario.title}")
+    print(f"Method: {scenario.method}; solver iterations {result.attrs['solver_iterations']}, "
+          f"max residual {result.attrs['solver_max_residual']:.1e}")
     print(f"Baseline: {baseline.attrs['title']}; basis: {result['balance'].attrs['basis']}")
     stats = {"us": "US Census statistics", "vn": "Vietnamese customs statistics"}
     print(f"\nUS goods balance with Vietnam, bn USD (exports − imports), on "
