@@ -8,8 +8,9 @@ measures stack per DESIGN §4 (``set`` replaces the base rate, ``floor`` raises 
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import xarray as xr
@@ -19,7 +20,28 @@ from tradesim.errors import ScheduleError
 from tradesim.products import match_scope
 from tradesim.scenario import Commitment, Measure, Scenario
 
-__all__ = ["ProductAxis", "commitment_path", "overrides", "tariff_path"]
+__all__ = ["ProductAxis", "axis_of", "commitment_path", "overrides", "tariff_path"]
+
+_AXES: dict[int, tuple[weakref.ref, ProductAxis]] = {}
+
+
+def axis_of(baseline: xr.Dataset) -> ProductAxis:
+    """The :class:`ProductAxis` of a baseline, built once per baseline object and reused.
+
+    Repeated runs on the same baseline (sweeps, goal seeking) then share its caches of scope
+    matches and measure plans. Treat baselines as immutable: the cache is keyed by object.
+    """
+    hit = _AXES.get(id(baseline))
+    if hit is not None and hit[0]() is baseline:
+        return hit[1]
+    axis = ProductAxis(baseline)
+    key = id(baseline)
+
+    def forget(_: object) -> None:
+        _AXES.pop(key, None)
+
+    _AXES[key] = (weakref.ref(baseline, forget), axis)
+    return axis
 
 
 class ProductAxis:
@@ -60,6 +82,22 @@ class ProductAxis:
                 f"{names}; add a split for the code in embedded/product_splits.csv, "
                 f"use resolution='hs6', or give the measure a `share`")
         return np.where(partial, 1.0, share)
+
+    def plan(self, scenario: Scenario) -> _Plan:
+        """The rate-independent part of a tariff path, cached by the measures' structure.
+
+        Sweeps over rates (and goal seeking) reuse it; cached only on small axes, since it
+        holds one array per measure.
+        """
+        key = ("plan", scenario.base_year, scenario.horizon, tuple(
+            (m.id, m.importer, m.exporters, m.products, m.exclude, m.mode, m.overrides,
+             m.start, m.end, m.share) for m in scenario.measures))
+        if key in self._matches:
+            return self._matches[key]
+        plan = _plan(self, scenario)
+        if len(self.products) * len(self.exporters) * len(self.importers) <= STACK_CELLS:
+            self._matches[key] = plan
+        return plan
 
     def weights(self, m: Measure, i: int) -> np.ndarray:
         """Flow weight (I, E, P) of a measure, cached by its scope (not its rate or dates)."""
@@ -130,54 +168,138 @@ def tariff_path(baseline: xr.Dataset, scenario: Scenario,
         A code the baseline lacks, a scope finer than the axis, or ``set`` measures that
         overlap without one overriding the other.
     """
-    axis = axis or ProductAxis(baseline)
+    axis = axis or axis_of(baseline)
     base = baseline["tariff"].transpose(*MARKET_DIMS).to_numpy()
     measures = scenario.measures
     years = list(scenario.years)
     out = np.broadcast_to(base, (len(years), *base.shape)).copy()
     if not measures:
         return _as_path(out, baseline, years)
+    plan = axis.plan(scenario)
+    if plan.level:
+        out = _level_path(base, measures, plan.weights, plan.overriders, plan.active,
+                          plan.year_weight, plan.level)
+    rates = np.array([m.rate for m in measures])[plan.add_measure]
+    if plan.add_weight is not None and rates.any():  # (T, terms) x (terms, cells)
+        out += ((plan.add_share * rates[:, None]).T @ plan.add_weight).reshape(out.shape)
+    elif rates.any():  # large axes: one term at a time, no (terms x cells) matrix
+        for m, share, eff in _add_terms_of(plan, measures):
+            out += (measures[m].rate * share)[:, None, None, None] * eff[None]
+    return _as_path(out, baseline, years)
+
+
+class _Plan(NamedTuple):
+    """Everything about a scenario's measures that does not depend on their rates."""
+
+    weights: list[np.ndarray]
+    overriders: list[list[int]]
+    active: np.ndarray
+    year_weight: np.ndarray
+    level: list[int]
+    add_measure: np.ndarray  # (n,) measure index of each add term
+    add_share: np.ndarray  # (n, T) share of each year the term is in force
+    add_weight: np.ndarray | None  # (n, I*E*P) effective weights; None on large axes
+
+
+#: Above this many cells per tariff array, add terms are summed one at a time.
+STACK_CELLS = 100_000
+
+
+def _add_terms_of(plan: _Plan, measures: Sequence[Measure]
+                  ) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    return [(m, share, eff) for m, x in enumerate(measures) if x.mode == "add" and x.rate
+            for share, eff in _add_terms(m, plan.weights, plan.overriders, plan.active,
+                                         plan.year_weight)]
+
+
+def _plan(axis: ProductAxis, scenario: Scenario) -> _Plan:
+    measures = scenario.measures
     weights = [axis.weights(m, i) for i, m in enumerate(measures)]
     index = {m.id: i for i, m in enumerate(measures)}
     overriders = [[index[o.id] for o in measures if m.id in o.overrides] for m in measures]
     active, year_weight = _segments(scenario, measures)
-    out[:] = 0.0
-    cache: dict[bytes, np.ndarray] = {}
-    for k in range(active.shape[0]):
-        key = active[k].tobytes()
-        if key not in cache:
-            cache[key] = _segment_rate(base, measures, weights, overriders, active[k])
-        out += year_weight[:, k, None, None, None] * cache[key][None]
-    return _as_path(out, baseline, years)
+    level = [i for i, m in enumerate(measures) if m.mode in ("set", "floor")]
+    cells = weights[0].size if weights else 0
+    if cells > STACK_CELLS:
+        idx = np.array([m for m, x in enumerate(measures) if x.mode == "add"], dtype=int)
+        return _Plan(weights, overriders, active, year_weight, level, idx,
+                     np.zeros((len(idx), 0)), None)
+    adds = [(m, share, eff) for m, x in enumerate(measures) if x.mode == "add"
+            for share, eff in _add_terms(m, weights, overriders, active, year_weight)]
+    return _Plan(weights, overriders, active, year_weight, level,
+                 np.array([m for m, _, _ in adds], dtype=int),
+                 np.array([s for _, s, _ in adds]).reshape(len(adds), year_weight.shape[0]),
+                 np.array([e.ravel() for _, _, e in adds]).reshape(len(adds), cells))
 
 
-def _segment_rate(base: np.ndarray, measures: Sequence[Measure], weights: list[np.ndarray],
-                  overriders: list[list[int]], on: np.ndarray) -> np.ndarray:
-    """Rate (I, E, P) while the measures flagged in ``on`` are in force."""
-    live = np.flatnonzero(on)
-    eff = {}
-    for i in live:
+def _patterns(active: np.ndarray, columns: list[int]) -> dict[bytes, np.ndarray]:
+    """Segments grouped by which of ``columns`` are in force: pattern -> segment mask (K,)."""
+    keys = [active[k, columns].tobytes() for k in range(active.shape[0])]
+    return {key: np.array([k == key for k in keys]) for key in dict.fromkeys(keys)}
+
+
+def _level_path(base: np.ndarray, measures: Sequence[Measure], weights: list[np.ndarray],
+                overriders: list[list[int]], active: np.ndarray, year_weight: np.ndarray,
+                level: list[int]) -> np.ndarray:
+    """Base rate after ``set`` and ``floor`` measures, by year (T, I, E, P).
+
+    Only segments that differ in the level measures (or their overriders) are evaluated.
+    """
+    columns = sorted(set(level) | {j for i in level for j in overriders[i]})
+    out = np.zeros((year_weight.shape[0], *base.shape))
+    for mask in _patterns(active, columns).values():
+        on = np.zeros(len(measures), dtype=bool)
+        on[columns] = active[np.argmax(mask), columns]
+        rate = _level_rate(base, measures, weights, overriders, on)
+        out += year_weight[:, mask].sum(axis=1)[:, None, None, None] * rate[None]
+    return out
+
+
+def _add_terms(m: int, weights: list[np.ndarray], overriders: list[list[int]],
+               active: np.ndarray, year_weight: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """An ``add`` measure's (share of each year in force (T,), effective weight (I, E, P)).
+
+    One term per pattern of its overriders in force while it is: where an overrider applies,
+    the measure does not.
+    """
+    columns = [m, *overriders[m]]
+    terms = []
+    for mask in _patterns(active, columns).values():
+        on = active[np.argmax(mask), columns]
+        if not on[0]:
+            continue
+        eff = weights[m]
+        for j, live in zip(overriders[m], on[1:], strict=True):
+            if live:
+                eff = eff * (1.0 - weights[j])
+        terms.append((year_weight[:, mask].sum(axis=1), eff))
+    return terms
+
+
+def _level_rate(base: np.ndarray, measures: Sequence[Measure], weights: list[np.ndarray],
+                overriders: list[list[int]], on: np.ndarray) -> np.ndarray:
+    """Rate (I, E, P) after the ``set`` and ``floor`` measures flagged in ``on``."""
+    def eff(i: int) -> np.ndarray:
         w = weights[i]
         for j in overriders[i]:
             if on[j]:
                 w = w * (1.0 - weights[j])
-        eff[i] = w
+        return w
+
+    live = np.flatnonzero(on)
     sets = [i for i in live if measures[i].mode == "set"]
     rate = base
     if sets:
-        total = sum(eff[i] for i in sets)
+        shares = {i: eff(i) for i in sets}
+        total = sum(shares.values())
         if np.any(total > 1.0 + 1e-9):
             ids = [f"tariff[{i}] ({measures[i].id})" for i in sets]
             raise ScheduleError(f"set measures {ids} both set the rate of the same flow at the "
                                 "same time; say which wins with `overrides`")
-        rate = base * (1.0 - total) + sum(eff[i] * measures[i].rate for i in sets)
+        rate = base * (1.0 - total) + sum(shares[i] * measures[i].rate for i in sets)
     for i in live:
         if measures[i].mode == "floor":
-            rate = rate + eff[i] * np.maximum(measures[i].rate - rate, 0.0)
-    rate = rate.copy()
-    for i in live:
-        if measures[i].mode == "add" and measures[i].rate:
-            rate += eff[i] * measures[i].rate
+            rate = rate + eff(i) * np.maximum(measures[i].rate - rate, 0.0)
     return rate
 
 
@@ -222,7 +344,7 @@ def commitment_path(baseline: xr.Dataset, scenario: Scenario,
     ``added`` (the additional part, USD) and ``displace`` (year, importer, exporter, product:
     USD of additional sales to take from each displaced supplier, before capping).
     """
-    axis = axis or ProductAxis(baseline)
+    axis = axis or axis_of(baseline)
     years = list(scenario.years)
     shape = (len(years), len(axis.importers), len(axis.exporters), len(axis.products))
     amount, added, displaced = np.zeros(shape), np.zeros(shape), np.zeros(shape)
@@ -257,7 +379,7 @@ def overrides(baseline: xr.Dataset, scenario: Scenario,
     prefix wins; ``all`` is the fallback); a prefix finer than the axis is an error. Returns
     ``{parameter: (mask (P,) bool, value (P,) float)}`` for the parameters the scenario sets.
     """
-    axis = axis or ProductAxis(baseline)
+    axis = axis or axis_of(baseline)
     out = {}
     for param, pairs in scenario.elasticities:
         mask = np.zeros(len(axis.products), dtype=bool)

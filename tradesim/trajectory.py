@@ -84,7 +84,7 @@ def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset |
     if len(labels) != len(scenarios) or len(set(labels)) != len(labels):
         raise ScheduleError("scenario labels must be unique, one per scenario")
     years = np.arange(first.base_year, first.horizon + 1)
-    axis = schedule.ProductAxis(baseline)
+    axis = schedule.axis_of(baseline)
     cube = lambda da: da.transpose(*MARKET_DIMS).to_numpy()  # noqa: E731
     paths = lambda da: da.transpose(YEAR, *MARKET_DIMS).to_numpy()  # noqa: E731
     t1 = np.stack([paths(schedule.tariff_path(baseline, s, axis)) for s in scenarios])
