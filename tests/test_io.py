@@ -68,3 +68,14 @@ def test_packaged_tables_all_carry_sources() -> None:
             continue
         assert "source" in table.columns, name
         assert table["source"].notna().all(), name
+
+
+def test_written_files_get_the_usual_permissions(result, tmp_path: Path) -> None:
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        path = io.write_result(result, tmp_path / "r.csv")
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644

@@ -180,3 +180,19 @@ def test_welfare_is_buyers_surplus_plus_duty_change(toy) -> None:
     r = tradesim.simulate(doc(recip(25.0), horizon=2026), toy)
     duty = (r["duty_revenue"] - r["duty_revenue_baseline"]).sum(["exporter", "product"])
     np.testing.assert_allclose(r["welfare"], r["buyers_surplus"].sum("product") + duty)
+
+
+@pytest.mark.parametrize("transship", [False, True])
+def test_totals_only_equals_the_full_run(baseline, transship: bool) -> None:
+    from tradesim import trajectory
+
+    s = tradesim.load_scenario("scenarios/combined-deal.toml").to_dict()
+    if transship:
+        s["transshipment"] = {"origin_switching": 0.2}
+    scenario = parse_scenario(s)
+    draws = xr.Dataset({"sigma": (("draw",), [2.0, 3.0, 5.0])})
+    full = trajectory.run(baseline, [scenario], draws=draws)
+    lean = trajectory.run(baseline, [scenario], draws=draws, keep=trajectory.TOTALS)
+    assert set(lean.data_vars) == set(trajectory.TOTALS)
+    for var in trajectory.TOTALS:
+        np.testing.assert_allclose(lean[var], full[var], rtol=1e-12)

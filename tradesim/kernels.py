@@ -14,7 +14,7 @@ import numpy as np
 
 from tradesim.dims import SUPPLIER_AXIS
 
-__all__ = ["adjust", "buyers_surplus", "ces_demand", "price_index"]
+__all__ = ["adjust", "buyers_surplus", "ces_demand", "log_price_index", "price_index"]
 
 _SIGMA_ONE = 1e-9
 
@@ -50,25 +50,43 @@ def price_index(weights: np.ndarray, price: np.ndarray, sigma: np.ndarray) -> np
 
 
 def _log_index(weights: np.ndarray, log_price: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """ln P with as few full-size temporaries as the branches allow (see :func:`price_index`)."""
     total = weights.sum(axis=SUPPLIER_AXIS, keepdims=True)
     share = weights / np.where(total > 0, total, 1.0)
     one = np.abs(1.0 - sigma) < _SIGMA_ONE
     expo = np.where(one, 1.0, 1.0 - sigma)
     x = expo * log_price
     # Small moves: log1p/expm1 keep precision as σ -> 1. Large moves: log-sum-exp, since
-    # log1p near -1 would lose it.
-    moved = (share * np.expm1(x)).sum(axis=SUPPLIER_AXIS, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):  # the branch np.where discards
-        small = np.log1p(moved) / expo
-    top = np.max(np.where(share > 0, x, -np.inf), axis=SUPPLIER_AXIS, keepdims=True)
-    top = np.where(np.isfinite(top), top, 0.0)
-    with np.errstate(divide="ignore"):
-        large = (top + np.log((share * np.exp(x - top)).sum(axis=SUPPLIER_AXIS,
-                                                              keepdims=True))) / expo
-    use_small = np.abs(x).max(axis=SUPPLIER_AXIS, keepdims=True) < 0.5
-    ces = np.where(use_small | (total <= 0), small, large)
-    geometric = (share * log_price).sum(axis=SUPPLIER_AXIS, keepdims=True)
-    return np.where(one, geometric, ces)
+    # log1p near -1 would lose it. Each branch is computed only where some market needs it.
+    use_small = (np.abs(x).max(axis=SUPPLIER_AXIS, keepdims=True) < 0.5) | (total <= 0)
+    out = np.zeros(np.broadcast_shapes(use_small.shape, expo.shape))
+    if not use_small.all():
+        top = np.max(np.where(share > 0, x, -np.inf), axis=SUPPLIER_AXIS, keepdims=True)
+        top = np.where(np.isfinite(top), top, 0.0)
+        with np.errstate(divide="ignore"):
+            large = (top + np.log((share * np.exp(x - top)).sum(axis=SUPPLIER_AXIS,
+                                                                  keepdims=True))) / expo
+        out = np.where(use_small, out, large)
+    if use_small.any():
+        np.expm1(x, out=x)
+        x *= share
+        with np.errstate(divide="ignore", invalid="ignore"):  # markets the other branch takes
+            small = np.log1p(x.sum(axis=SUPPLIER_AXIS, keepdims=True)) / expo
+        out = np.where(use_small, small, out)
+    if one.any():
+        geometric = (share * log_price).sum(axis=SUPPLIER_AXIS, keepdims=True)
+        out = np.where(one, geometric, out)
+    return out
+
+
+def log_price_index(weights: np.ndarray, log_price: np.ndarray,
+                    sigma: np.ndarray) -> np.ndarray:
+    """``ln P`` from base expenditure weights (..., S, P), ``ln p`` (..., S, P) and σ (..., 1, P).
+
+    The same as ``np.log(price_index(weights, np.exp(log_price), sigma))``, without leaving the
+    log domain; returns (..., 1, P).
+    """
+    return _log_index(weights, log_price, sigma)
 
 
 def ces_demand(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import xarray as xr
@@ -12,9 +12,13 @@ from tradesim.dims import DRAW, EXPORTER, IMPORTER, MARKET_DIMS, PRODUCT, SCENAR
 from tradesim.errors import ScheduleError
 from tradesim.scenario import Scenario
 
-__all__ = ["run", "simulate"]
+__all__ = ["TOTALS", "run", "simulate"]
 
 PARAMS = ("sigma", "eta", "adjustment", "omega")
+
+#: Variables a batch can be reduced to early (``run(..., keep=TOTALS)``).
+TOTALS = ("exports", "imports", "balance", "exports_baseline", "imports_baseline",
+          "balance_baseline")
 
 
 def simulate(baseline: xr.Dataset, scenario: Scenario) -> xr.Dataset:
@@ -48,7 +52,7 @@ def simulate(baseline: xr.Dataset, scenario: Scenario) -> xr.Dataset:
 
 
 def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset | None = None,
-        labels: Sequence[str] | None = None) -> xr.Dataset:
+        labels: Sequence[str] | None = None, keep: Sequence[str] | None = None) -> xr.Dataset:
     """Evaluate many scenarios (and Monte Carlo draws) in one vectorised pass.
 
     Parameters
@@ -63,6 +67,11 @@ def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset |
         values, and a scenario's ``[elasticities]`` overrides still win.
     labels : sequence of str, optional
         ``scenario`` coordinate (default: the scenario names).
+    keep : sequence of str, optional
+        Only these variables. When they are all in :data:`TOTALS` and the model is CES with
+        full pass-through, only the import price index is evaluated for every supplier; demand,
+        adjustment and commitments are evaluated for the bilateral flows alone (and any
+        re-routing sources), which is what large Monte Carlo sweeps need.
 
     Returns
     -------
@@ -100,10 +109,23 @@ def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset |
     methods = {s.method for s in scenarios}
     if len(methods) > 1:
         raise ScheduleError(f"scenarios in one batch must share a method, got {sorted(methods)}")
-    r = model.respond(a, first.method)
     rate = a.adjustment[:, :, 0]  # (S, D, I, 1, P): one slice of the year axis
+    keep = None if keep is None else list(keep)
+    if keep is not None and set(keep) <= set(TOTALS) and first.method == "ces" \
+            and np.isinf(a.omega).all():
+        totals = _bilateral_totals(baseline, scenarios, a, rate, deals, paths)
+        result = xr.Dataset({k: ((SCENARIO, DRAW, YEAR), totals[k]) for k in keep},
+                            coords={SCENARIO: labels, DRAW: np.arange(a.sigma.shape[1]),
+                                    YEAR: years})
+        _describe(result, baseline, first)
+        if first.basis == "vn":
+            _to_vietnamese_statistics(result, baseline)
+        result = result[keep]
+        return _with_draws(result, draws)
+    r = model.respond(a, first.method)
     priced = a.projected * np.exp(kernels.adjust(np.log(r.ratio), rate, axis=2))
-    priced, rerouted = _reroute(baseline, scenarios, a, priced)
+    priced, rerouted = _reroute(list(baseline.indexes[IMPORTER]),
+                                list(baseline.indexes[EXPORTER]), scenarios, a, priced)
     added = np.stack([paths(d["added"]) for d in deals])[:, None]
     taken = np.minimum(np.stack([paths(d["displace"]) for d in deals])[:, None], priced)
     value = priced + added - taken
@@ -112,15 +134,51 @@ def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset |
     result["rerouted"].attrs.update(units="USD", description=(
         "US imports recorded from the transshipment hub that are re-routed goods of other "
         "origins (included in value)"))
+    if keep is not None:
+        result = result[keep]
+    return _with_draws(result, draws)
+
+
+def _with_draws(result: xr.Dataset, draws: xr.Dataset | None) -> xr.Dataset:
+    """Drop the draw axis of a batch without draws; label it with the draws' coordinate."""
     if draws is None:
-        result = result.isel(draw=0, drop=True)
-    elif DRAW in draws.coords:
-        result = result.assign_coords({DRAW: draws[DRAW].to_numpy()})
+        return result.isel(draw=0, drop=True)
+    if DRAW in draws.coords:
+        return result.assign_coords({DRAW: draws[DRAW].to_numpy()})
     return result
 
 
-def _reroute(baseline: xr.Dataset, scenarios: Sequence[Scenario], a: model.MarketArrays,
-             priced: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _bilateral_totals(baseline: xr.Dataset, scenarios: Sequence[Scenario],
+                      a: model.MarketArrays, rate: np.ndarray, deals: list[xr.Dataset],
+                      paths: Callable[[xr.DataArray], np.ndarray]) -> dict[str, np.ndarray]:
+    """Exports, imports and balance (S, D, T) from the price index and the bilateral cells."""
+    exporters = list(baseline.indexes[EXPORTER])
+    importers = list(baseline.indexes[IMPORTER])
+    rules = [s.transshipment for s in scenarios if s.transshipment is not None]
+    names = [US, VN, *(rules[0].sources if rules else ())]
+    cols = [exporters.index(c) for c in dict.fromkeys(names) if c in exporters]
+    log_price = np.log1p(a.t1) - np.log1p(a.t0)
+    log_index = kernels.log_price_index(a.projected * (1.0 + a.t0), log_price, a.sigma)
+    own = log_price[..., cols, :]
+    gap = -a.eta * log_index - a.sigma * (own - log_index)
+    projected = a.projected[..., cols, :]
+    priced = projected * np.exp(kernels.adjust(gap, rate, axis=2))
+    sub = a._replace(projected=projected, t1=a.t1[..., cols, :], t0=a.t0[..., cols, :])
+    sub_exporters = [exporters[c] for c in cols]
+    priced, _ = _reroute(importers, sub_exporters, scenarios, sub, priced)
+    added = np.stack([paths(d["added"])[..., cols, :] for d in deals])[:, None]
+    shed = np.stack([paths(d["displace"])[..., cols, :] for d in deals])[:, None]
+    value = priced + added - np.minimum(shed, priced)
+    out = {}
+    for suffix, cube in (("", value), ("_baseline", np.broadcast_to(projected, value.shape))):
+        out[f"exports{suffix}"] = _bilateral(cube, importers, sub_exporters, VN, US)
+        out[f"imports{suffix}"] = _bilateral(cube, importers, sub_exporters, US, VN)
+        out[f"balance{suffix}"] = out[f"exports{suffix}"] - out[f"imports{suffix}"]
+    return out
+
+
+def _reroute(importers: list[str], exporters: list[str], scenarios: Sequence[Scenario],
+             a: model.MarketArrays, priced: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Origin switching: move a share of sources' lost US sales to the hub while it is cheaper.
 
     Returns the new values and the re-routed amount (S, D, T, P), USD.
@@ -133,11 +191,10 @@ def _reroute(baseline: xr.Dataset, scenarios: Sequence[Scenario], a: model.Marke
     if any((t.sources, t.via) != (active[0].sources, active[0].via) for t in active):
         raise ScheduleError("scenarios in one batch must re-route the same sources via the "
                             "same hub")
-    exporters = list(baseline.indexes[EXPORTER])
     missing = [c for c in (*active[0].sources, active[0].via) if c not in exporters]
-    if missing or US not in baseline.indexes[IMPORTER]:
+    if missing or US not in importers:
         raise ScheduleError(f"transshipment: {missing or [US]} not in this baseline")
-    us = list(baseline.indexes[IMPORTER]).index(US)
+    us = importers.index(US)
     src = [exporters.index(c) for c in active[0].sources]
     hub = exporters.index(active[0].via)
     share = np.array([0.0 if t is None else t.origin_switching for t in rules])
