@@ -8,8 +8,8 @@ import tradesim
 
 PUBLIC = [
     "Commitment", "ConvergenceError", "DataError", "Measure", "Scenario", "ScenarioError",
-    "ScheduleError", "TradesimError", "__version__", "baseline_from_frame", "load_baseline",
-    "load_scenario", "simulate",
+    "ScheduleError", "TradesimError", "__version__", "baseline_from_frame", "compare", "decompose",
+    "load_baseline", "load_scenario", "simulate", "solve_for",
 ]
 
 

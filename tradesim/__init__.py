@@ -8,7 +8,15 @@ TOML scenario files of tariff measures and purchase commitments.
 >>> result["balance"].sel(year=2030)  # doctest: +SKIP
 """
 
-from tradesim.api import baseline_from_frame, load_baseline, load_scenario, simulate
+from tradesim.api import (
+    baseline_from_frame,
+    compare,
+    decompose,
+    load_baseline,
+    load_scenario,
+    simulate,
+    solve_for,
+)
 from tradesim.errors import (
     ConvergenceError,
     DataError,
@@ -31,7 +39,10 @@ __all__ = [
     "TradesimError",
     "__version__",
     "baseline_from_frame",
+    "compare",
+    "decompose",
     "load_baseline",
     "load_scenario",
     "simulate",
+    "solve_for",
 ]

@@ -1,17 +1,20 @@
-"""The public entry points: load a baseline or scenario, and simulate."""
+"""The public entry points: load a baseline or scenario, simulate, compare, solve, decompose."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import xarray as xr
 
-from tradesim import data, io, trajectory
+from tradesim import comparison, data, decomposition, goal, io, trajectory
 from tradesim.scenario import Scenario
 
-__all__ = ["baseline_from_frame", "load_baseline", "load_scenario", "simulate"]
+__all__ = ["baseline_from_frame", "compare", "decompose", "load_baseline", "load_scenario",
+           "simulate", "solve_for"]
 
 load_baseline = io.load_baseline
 
@@ -73,3 +76,116 @@ def baseline_from_frame(df: pd.DataFrame, params: pd.DataFrame | None = None,
     See :func:`tradesim.data.baseline_from_frame` for the columns and the errors.
     """
     return data.baseline_from_frame(df, params, source)
+
+
+ScenarioLike = str | os.PathLike[str] | dict[str, Any] | Scenario
+
+
+def compare(scenarios: Sequence[ScenarioLike], baseline: xr.Dataset | None = None,
+            labels: Sequence[str] | None = None) -> xr.Dataset:
+    """Simulate several scenarios and stack them along a ``scenario`` dimension.
+
+    Parameters
+    ----------
+    scenarios : sequence of path, dict or Scenario
+        Sharing the baseline's base year; horizons may differ (the common years are kept).
+    baseline : Dataset, optional
+        Defaults to the embedded 2024 baseline at mixed resolution.
+    labels : sequence of str, optional
+        The ``scenario`` coordinate (default: file stems for paths, else scenario names).
+
+    Returns
+    -------
+    Dataset
+        See :func:`tradesim.comparison.compare`.
+
+    Examples
+    --------
+    >>> from tradesim.examples import toy_baseline
+    >>> docs = [{"scenario": {"name": f"r{r}", "horizon": 2026},
+    ...          "tariff": [{"id": "t", "importer": "USA", "exporters": ["VNM"],
+    ...                      "products": "all", "rate": r}]} for r in (10, 46)]
+    >>> ds = compare(docs, toy_baseline())
+    >>> ds["balance"].sel(year=2026).to_series().round(-8).div(1e9).to_dict()
+    {'r10': -45.2, 'r46': -21.2}
+    """
+    loaded = [load_scenario(s) for s in scenarios]
+    if labels is None:
+        labels = comparison.unique_labels([
+            Path(src).stem if isinstance(src, str | os.PathLike) else s.name
+            for src, s in zip(scenarios, loaded, strict=True)])
+    return comparison.compare(io.load_baseline() if baseline is None else baseline, loaded,
+                              labels)
+
+
+def solve_for(scenario: ScenarioLike, target: str, *, vary: str, by: int | None = None,
+              bounds: tuple[float, float] | None = None, baseline: xr.Dataset | None = None,
+              grid: int = 9) -> goal.GoalResult:
+    """Find the value of one scenario key at which a target is met (goal seeking).
+
+    Parameters
+    ----------
+    scenario : path, dict or Scenario
+    target : str
+        E.g. ``"balance(2028) >= 0.8 * baseline"``: see :mod:`tradesim.target` (parsed, never
+        evaluated as code; USD, ``bn`` after a number for billions).
+    vary : str
+        Key path in file units: ``commitment.<id>.value_usd``, ``tariff.<id>.rate``, … (see
+        :func:`tradesim.goal.solve_for`).
+    by : int, optional
+        Year for quantities written without one.
+    bounds : (low, high), optional
+        Search interval in file units (default :func:`tradesim.goal.default_bounds`).
+    baseline : Dataset, optional
+        Defaults to the embedded 2024 baseline at mixed resolution.
+    grid : int
+        Points of the first scan over the bounds (one batched run).
+
+    Returns
+    -------
+    GoalResult
+        ``solution``, ``left`` (achieved), ``right`` (required), ``status`` and
+        ``reachable``, an independent ``holds_check``; ``summary()`` says it in words.
+
+    Examples
+    --------
+    >>> from tradesim.examples import toy_baseline
+    >>> doc = {"scenario": {"name": "d", "horizon": 2026},
+    ...        "tariff": [{"id": "t", "importer": "USA", "exporters": ["VNM"],
+    ...                    "products": "all", "rate": 10}]}
+    >>> g = solve_for(doc, "deficit(2026) <= 0.8 * baseline", vary="tariff.t.rate",
+    ...               baseline=toy_baseline())
+    >>> g.status, round(g.solution, 2), g.holds_check
+    ('solved', 9.63, True)
+    """
+    s = load_scenario(scenario)
+    return goal.solve_for(io.load_baseline() if baseline is None else baseline, s, target,
+                          vary, bounds=bounds, by=by, grid=grid)
+
+
+def decompose(scenario: ScenarioLike, baseline: xr.Dataset | None = None,
+              groups: str | xr.DataArray = "section") -> xr.Dataset:
+    """Split the change in the balance into baseline growth, tariffs, diversion, commitments.
+
+    Parameters
+    ----------
+    scenario : path, dict or Scenario
+    baseline : Dataset, optional
+        Defaults to the embedded 2024 baseline at mixed resolution.
+    groups : "section", "product" or DataArray
+        Product groups: HS sections (default), every product, or a label per product.
+
+    Returns
+    -------
+    Dataset
+        See :func:`tradesim.decomposition.decompose`: ``change`` (part, year, group) adds up
+        to ``total`` (year, group), the change since the base year (USD).
+    """
+    s = load_scenario(scenario)
+    b = io.load_baseline() if baseline is None else baseline
+    if isinstance(groups, str) and groups not in ("section", "product"):
+        raise ValueError(f"groups must be 'section', 'product' or a DataArray, not {groups!r}")
+    labels = (decomposition.section_groups(b, io.packaged_tables()["chapters"])
+              if isinstance(groups, str) and groups == "section" else
+              None if isinstance(groups, str) else groups)
+    return decomposition.decompose(b, s, labels)

@@ -1,4 +1,5 @@
-"""Command line: ``tradesim run | validate | baseline | describe | sweep``. The only module that prints."""
+"""Command line: ``tradesim run | validate | baseline | describe | sweep | goal | compare |
+report``. The only module that prints."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 import pandas as pd
+import xarray as xr
 
 import tradesim
 from tradesim import io, report, schema
@@ -25,7 +27,8 @@ def _fmt(table: pd.DataFrame) -> str:
     return table.to_string(float_format=lambda x: f"{x:,.2f}")
 
 
-def _baseline_for(resolution: str, year: int, rest_of_world: float | None = None) -> object:
+def _baseline_for(resolution: str, year: int,
+                  rest_of_world: float | None = None) -> xr.Dataset:
     """The embedded baseline for a scenario's base year (2017 exists at chapter level only)."""
     if year != 2024 and resolution == "mixed":
         resolution = "hs2"
@@ -164,6 +167,67 @@ def _sweep(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _goal(args: argparse.Namespace) -> int:
+    scenario = tradesim.load_scenario(args.scenario)
+    baseline = _baseline_for(args.resolution, scenario.base_year)
+    bounds = (args.bounds[0], args.bounds[1]) if args.bounds else None
+    g = tradesim.solve_for(scenario, args.target, vary=args.vary, by=args.by, bounds=bounds,
+                           baseline=baseline, grid=args.grid)
+    lo, hi = g.bounds
+    print(f"Scenario: {scenario.name} — {scenario.title}")
+    print(f"Target:   {g.target.text}")
+    print("          (USD; balance = US exports to Vietnam − US imports from Vietnam, "
+          f"{'Vietnamese' if scenario.basis == 'vn' else 'US'} statistics)")
+    print(f"Vary:     {g.vary} ({g.unit or 'file units'}) within [{lo:g}, {hi:g}]; "
+          f"{g.evaluations} model runs")
+    print()
+    print(g.summary())
+    return EXIT_OK if g.reachable else EXIT_RUNTIME
+
+
+def _compare(args: argparse.Namespace) -> int:
+    if len(args.scenarios) < 2:
+        raise ValueError("compare needs at least two scenario files")
+    first = tradesim.load_scenario(args.scenarios[0])
+    baseline = _baseline_for(args.resolution, first.base_year)
+    results = tradesim.compare(args.scenarios, baseline)
+    labels = [str(s) for s in results["scenario"].to_numpy()]
+    print("Scenarios:")
+    for label, title, digest in zip(labels, results["scenario_title"].to_numpy(),
+                                    results["scenario_digest"].to_numpy(), strict=True):
+        print(f"  {label}: {title} (digest {digest})")
+    print(f"\nUS goods balance with Vietnam, bn USD (exports − imports); basis: "
+          f"{results['balance'].attrs.get('basis', '')}")
+    print(_fmt(report.comparison_table(results)))
+    year = min(args.year or 2030, int(results["year"].to_numpy()[-1]))
+    print(f"\nProducts whose balance change in {year} differs most between the scenarios, bn USD"
+          " (each against the baseline; spread = largest − smallest)")
+    print(_fmt(report.comparison_products(results, year, n=args.top)))
+    if args.plot:
+        from tradesim import plot
+
+        fig = plot.balance_scenarios(results)
+        with io.atomic_path(args.plot) as tmp:
+            fig.savefig(tmp, format=args.plot.rsplit(".", 1)[-1], dpi=120)
+        print(f"\nwrote {args.plot}")
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    from tradesim import publish
+
+    if os.path.splitext(args.output)[1].lower() not in (".html", ".htm", ".md"):
+        raise ValueError(f"-o {args.output}: the report is .html (self-contained) or .md")
+    scenario = tradesim.load_scenario(args.scenario)
+    other = tradesim.load_scenario(args.vs) if args.vs else None
+    baseline = _baseline_for(args.resolution, scenario.base_year)
+    written = publish.write_report(publish.build(scenario, baseline, other, year=args.year),
+                                   args.output)
+    extra = f" and {len(written) - 1} figure(s) beside it" if len(written) > 1 else ""
+    print(f"wrote {written[0]}{extra} (scenario {scenario.name}, digest {scenario.digest()})")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for docs and tests)."""
     parser = argparse.ArgumentParser(prog="tradesim", description=__doc__)
@@ -199,6 +263,37 @@ def build_parser() -> argparse.ArgumentParser:
                      help="finish a killed sweep: compute only the chunks not marked done")
     swp.add_argument("--plot", help="write the fan chart of the balance (.png, .svg or .pdf)")
     swp.set_defaults(func=_sweep)
+    goal = sub.add_parser("goal", help="solve for the value of one scenario key that meets a "
+                          "target, e.g. how much Vietnam must buy")
+    goal.add_argument("scenario")
+    goal.add_argument("--target", required=True,
+                      help="e.g. \"balance(2028) >= 0.8 * baseline\" (USD; 150 bn; deficit, "
+                           "exports, imports, value(USA, VNM, 61, 2028); >= <= ==)")
+    goal.add_argument("--vary", required=True,
+                      help="key path: commitment.<id>.value_usd, commitment.<id>.additionality, "
+                           "tariff.<id>.rate (percent), tariff.<id>.share, elasticities.<param>")
+    goal.add_argument("--bounds", type=float, nargs=2, metavar=("LOW", "HIGH"),
+                      help="search interval in file units (default by key: 0-500e9 USD, "
+                           "0-100 %%, 0-1)")
+    goal.add_argument("--by", type=int, help="year for quantities written without one")
+    goal.add_argument("--grid", type=int, default=9, help="points of the first scan (>= 2)")
+    goal.set_defaults(func=_goal)
+    cmp_ = sub.add_parser("compare", help="balance by year and the products that differ most, "
+                          "for two or more scenarios")
+    cmp_.add_argument("scenarios", nargs="+", metavar="SCENARIO")
+    cmp_.add_argument("--year", type=int, help="year for the product table (default 2030)")
+    cmp_.add_argument("--top", type=int, default=10, help="products in the table")
+    cmp_.add_argument("--plot", help="write the balance figure (.png, .svg or .pdf)")
+    cmp_.set_defaults(func=_compare)
+    rep = sub.add_parser("report", help="write a self-contained HTML (or Markdown) report")
+    rep.add_argument("scenario")
+    rep.add_argument("--vs", metavar="OTHER", help="a second scenario to compare with")
+    rep.add_argument("-o", "--output", required=True, help="report.html or report.md")
+    rep.add_argument("--year", type=int, help="year of the product views (default 2030)")
+    rep.set_defaults(func=_report)
+    for p in (goal, cmp_, rep):
+        p.add_argument("--resolution", choices=("mixed", "hs6", "hs2"), default="mixed",
+                       help="product axis (a 2017 base year uses hs2)")
     return parser
 
 

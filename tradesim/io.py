@@ -20,11 +20,11 @@ import pandas as pd
 import xarray as xr
 
 from tradesim import baseline as _baseline
-from tradesim.dims import IMPORTER, PRODUCT
 from tradesim.data import with_rest_of_world
+from tradesim.dims import IMPORTER, PRODUCT
 from tradesim.errors import DataError, Problem, ScenarioError
 from tradesim.scenario import Scenario, parse_scenario
-from tradesim.sweep import Sweep, parse_sweep
+from tradesim.sweep_spec import Sweep, parse_sweep
 
 __all__ = [
     "atomic_path",
@@ -231,6 +231,10 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        if tmp_path.is_file():  # mkstemp makes 0600; give the file the usual permissions
+            umask = os.umask(0)
+            os.umask(umask)
+            tmp_path.chmod(0o666 & ~umask)
         os.replace(tmp_path, dest)
     finally:
         if tmp_path.exists():

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import xarray as xr
 
-from tradesim.dims import EXPORTER, IMPORTER, PRODUCT, US, VN, YEAR
+from tradesim.dims import EXPORTER, IMPORTER, PRODUCT, SCENARIO, US, VN, YEAR
 
-__all__ = ["balance_table", "baseline_summary", "diversion", "market_shift", "top_products"]
+__all__ = ["balance_table", "baseline_summary", "comparison_products", "comparison_table",
+           "decomposition_table", "diversion", "market_shift", "top_products"]
 
 BN = 1e9
 
@@ -103,3 +104,68 @@ def market_shift(result: xr.Dataset, year: int, importer: str = US) -> pd.DataFr
                           "share": 100 * value / value.sum()})
     table = table[(table["base"] > 0) | (table["value"] > 0)]
     return table.sort_values("change")
+
+
+def comparison_table(results: xr.Dataset) -> pd.DataFrame:
+    """US–Vietnam balance by year for several scenarios (``scenario`` dim), bn USD.
+
+    Columns: ``baseline`` (the no-change projection; one column per scenario, named
+    ``baseline: <label>``, where scenarios override growth differently), then one column per
+    scenario. Balance = US exports to Vietnam − US imports from Vietnam.
+    """
+    balance = results["balance"].transpose(SCENARIO, YEAR) / BN
+    base = results["balance_baseline"].transpose(SCENARIO, YEAR) / BN
+    labels = [str(s) for s in results[SCENARIO].to_numpy()]
+    same = bool((base == base.isel({SCENARIO: 0})).all())
+    columns = {"baseline": base.isel({SCENARIO: 0}).to_numpy()} if same else {
+        f"baseline: {s}": base.sel({SCENARIO: s}).to_numpy() for s in labels}
+    columns |= {s: balance.sel({SCENARIO: s}).to_numpy() for s in labels}
+    table = pd.DataFrame(columns, index=pd.Index(results[YEAR].to_numpy(), name=YEAR))
+    table.columns.name = "balance, bn USD"
+    return table
+
+
+def comparison_products(results: xr.Dataset, year: int, n: int = 10) -> pd.DataFrame:
+    """Products whose balance change in ``year`` differs most between scenarios, bn USD.
+
+    One column per scenario: the change in the product's balance against the baseline (US
+    exports to Vietnam − US imports from Vietnam). ``spread`` is the largest minus the
+    smallest of them (with one scenario, the absolute change); rows are sorted by it.
+    """
+    at = results.sel({YEAR: year})
+    delta = (at["value"] - at["value_baseline"]) / BN
+    change = (delta.sel({IMPORTER: VN, EXPORTER: US}, drop=True)
+              - delta.sel({IMPORTER: US, EXPORTER: VN}, drop=True)).transpose(PRODUCT, SCENARIO)
+    table = pd.DataFrame(change.to_numpy(), index=pd.Index(change[PRODUCT].to_numpy(),
+                                                           name=PRODUCT),
+                         columns=[str(s) for s in change[SCENARIO].to_numpy()])
+    values = table.to_numpy()
+    table["spread"] = (values.max(axis=1) - values.min(axis=1) if values.shape[1] > 1
+                       else abs(values[:, 0]))
+    if "name" in results.coords:
+        table.insert(0, "name", results["name"].to_series().astype(str).str.slice(0, 40))
+    return table.sort_values("spread", ascending=False, kind="stable").head(n)
+
+
+def decomposition_table(decomposition: xr.Dataset, year: int | None = None) -> pd.DataFrame:
+    """The balance change split into its parts (:mod:`tradesim.decomposition`), bn USD.
+
+    Without ``year``: one row per year, summed over product groups. With ``year``: one row per
+    product group and a ``total`` row. Columns: baseline growth, tariff response, diversion,
+    commitments and ``total`` (the change since the base year; the parts add up to it).
+    """
+    change = decomposition["change"] / BN
+    total = decomposition["total"] / BN
+    names = [str(p) for p in decomposition["part_name"].to_numpy()]
+    if year is None:
+        parts, whole = change.sum("group").transpose(YEAR, "part"), total.sum("group")
+        index = pd.Index(decomposition[YEAR].to_numpy(), name=YEAR)
+    else:
+        parts = change.sel({YEAR: year}).transpose("group", "part")
+        whole = total.sel({YEAR: year})
+        index = pd.Index(decomposition["group"].to_numpy(), name="product group")
+    table = pd.DataFrame(parts.to_numpy(), index=index, columns=names)
+    table["total"] = whole.to_numpy()
+    if year is not None:
+        table.loc["total"] = table.sum()
+    return table

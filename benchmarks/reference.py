@@ -1,0 +1,83 @@
+"""A straightforward per-scenario pandas implementation of the model, the benchmarks' yardstick.
+
+One scenario (and one parameter draw) at a time, on a long table of cells with ``groupby``:
+what an analyst would write first. It shares only the tariff schedule with tradesim
+(``schedule.tariff_path``) and recomputes the rest (DESIGN §2–3, full pass-through): projection,
+CES price index, demand, partial adjustment, the balance. ``check`` compares it with the engine.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from tradesim import schedule
+from tradesim.scenario import Scenario
+
+KEYS = ["importer", "exporter", "product"]
+
+
+def balance(baseline: xr.Dataset, scenario: Scenario,
+            params: xr.Dataset | None = None) -> pd.Series:
+    """US balance with Vietnam by year (USD), one scenario, one draw, pandas only.
+
+    Parameters
+    ----------
+    baseline : Dataset
+    scenario : Scenario
+        Tariff measures only (no commitments, elasticity overrides or re-routing).
+    params : Dataset, optional
+        ``sigma``, ``eta``, ``adjustment`` (importer, product) replacing the baseline's.
+    """
+    if scenario.commitments or scenario.elasticities or scenario.transshipment is not None:
+        raise ValueError("the reference handles tariff measures only")
+    path = schedule.tariff_path(baseline, scenario).to_dataframe("t1").reset_index()
+    cells = baseline[["value", "tariff", "growth"]].to_dataframe().reset_index()
+    par = (params if params is not None else baseline)[["sigma", "eta", "adjustment"]]
+    df = path.merge(cells[[*KEYS, "value", "tariff", "growth"]], on=KEYS)
+    df = df.merge(par.to_dataframe().reset_index()[["importer", "product", "sigma", "eta",
+                                                    "adjustment"]], on=["importer", "product"])
+    df["projected"] = df["value"] * (1 + df["growth"]) ** (df["year"] - scenario.base_year)
+    df["weight"] = df["projected"] * (1 + df["tariff"])
+    market = ["year", "importer", "product"]
+    df["share"] = df["weight"] / df.groupby(market)["weight"].transform("sum").replace(0, 1)
+    df["log_price"] = np.log1p(df["t1"]) - np.log1p(df["tariff"])
+    one = (df["sigma"] - 1).abs() < 1e-9
+    expo = np.where(one, 1.0, 1 - df["sigma"])
+    df["term"] = np.where(one, df["share"] * df["log_price"],
+                          df["share"] * np.exp(expo * df["log_price"]))
+    total = df.groupby(market)["term"].transform("sum")
+    df["log_index"] = np.where(one, total, np.log(total.where(total > 0, 1.0)) / expo)
+    df["gap"] = (-df["eta"] * df["log_index"]
+                 - df["sigma"] * (df["log_price"] - df["log_index"]))
+    wide = df.pivot_table(index=KEYS, columns="year", values="gap")
+    rate = df.groupby(KEYS)["adjustment"].first().reindex(wide.index)
+    level = pd.Series(0.0, index=wide.index)
+    adjusted = {}
+    for year in wide.columns:  # partial adjustment: the one sequential step
+        level = level + rate * (wide[year] - level)
+        adjusted[year] = level
+    gap = pd.DataFrame(adjusted).stack().rename("adjusted").reset_index()
+    gap.columns = [*KEYS, "year", "adjusted"]
+    df = df.merge(gap, on=[*KEYS, "year"])
+    df["new"] = df["projected"] * np.exp(df["adjusted"])
+    exports = df[(df["importer"] == "VNM") & (df["exporter"] == "USA")].groupby("year")["new"]
+    imports = df[(df["importer"] == "USA") & (df["exporter"] == "VNM")].groupby("year")["new"]
+    return (exports.sum() - imports.sum()).rename("balance")
+
+
+def loop(baseline: xr.Dataset, scenarios: list[Scenario],
+         draws: xr.Dataset | None = None) -> np.ndarray:
+    """The per-scenario (and per-draw) loop: balance (scenario, draw, year), USD."""
+    n_d = draws.sizes["draw"] if draws is not None else 1
+    out = np.empty((len(scenarios), n_d, len(scenarios[0].years)))
+    for i, s in enumerate(scenarios):
+        for d in range(n_d):
+            params = None
+            if draws is not None:
+                params = baseline[["sigma", "eta", "adjustment"]].copy()
+                for name in draws.data_vars:
+                    params[name] = draws[name].isel(draw=d, drop=True)
+            out[i, d] = balance(baseline, s, params).to_numpy()
+    return out
