@@ -172,8 +172,11 @@ def monte_carlo(draws: int, smoke: bool) -> Row:
     ranges = io.elasticity_ranges(baseline)
     spec = io.read_sweep(MC_FILE)
     assert spec.monte_carlo is not None
-    spec = dataclasses.replace(spec, monte_carlo=dataclasses.replace(spec.monte_carlo,
-                                                                       draws=draws))
+    # Totals only (balance, exports, imports by year): the engine then evaluates the price index
+    # for every supplier and demand for the bilateral flows alone (trajectory.run keep=TOTALS).
+    spec = dataclasses.replace(
+        spec, monte_carlo=dataclasses.replace(spec.monte_carlo, draws=draws),
+        outputs=dataclasses.replace(spec.outputs, products=()))
     return _sweep_row("c", f"{draws:,} draws, mixed", spec, baseline, ranges,
                       1 if smoke else 5, draws=True)
 
