@@ -34,7 +34,7 @@ class Response(NamedTuple):
     """Long-run response per cell and the import price index per market and product."""
 
     ratio: np.ndarray  # (S, D, T, I, E, P) new value / baseline value
-    index: np.ndarray  # (S, D, T, I, 1, P)
+    index: np.ndarray  # type: ignore[assignment]  # (S, D, T, I, 1, P); shadows tuple.index
     surplus: np.ndarray  # (S, D, T, I, 1, P) buyers' surplus change, USD
     world_price: np.ndarray  # (S, D, T, I, E, P) p*, relative to base
     pass_through: np.ndarray  # (S, D, T, I, E, P) share of the tariff change paid by buyers

@@ -26,8 +26,8 @@ from tradesim.schema import (
     KNOWN_CODES,
     SCENARIO_FIELDS,
     TARIFF_FIELDS,
-    TRANSSHIPMENT_FIELDS,
     TOP_LEVEL_KEYS,
+    TRANSSHIPMENT_FIELDS,
     Field,
 )
 

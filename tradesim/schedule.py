@@ -286,7 +286,7 @@ def _level_rate(base: np.ndarray, measures: Sequence[Measure], weights: list[np.
                 w = w * (1.0 - weights[j])
         return w
 
-    live = np.flatnonzero(on)
+    live = [int(i) for i in np.flatnonzero(on)]
     sets = [i for i in live if measures[i].mode == "set"]
     rate = base
     if sets:

@@ -221,7 +221,7 @@ def _draws(baseline: xr.Dataset, draws: xr.Dataset | None) -> dict[str, np.ndarr
         return {}
     unknown = set(draws.data_vars) - set(PARAMS)
     if unknown:
-        raise ScheduleError(f"draws may vary {PARAMS}, not {sorted(unknown)}")
+        raise ScheduleError(f"draws may vary {PARAMS}, not {sorted(map(str, unknown))}")
     if DRAW not in draws.dims:
         raise ScheduleError("draws need a 'draw' dimension")
     template = baseline["sigma"].expand_dims({DRAW: draws.sizes[DRAW]})
