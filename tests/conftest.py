@@ -26,6 +26,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help="rewrite tests/golden/*.csv from the current model")
 
 
+@pytest.fixture(autouse=True)
+def every_result_is_finite(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shared check: every result any test computes holds no NaN or inf."""
+    from tradesim import trajectory
+    from tradesim.testing import assert_finite
+
+    inner = trajectory.run
+
+    def checked(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        result = inner(*args, **kwargs)
+        assert_finite(result)
+        return result
+
+    monkeypatch.setattr(trajectory, "run", checked)
+
+
 @pytest.fixture(scope="session")
 def regen_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--regen-golden"))
