@@ -54,8 +54,10 @@ TABLES: dict[str, tuple[str, ...]] = {
 WORLD = "WORLD"
 
 
-def _check(tables: Mapping[str, pd.DataFrame]) -> None:
-    for name, cols in TABLES.items():
+def _check(tables: Mapping[str, pd.DataFrame],
+           spec: Mapping[str, tuple[str, ...]] = TABLES) -> None:
+    """Every table in ``spec`` is present with its columns, else :class:`DataError`."""
+    for name, cols in spec.items():
         if name not in tables:
             raise DataError(f"packaged table {name!r} is missing")
         missing = [c for c in cols if c not in tables[name].columns]
@@ -290,12 +292,7 @@ def build_chapters(tables: Mapping[str, pd.DataFrame], year: int = 2017) -> xr.D
         return ds
     if year != 2017:
         raise DataError(f"no chapter baseline for {year}; available: {list(CHAPTER_YEARS)}")
-    for name, cols in CHAPTER_TABLES.items():
-        if name not in tables:
-            raise DataError(f"packaged table {name!r} is missing")
-        missing = [c for c in cols if c not in tables[name].columns]
-        if missing:
-            raise DataError(f"packaged table {name!r} lacks column(s) {missing}")
+    _check(tables, CHAPTER_TABLES)
     us = _us_market_chapters(tables, year)
     vn = _vn_market_chapters(tables, year)
     flows = pd.concat([us, vn], ignore_index=True)

@@ -59,8 +59,7 @@ def _run(args: argparse.Namespace) -> int:
         from tradesim import plot
 
         fig = plot.balance_trajectory(result)
-        with io.atomic_path(args.plot) as tmp:
-            fig.savefig(tmp, format=args.plot.rsplit(".", 1)[-1], dpi=120)
+        io.write_figure(fig, args.plot)
         print(f"wrote {args.plot}")
     return EXIT_OK
 
@@ -161,8 +160,7 @@ def _sweep(args: argparse.Namespace) -> int:
                                results["balance_baseline"].isel(scenario=0).load(),
                                title=f"{spec.title or spec.name}: "
                                      f"{summary['scenario'].to_numpy()[0]}")
-        with io.atomic_path(args.plot) as tmp:
-            fig.savefig(tmp, format=args.plot.rsplit(".", 1)[-1], dpi=120)
+        io.write_figure(fig, args.plot)
         print(f"wrote {args.plot}")
     return EXIT_OK
 
@@ -207,8 +205,7 @@ def _compare(args: argparse.Namespace) -> int:
         from tradesim import plot
 
         fig = plot.balance_scenarios(results)
-        with io.atomic_path(args.plot) as tmp:
-            fig.savefig(tmp, format=args.plot.rsplit(".", 1)[-1], dpi=120)
+        io.write_figure(fig, args.plot)
         print(f"\nwrote {args.plot}")
     return EXIT_OK
 

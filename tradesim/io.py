@@ -33,6 +33,7 @@ __all__ = [
     "packaged_tables",
     "read_scenario",
     "read_sweep",
+    "write_figure",
     "write_result",
 ]
 
@@ -271,6 +272,14 @@ def tidy_frame(ds: xr.Dataset) -> pd.DataFrame:
     cols = ["variable", "unit", "importer", "exporter", "product", "year", "value"]
     out = pd.concat(frames, ignore_index=True)
     return out[[c for c in cols if c in out.columns]]
+
+
+def write_figure(fig: Any, target: str | os.PathLike[str], dpi: int = 120) -> Path:
+    """Save a matplotlib Figure atomically; the format follows the suffix (.png, .svg, .pdf)."""
+    dest = Path(target)
+    with atomic_path(dest) as tmp:
+        fig.savefig(tmp, format=dest.suffix.lstrip(".").lower() or "png", dpi=dpi)
+    return dest
 
 
 def write_result(ds: xr.Dataset, target: str | os.PathLike[str]) -> Path:
