@@ -75,3 +75,14 @@ def test_partial_adjustment_geometric_approach() -> None:
 def test_partial_adjustment_instant_when_lambda_is_one() -> None:
     gap = np.array([0.0, -0.3, -0.1, 0.2])
     np.testing.assert_array_equal(kernels.adjust(gap, np.array(1.0)), gap)
+
+
+def test_large_index_moves_take_the_log_sum_exp_branch() -> None:
+    # sigma = 8 and prices doubling: sum(theta * p^(1-sigma)) ~ 0.008, where log1p near -1
+    # would lose digits; the direct formula has no cancellation here, so it is the reference.
+    w = np.array([[3.0, 1.0], [1.0, 0.0], [2.0, 5.0]])
+    p = np.array([[2.0, 1.5], [2.2, 3.0], [1.9, 2.5]])
+    sigma = np.array([[8.0, 8.0]])
+    theta = w / w.sum(axis=0)
+    direct = (theta * p ** (1 - sigma)).sum(axis=0) ** (1 / (1 - sigma[0]))
+    np.testing.assert_allclose(kernels.price_index(w, p, sigma)[0], direct, rtol=1e-13)

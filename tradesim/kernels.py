@@ -50,29 +50,37 @@ def price_index(weights: np.ndarray, price: np.ndarray, sigma: np.ndarray) -> np
 
 
 def _log_index(weights: np.ndarray, log_price: np.ndarray, sigma: np.ndarray) -> np.ndarray:
-    """ln P with as few full-size temporaries as the branches allow (see :func:`price_index`)."""
+    """ln P with one full-size temporary in the common case (see :func:`price_index`).
+
+    ``ln P = log1p(Σ θ expm1(x)) / (1 − σ)`` with ``x = (1 − σ) ln p`` is accurate as σ → 1 and
+    exact at zero shock; only where ``Σ θ e^x`` falls below 1 % (very large index moves), where
+    log1p near −1 would lose digits, those markets alone are recomputed by log-sum-exp.
+    """
     total = weights.sum(axis=SUPPLIER_AXIS, keepdims=True)
     share = weights / np.where(total > 0, total, 1.0)
     one = np.abs(1.0 - sigma) < _SIGMA_ONE
     expo = np.where(one, 1.0, 1.0 - sigma)
     x = expo * log_price
-    # Small moves: log1p/expm1 keep precision as σ -> 1. Large moves: log-sum-exp, since
-    # log1p near -1 would lose it. Each branch is computed only where some market needs it.
-    use_small = (np.abs(x).max(axis=SUPPLIER_AXIS, keepdims=True) < 0.5) | (total <= 0)
-    out = np.zeros(np.broadcast_shapes(use_small.shape, expo.shape))
-    if not use_small.all():
-        top = np.max(np.where(share > 0, x, -np.inf), axis=SUPPLIER_AXIS, keepdims=True)
-        top = np.where(np.isfinite(top), top, 0.0)
-        with np.errstate(divide="ignore"):
-            large = (top + np.log((share * np.exp(x - top)).sum(axis=SUPPLIER_AXIS,
-                                                                  keepdims=True))) / expo
-        out = np.where(use_small, out, large)
-    if use_small.any():
-        np.expm1(x, out=x)
-        x *= share
-        with np.errstate(divide="ignore", invalid="ignore"):  # markets the other branch takes
-            small = np.log1p(x.sum(axis=SUPPLIER_AXIS, keepdims=True)) / expo
-        out = np.where(use_small, small, out)
+    shape = np.broadcast_shapes(x.shape, share.shape)
+    moved = np.expm1(x, out=x)
+    moved = (moved * share).sum(axis=SUPPLIER_AXIS, keepdims=True)  # Σ θ e^x − 1, (..., 1, P)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.log1p(moved) / expo
+    market = (*shape[:-2], 1, shape[-1])
+    far = np.broadcast_to((moved < -0.99) & (total > 0), market)
+    if far.any():  # log-sum-exp on the far markets only
+        at = np.nonzero(far)
+        rows = at[:-2] + (at[-1],)  # each far market, with its suppliers last: (n, S)
+
+        def pick(a: np.ndarray) -> np.ndarray:
+            return np.moveaxis(np.broadcast_to(a, shape), SUPPLIER_AXIS, -1)[rows]
+
+        xs = pick(expo) * pick(log_price)
+        th = pick(share)
+        top = np.max(np.where(th > 0, xs, -np.inf), axis=-1, keepdims=True)
+        lse = top[..., 0] + np.log((th * np.exp(xs - top)).sum(axis=-1))
+        out = np.array(np.broadcast_to(out, market))
+        out[at] = lse / np.broadcast_to(expo, market)[at]
     if one.any():
         geometric = (share * log_price).sum(axis=SUPPLIER_AXIS, keepdims=True)
         out = np.where(one, geometric, out)

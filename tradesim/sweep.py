@@ -71,6 +71,9 @@ __all__ = [
 
 #: Bytes the engine holds per evaluated cell (measured peak of ``trajectory.run`` ÷ cells).
 ENGINE_BYTES_PER_CELL = 120
+#: The same when the sweep keeps totals only (``run(..., keep=TOTALS)``: the price index is the
+#: only full-size quantity; measured peak ÷ cells ≈ 40 on the framework sweep).
+TOTALS_BYTES_PER_CELL = 48
 #: Default memory budget of one chunk's evaluation, bytes.
 CHUNK_MEMORY = 512 * 2**20
 _Z75 = float(special.ndtri(0.75))  # 0.6745: the quartiles of a normal are ±0.6745 sd
@@ -201,8 +204,8 @@ def plan(sweep: Sweep, baseline: xr.Dataset, chunk: int | None = None,
                                                                          PRODUCT))
     n_s, n_d = len(sweep.points), sweep.n_draws
     spread = -(-n_s * max(n_d, 1) // (2 * (parallel or os.cpu_count() or 1)))
-    points = chunk or sweep.chunk or max(1, min(memory // (cells * ENGINE_BYTES_PER_CELL),
-                                                spread))
+    per_cell = TOTALS_BYTES_PER_CELL if not sweep.outputs.products else ENGINE_BYTES_PER_CELL
+    points = chunk or sweep.chunk or max(1, min(memory // (cells * per_cell), spread))
     if n_d:
         draw_chunk = min(n_d, points)
         return Plan(n_s, n_d, min(n_s, max(1, points // draw_chunk)), draw_chunk)
