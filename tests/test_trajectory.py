@@ -196,3 +196,26 @@ def test_totals_only_equals_the_full_run(baseline, transship: bool) -> None:
     assert set(lean.data_vars) == set(trajectory.TOTALS)
     for var in trajectory.TOTALS:
         np.testing.assert_allclose(lean[var], full[var], rtol=1e-12)
+
+
+def test_vietnamese_statistics_basis_scales_the_totals(baseline) -> None:
+    us = tradesim.simulate(doc(recip(20.0), horizon=2026), baseline)
+    vn_doc = doc(recip(20.0), horizon=2026)
+    vn_doc["scenario"]["basis"] = "vn"
+    vn = tradesim.simulate(vn_doc, baseline)
+    ratio_m = baseline.attrs["mirror_imports_ratio"]
+    ratio_x = baseline.attrs["mirror_exports_ratio"]
+    assert ratio_m == pytest.approx(119.0 / 136.501, rel=1e-4)  # 2024 GDC vs Census
+    np.testing.assert_allclose(vn["imports"], us["imports"] * ratio_m, rtol=1e-12)
+    np.testing.assert_allclose(vn["exports"], us["exports"] * ratio_x, rtol=1e-12)
+    np.testing.assert_allclose(vn["balance"], vn["exports"] - vn["imports"], rtol=1e-12)
+    assert "Vietnamese customs statistics" in vn["balance"].attrs["basis"]
+    np.testing.assert_array_equal(vn["value"], us["value"])  # product detail stays US basis
+
+
+def test_totals_only_with_a_subset_of_variables(toy) -> None:
+    from tradesim import trajectory
+
+    s = parse_scenario(doc(recip(20.0), horizon=2026))
+    lean = trajectory.run(toy, [s], keep=["exports"])
+    assert list(lean.data_vars) == ["exports"]

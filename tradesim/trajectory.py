@@ -129,11 +129,7 @@ def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset |
     added = np.stack([paths(d["added"]) for d in deals])[:, None]
     taken = np.minimum(np.stack([paths(d["displace"]) for d in deals])[:, None], priced)
     value = priced + added - taken
-    result = _result(baseline, first, years, labels, a, r, value, added - taken)
-    result["rerouted"] = ((SCENARIO, DRAW, YEAR, PRODUCT), rerouted)
-    result["rerouted"].attrs.update(units="USD", description=(
-        "US imports recorded from the transshipment hub that are re-routed goods of other "
-        "origins (included in value)"))
+    result = _result(baseline, first, years, labels, a, r, value, added - taken, rerouted)
     if keep is not None:
         result = result[keep]
     return _with_draws(result, draws)
@@ -237,45 +233,47 @@ def _draws(baseline: xr.Dataset, draws: xr.Dataset | None) -> dict[str, np.ndarr
 
 def _result(baseline: xr.Dataset, scenario: Scenario, years: np.ndarray, labels: list[str],
             a: model.MarketArrays, r: model.Response, value: np.ndarray,
-            commitment: np.ndarray) -> xr.Dataset:
-    """Wrap the arrays in a labelled Dataset with units, descriptions and the balance."""
+            commitment: np.ndarray, rerouted: np.ndarray) -> xr.Dataset:
+    """Wrap the arrays in a labelled Dataset (built once) with units, descriptions, balance."""
     lead = (SCENARIO, DRAW)
     cells = (*lead, YEAR, *MARKET_DIMS)
     markets = (*lead, YEAR, IMPORTER, PRODUCT)
     shape = value.shape
     fixed = lambda x: np.broadcast_to(x, shape)  # noqa: E731
-    t0 = fixed(a.t0)
-    coords = {SCENARIO: labels, DRAW: np.arange(shape[1]), YEAR: years,
-              **{d: baseline.indexes[d] for d in MARKET_DIMS}}
-    result = xr.Dataset(
-        {
-            "value": (cells, value),
-            "value_baseline": (cells, fixed(a.projected)),
-            "tariff": (cells, fixed(a.t1)),
-            "tariff_baseline": (cells, t0),
-            "duty_revenue": (cells, a.t1 * value),
-            "duty_revenue_baseline": (cells, fixed(a.t0 * a.projected)),
-            "commitment": (cells, fixed(commitment)),
-            "price_index": (markets, r.index[..., 0, :]),
-            "buyers_surplus": (markets, r.surplus[..., 0, :]),
-            "world_price": (cells, fixed(r.world_price)),
-            "pass_through": (cells, fixed(r.pass_through)),
-            "suppliers_surplus": (cells, fixed(r.suppliers_surplus)),
-        },
-        coords=coords,
-    )
-    duty_change = (result["duty_revenue"] - result["duty_revenue_baseline"]).sum(
-        [EXPORTER, PRODUCT])
-    result["welfare"] = result["buyers_surplus"].sum(PRODUCT) + duty_change
-    result.attrs.update(solver_iterations=r.iterations, solver_max_residual=r.max_residual)
+    duty = a.t1 * value
+    duty_base = fixed(a.t0 * a.projected)
+    surplus = r.surplus[..., 0, :]
+    data = {
+        "value": (cells, value),
+        "value_baseline": (cells, fixed(a.projected)),
+        "tariff": (cells, fixed(a.t1)),
+        "tariff_baseline": (cells, fixed(a.t0)),
+        "duty_revenue": (cells, duty),
+        "duty_revenue_baseline": (cells, duty_base),
+        "commitment": (cells, fixed(commitment)),
+        "price_index": (markets, r.index[..., 0, :]),
+        "buyers_surplus": (markets, surplus),
+        "world_price": (cells, fixed(r.world_price)),
+        "pass_through": (cells, fixed(r.pass_through)),
+        "suppliers_surplus": (cells, fixed(r.suppliers_surplus)),
+        "welfare": ((*lead, YEAR, IMPORTER),
+                    surplus.sum(axis=-1) + (duty - duty_base).sum(axis=(-2, -1))),
+        "rerouted": ((*lead, YEAR, PRODUCT), rerouted),
+    }
     exporters = list(baseline.indexes[EXPORTER])
     importers = list(baseline.indexes[IMPORTER])
     for suffix, cube in (("", value), ("_baseline", fixed(a.projected))):
         exports = _bilateral(cube, importers, exporters, VN, US)
         imports = _bilateral(cube, importers, exporters, US, VN)
-        result[f"exports{suffix}"] = ((*lead, YEAR), exports)
-        result[f"imports{suffix}"] = ((*lead, YEAR), imports)
-        result[f"balance{suffix}"] = ((*lead, YEAR), exports - imports)
+        data[f"exports{suffix}"] = ((*lead, YEAR), exports)
+        data[f"imports{suffix}"] = ((*lead, YEAR), imports)
+        data[f"balance{suffix}"] = ((*lead, YEAR), exports - imports)
+    coords = {SCENARIO: labels, DRAW: np.arange(shape[1]), YEAR: years,
+              **{d: baseline.indexes[d] for d in MARKET_DIMS},
+              **{c: baseline[c].variable for c in ("name", "kind", "chapter")
+                 if c in baseline.coords}}
+    result = xr.Dataset(data, coords=coords)
+    result.attrs.update(solver_iterations=r.iterations, solver_max_residual=r.max_residual)
     _describe(result, baseline, scenario)
     if scenario.basis == "vn":
         _to_vietnamese_statistics(result, baseline)
@@ -330,6 +328,8 @@ _DOCS = {
                      "tariff does not change)"),
     "suppliers_surplus": ("USD", "change in exporters' surplus V (p*^(1+ω) − 1)/(1+ω)"),
     "welfare": ("USD", "importer's net welfare change: buyers' surplus + duty revenue change"),
+    "rerouted": ("USD", "US imports recorded from the transshipment hub that are re-routed "
+                 "goods of other origins (included in value)"),
     "exports": ("USD", "US exports to Vietnam"),
     "imports": ("USD", "US imports from Vietnam"),
     "balance": ("USD", "US exports to Vietnam minus US imports from Vietnam"),
@@ -341,11 +341,9 @@ def _describe(result: xr.Dataset, baseline: xr.Dataset, scenario: Scenario) -> N
         unit, doc = _DOCS.get(str(var), _DOCS.get(str(var).removesuffix("_baseline"), ("", "")))
         result[var].attrs.update(units=unit, description=doc)
     basis = str(baseline.attrs.get("balance_basis", "as in the supplied baseline"))
-    result["balance"].attrs["basis"] = basis
-    result["balance_baseline"].attrs["basis"] = basis
-    for coord in ("name", "kind", "chapter"):
-        if coord in baseline.coords:
-            result.coords[coord] = baseline[coord]
+    for var in ("balance", "balance_baseline"):
+        if var in result:
+            result[var].attrs["basis"] = basis
     result.attrs.update(
         scenario=scenario.name, scenario_title=scenario.title, scenario_digest=scenario.digest(),
         scenario_file=scenario.file, base_year=scenario.base_year, horizon=scenario.horizon,
