@@ -182,9 +182,10 @@ def tariff_path(baseline: xr.Dataset, scenario: Scenario,
     rates = np.array([m.rate for m in measures])[plan.add_measure]
     if plan.add_weight is not None and rates.any():  # (T, terms) x (terms, cells)
         out += ((plan.add_share * rates[:, None]).T @ plan.add_weight).reshape(out.shape)
-    elif rates.any():  # large axes: one term at a time, no (terms x cells) matrix
-        for m, share, eff in _add_terms_of(plan, measures):
-            out += (measures[m].rate * share)[:, None, None, None] * eff[None]
+    elif rates.any():  # large axes: one term at a time, on the (importer, exporter) rows it hits
+        flat = out.reshape(out.shape[0], -1, out.shape[-1])
+        for m, share, rows, eff in _add_terms_of(plan, measures):
+            flat[:, rows, :] += (measures[m].rate * share)[:, None, None] * eff[None]
     return _as_path(out, baseline, years)
 
 
@@ -206,10 +207,10 @@ STACK_CELLS = 100_000
 
 
 def _add_terms_of(plan: _Plan, measures: Sequence[Measure]
-                  ) -> list[tuple[int, np.ndarray, np.ndarray]]:
-    return [(m, share, eff) for m, x in enumerate(measures) if x.mode == "add" and x.rate
-            for share, eff in _add_terms(m, plan.weights, plan.overriders, plan.active,
-                                         plan.year_weight)]
+                  ) -> list[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
+    return [(m, share, rows, eff) for m, x in enumerate(measures) if x.mode == "add" and x.rate
+            for share, rows, eff in _add_terms(m, plan.weights, plan.overriders, plan.active,
+                                               plan.year_weight)]
 
 
 def _plan(axis: ProductAxis, scenario: Scenario) -> _Plan:
@@ -224,12 +225,15 @@ def _plan(axis: ProductAxis, scenario: Scenario) -> _Plan:
         idx = np.array([m for m, x in enumerate(measures) if x.mode == "add"], dtype=int)
         return _Plan(weights, overriders, active, year_weight, level, idx,
                      np.zeros((len(idx), 0)), None)
-    adds = [(m, share, eff) for m, x in enumerate(measures) if x.mode == "add"
-            for share, eff in _add_terms(m, weights, overriders, active, year_weight)]
+    adds = [(m, share, rows, eff) for m, x in enumerate(measures) if x.mode == "add"
+            for share, rows, eff in _add_terms(m, weights, overriders, active, year_weight)]
+    stacked = np.zeros((len(adds), cells))
+    for k, (_, _, rows, eff) in enumerate(adds):
+        stacked[k].reshape(-1, eff.shape[-1])[rows] = eff
     return _Plan(weights, overriders, active, year_weight, level,
-                 np.array([m for m, _, _ in adds], dtype=int),
-                 np.array([s for _, s, _ in adds]).reshape(len(adds), year_weight.shape[0]),
-                 np.array([e.ravel() for _, _, e in adds]).reshape(len(adds), cells))
+                 np.array([m for m, _, _, _ in adds], dtype=int),
+                 np.array([s for _, s, _, _ in adds]).reshape(len(adds), year_weight.shape[0]),
+                 stacked)
 
 
 def _patterns(active: np.ndarray, columns: list[int]) -> dict[bytes, np.ndarray]:
@@ -256,23 +260,28 @@ def _level_path(base: np.ndarray, measures: Sequence[Measure], weights: list[np.
 
 
 def _add_terms(m: int, weights: list[np.ndarray], overriders: list[list[int]],
-               active: np.ndarray, year_weight: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    """An ``add`` measure's (share of each year in force (T,), effective weight (I, E, P)).
+               active: np.ndarray, year_weight: np.ndarray
+               ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """An ``add`` measure's terms: (share of each year in force (T,), rows, weight on them).
 
-    One term per pattern of its overriders in force while it is: where an overrider applies,
-    the measure does not.
+    ``rows`` index the (importer, exporter) pairs the measure touches (it names one importer
+    and usually few exporters); the weight is (len(rows), P). One term per pattern of its
+    overriders in force while it is: where an overrider applies, the measure does not.
     """
+    products = weights[m].shape[-1]
+    own = weights[m].reshape(-1, products)
+    rows = np.flatnonzero(own.any(axis=1))
     columns = [m, *overriders[m]]
     terms = []
     for mask in _patterns(active, columns).values():
         on = active[np.argmax(mask), columns]
         if not on[0]:
             continue
-        eff = weights[m]
+        eff = own[rows]
         for j, live in zip(overriders[m], on[1:], strict=True):
             if live:
-                eff = eff * (1.0 - weights[j])
-        terms.append((year_weight[:, mask].sum(axis=1), eff))
+                eff = eff * (1.0 - weights[j].reshape(-1, products)[rows])
+        terms.append((year_weight[:, mask].sum(axis=1), rows, eff))
     return terms
 
 
