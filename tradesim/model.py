@@ -105,12 +105,12 @@ def respond(a: MarketArrays, method: str = "ces") -> Response:
     """
     if method not in METHODS:
         raise ScheduleError(f"unknown method {method!r}; use one of {METHODS}")
-    expenditure = (a.projected * (1.0 + a.t0)).sum(axis=-2, keepdims=True)
     shape = np.broadcast_shapes(a.projected.shape, a.t1.shape, a.sigma.shape)
     if method == "smart":
-        return _smart(a, expenditure, shape)
+        return _smart(a, shape)
     if method == "gsim":
-        return _gsim(a, expenditure, shape)
+        return _gsim(a, shape)
+    expenditure = (a.projected * (1.0 + a.t0)).sum(axis=-2, keepdims=True)
     if np.isinf(a.omega).all():
         ratio, index = kernels.ces_demand(a.projected, a.t0, a.t1, a.sigma, a.eta)
         ones = np.ones(shape)
@@ -118,13 +118,10 @@ def respond(a: MarketArrays, method: str = "ces") -> Response:
         return Response(ratio, index, kernels.buyers_surplus(expenditure, index, a.eta),
                         ones, ones, zeros, 0, 0.0)
     s = supply.solve(a.projected, a.t0, a.t1, a.sigma, a.eta, a.omega)
-    finite = np.isfinite(a.omega)
-    omega = np.where(finite, a.omega, 1.0)
-    gain = a.projected * (s.world_price ** (1.0 + omega) - 1.0) / (1.0 + omega)
-    producers = np.where(finite, gain, 0.0)
     return Response(s.ratio, s.index, kernels.buyers_surplus(expenditure, s.index, a.eta),
                     np.broadcast_to(s.world_price, shape), np.broadcast_to(s.pass_through, shape),
-                    np.broadcast_to(producers, shape), s.iterations, s.max_residual)
+                    np.broadcast_to(_producers(a, s.world_price, a.omega), shape),
+                    s.iterations, s.max_residual)
 
 
 def _pass_through(world_price: np.ndarray, a: MarketArrays, shape: tuple[int, ...]) -> np.ndarray:
@@ -142,7 +139,7 @@ def _producers(a: MarketArrays, world_price: np.ndarray, omega: np.ndarray) -> n
     return np.where(finite, a.projected * (world_price ** (1.0 + w) - 1.0) / (1.0 + w), 0.0)
 
 
-def _smart(a: MarketArrays, expenditure: np.ndarray, shape: tuple[int, ...]) -> Response:
+def _smart(a: MarketArrays, shape: tuple[int, ...]) -> Response:
     """WITS SMART: β = ω (inf means infinite, WITS's 99), ε = η; SMART floors trade at zero."""
     beta = np.where(np.isinf(a.omega), smart.INFINITE_BETA, a.omega)
     r = smart.smart(a.projected, a.t0, a.t1, a.sigma, a.eta, beta)
@@ -160,7 +157,7 @@ def _smart(a: MarketArrays, expenditure: np.ndarray, shape: tuple[int, ...]) -> 
                     np.broadcast_to(through, shape), np.zeros(shape), 0, 0.0)
 
 
-def _gsim(a: MarketArrays, expenditure: np.ndarray, shape: tuple[int, ...]) -> Response:
+def _gsim(a: MarketArrays, shape: tuple[int, ...]) -> Response:
     """GSIM: one ω per exporter and product, so ω may not differ between import markets."""
     omega = a.omega.min(axis=-3, keepdims=True)
     if not np.array_equal(omega, a.omega.max(axis=-3, keepdims=True)):
