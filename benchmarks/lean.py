@@ -17,8 +17,8 @@ from typing import NamedTuple
 import numpy as np
 import xarray as xr
 
-from tradesim import schedule
-from tradesim.scenario import Scenario
+from tradesim.scenario import schedule
+from tradesim.scenario.parse import Scenario
 
 DIMS = ("importer", "exporter", "product")
 

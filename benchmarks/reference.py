@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from tradesim import schedule
-from tradesim.scenario import Scenario
+from tradesim.scenario import schedule
+from tradesim.scenario.parse import Scenario
 
 KEYS = ["importer", "exporter", "product"]
 

@@ -37,8 +37,9 @@ import lean  # noqa: E402
 import reference  # noqa: E402
 
 import tradesim  # noqa: E402
-from tradesim import io, sweep  # noqa: E402
-from tradesim.sweep_spec import parse_sweep  # noqa: E402
+from tradesim import io  # noqa: E402
+from tradesim.analysis import sweep  # noqa: E402
+from tradesim.scenario.sweep_file import parse_sweep  # noqa: E402
 
 ROOT = HERE.parent
 FRAMEWORK = ROOT / "scenarios" / "framework-2025.toml"
@@ -185,7 +186,7 @@ def reduced(draws: int, dtype: type, smoke: bool) -> Row:
     """(c) by the reduced-pass prototype (``lean.py``): chunks of 250 draws on 2 threads."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from tradesim import trajectory
+    from tradesim.model import trajectory
 
     baseline = tradesim.load_baseline()
     ranges = io.elasticity_ranges(baseline)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 import tradesim
-from tradesim.examples import toy_baseline
+from tradesim.data.examples import toy_baseline
 
 settings.register_profile("ci", max_examples=60, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
@@ -29,7 +29,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture(autouse=True)
 def every_result_is_finite(monkeypatch: pytest.MonkeyPatch) -> None:
     """The shared check: every result any test computes holds no NaN or inf."""
-    from tradesim import trajectory
+    from tradesim.model import trajectory
     from tradesim.testing import assert_finite
 
     inner = trajectory.run

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 import tradesim
-from tradesim import comparison, report
+from tradesim.analysis import comparison
 from tradesim.errors import ScheduleError
-from tradesim.scenario import parse_scenario
-from tradesim.trajectory import simulate
+from tradesim.model.trajectory import simulate
+from tradesim.present import tables
+from tradesim.scenario.parse import parse_scenario
 
 
 def _doc(name: str, rate: float, horizon: int = 2027, exporters: tuple = ("VNM",)) -> dict:
@@ -59,17 +60,17 @@ def test_labels(toy, tmp_path: Path) -> None:
 def test_comparison_tables(toy) -> None:
     ds = comparison.compare(toy, [parse_scenario(_doc("low", 10)),
                                   parse_scenario(_doc("high", 46))])
-    table = report.comparison_table(ds)
+    table = tables.comparison_table(ds)
     assert list(table.columns) == ["baseline", "low", "high"]
     assert table.loc[2027, "high"] > table.loc[2027, "low"] > table.loc[2027, "baseline"]
     assert table.loc[2027, "low"] == pytest.approx(float(ds["balance"].sel(
         scenario="low", year=2027)) / 1e9)
-    products = report.comparison_products(ds, 2027, n=3)
+    products = tables.comparison_products(ds, 2027, n=3)
     assert list(products.columns) == ["name", "low", "high", "spread"]
     assert (products["spread"] == products["high"] - products["low"]).all()
     assert products["spread"].is_monotonic_decreasing
     assert len(products) == 3
-    one = report.comparison_products(ds.isel(scenario=[0]), 2027)
+    one = tables.comparison_products(ds.isel(scenario=[0]), 2027)
     assert (one["spread"] == one["low"].abs()).all()
 
 
@@ -77,5 +78,5 @@ def test_growth_overrides_give_one_baseline_column_each(toy) -> None:
     grown = _doc("grown", 10)
     grown["elasticities"] = {"growth": 0.05}
     ds = comparison.compare(toy, [parse_scenario(_doc("flat", 10)), parse_scenario(grown)])
-    assert list(report.comparison_table(ds).columns) == [
+    assert list(tables.comparison_table(ds).columns) == [
         "baseline: flat", "baseline: grown", "flat", "grown"]

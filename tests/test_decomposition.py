@@ -7,10 +7,12 @@ import pytest
 import xarray as xr
 
 import tradesim
-from tradesim import decomposition, io, report
-from tradesim.decomposition import PARTS, bilateral_only, decompose, section_groups
-from tradesim.scenario import parse_scenario
-from tradesim.trajectory import simulate
+from tradesim import io
+from tradesim.analysis import decomposition
+from tradesim.analysis.decomposition import PARTS, bilateral_only, decompose, section_groups
+from tradesim.model.trajectory import simulate
+from tradesim.present import tables
+from tradesim.scenario.parse import parse_scenario
 
 from .conftest import ROOT
 
@@ -103,10 +105,10 @@ def test_the_deal_adds_up_by_hs_section(baseline) -> None:
     assert gap < 1e-3  # USD, on values of 10^11: the parts telescope
     whole = (r["balance"] - r["balance_baseline"].isel(year=0)).to_numpy()
     np.testing.assert_allclose(d["total"].sum("group"), whole, rtol=1e-13, atol=1e-3)
-    table = report.decomposition_table(d)
+    table = tables.decomposition_table(d)
     np.testing.assert_allclose(table[list(table.columns[:4])].sum(axis=1), table["total"],
                                atol=1e-9)
-    by_group = report.decomposition_table(d, 2030)
+    by_group = tables.decomposition_table(d, 2030)
     assert by_group.index[-1] == "total"
     assert by_group.loc["total", "total"] == pytest.approx(whole[6] / 1e9)
     # the story: growth widens the deficit, tariffs on Vietnam narrow it, tariffs on its

@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 
 import tradesim
-from tradesim import goal, target
+from tradesim.analysis import goal
 from tradesim.errors import ScenarioError
-from tradesim.scenario import parse_scenario
-from tradesim.target import TargetError, parse_target
-from tradesim.trajectory import simulate
+from tradesim.model.trajectory import simulate
+from tradesim.scenario import target
+from tradesim.scenario.parse import parse_scenario
+from tradesim.scenario.target import TargetError, parse_target
 
 from .conftest import ROOT
 

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import tradesim
-from tradesim import report
+from tradesim.present import tables
 
 from .conftest import SCENARIOS
 
@@ -23,7 +23,7 @@ COLUMNS = ["exports (base)", "exports", "imports (base)", "imports", "balance (b
 
 
 def golden_table(result) -> pd.DataFrame:
-    table = report.balance_table(result)[COLUMNS]
+    table = tables.balance_table(result)[COLUMNS]
     duty = result["duty_revenue"].sel(importer="USA").sum(["exporter", "product"])
     table["US duty revenue"] = duty.to_series() / 1e9
     return table

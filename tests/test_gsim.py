@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tradesim import gsim, kernels, supply
 from tradesim.errors import ConvergenceError
+from tradesim.model import gsim, kernels, supply
 
 
 def random_world(seed: int, n: int = 3, i: int = 3, e: int = 8, p: int = 2) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tradesim import kernels
+from tradesim.model import kernels
 
 
 def col(*xs: float) -> np.ndarray:

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import tradesim
-from tradesim import smart
 from tradesim.errors import ScheduleError
+from tradesim.model import smart
 from tradesim.testing import assert_finite
 
 
@@ -81,8 +81,8 @@ def test_methods_agree_to_first_order_for_small_shocks(linked) -> None:
 
 
 def test_a_batch_shares_one_method(toy) -> None:
-    from tradesim import trajectory
-    from tradesim.scenario import parse_scenario
+    from tradesim.model import trajectory
+    from tradesim.scenario.parse import parse_scenario
 
     a, b = parse_scenario(doc("ces")), parse_scenario(doc("smart"))
     with pytest.raises(ScheduleError, match="share a method"):
@@ -102,7 +102,7 @@ def test_framework_under_each_method(baseline) -> None:
 
 
 def test_rest_of_world_market_gives_gsim_somewhere_to_sell(baseline) -> None:
-    from tradesim.data import with_rest_of_world
+    from tradesim.data.frame import with_rest_of_world
 
     b = with_rest_of_world(baseline, 2.0)
     assert float(b["value"].sel(importer="ROW").sum()) == pytest.approx(

@@ -15,8 +15,8 @@ import matplotlib
 import pytest
 
 import tradesim
-from tradesim import plot
-from tradesim.examples import toy_baseline
+from tradesim.data.examples import toy_baseline
+from tradesim.present import figures
 
 pytest.importorskip("matplotlib.testing.compare")
 from matplotlib.testing.compare import compare_images  # noqa: E402
@@ -66,11 +66,11 @@ def results():
 
 
 CASES: dict[str, Callable[[dict], matplotlib.figure.Figure]] = {
-    "balance_scenarios": lambda r: plot.balance_scenarios(r["both"]),
-    "product_waterfall": lambda r: plot.product_waterfall(r["one"], 2028, n=3),
-    "diversion_bars": lambda r: plot.diversion_bars(r["one"], 2028),
-    "effective_tariff": lambda r: plot.effective_tariff(r["one"], 2028),
-    "decomposition_bars": lambda r: plot.decomposition_bars(r["parts"], 2028, n=3),
+    "balance_scenarios": lambda r: figures.balance_scenarios(r["both"]),
+    "product_waterfall": lambda r: figures.product_waterfall(r["one"], 2028, n=3),
+    "diversion_bars": lambda r: figures.diversion_bars(r["one"], 2028),
+    "effective_tariff": lambda r: figures.effective_tariff(r["one"], 2028),
+    "decomposition_bars": lambda r: figures.decomposition_bars(r["parts"], 2028, n=3),
 }
 
 
@@ -107,7 +107,7 @@ def test_matplotlib_is_imported_lazily() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, tradesim, tradesim.plot, tradesim.publish; "
+    code = ("import sys, tradesim, tradesim.present.figures, tradesim.present.report; "
             "print('matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tradesim.products import axis_of, describe_axis, match_scope, sort_key
+from tradesim.data.products import axis_of, describe_axis, match_scope, sort_key
 
 MEMBERS = ["850440", "851713", "851762", "851770", "854142", "854143", "854231", "610910"]
 SPLITS = ["8517", "851713", "854142", "854143", "8542"]

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import tradesim
-from tradesim import publish
-from tradesim.scenario import parse_scenario
+from tradesim.present import report
+from tradesim.scenario.parse import parse_scenario
 
 DEAL = {
     "scenario": {"name": "toy-deal", "title": "Toy deal <20 % & jets>", "horizon": 2027,
@@ -55,13 +55,13 @@ class _Tags(html.parser.HTMLParser):
 
 @pytest.fixture(scope="module")
 def rep():
-    from tradesim.examples import toy_baseline
+    from tradesim.data.examples import toy_baseline
 
-    return publish.build(parse_scenario(DEAL), toy_baseline(), parse_scenario(OTHER), year=2027)
+    return report.build(parse_scenario(DEAL), toy_baseline(), parse_scenario(OTHER), year=2027)
 
 
 def test_html_is_self_contained_and_well_formed(rep, tmp_path: Path) -> None:
-    (path,) = publish.write_report(rep, tmp_path / "report.html")
+    (path,) = report.write_report(rep, tmp_path / "report.html")
     text = path.read_text(encoding="utf-8")
     tags = _Tags()
     tags.feed(text)
@@ -74,7 +74,7 @@ def test_html_is_self_contained_and_well_formed(rep, tmp_path: Path) -> None:
 
 
 def test_html_says_what_a_negotiator_needs(rep, tmp_path: Path) -> None:
-    (path,) = publish.write_report(rep, tmp_path / "report.html")
+    (path,) = report.write_report(rep, tmp_path / "report.html")
     text = path.read_text(encoding="utf-8")
     s = parse_scenario(DEAL)
     for needle in (
@@ -82,7 +82,7 @@ def test_html_says_what_a_negotiator_needs(rep, tmp_path: Path) -> None:
         "Balance by year", "Where the change comes from", "Who gains the US market",
         "toy-deal versus toy-none", "Assumptions and sources: toy-deal",
         "EO 14326", "held to the horizon", "ASSUMPTION: half of list price", "MOU",
-        "https://example.org/framework", "tradesim.examples toy baseline (invented)",
+        "https://example.org/framework", "tradesim.data.examples toy baseline (invented)",
         tradesim.__version__, s.digest(), "scenario digest", "data vintage",
         "baseline growth", "tariff response", "diversion", "commitments",
     ):
@@ -91,7 +91,7 @@ def test_html_says_what_a_negotiator_needs(rep, tmp_path: Path) -> None:
 
 
 def test_markdown_links_its_figures(rep, tmp_path: Path) -> None:
-    written = publish.write_report(rep, tmp_path / "out" / "deal.md")
+    written = report.write_report(rep, tmp_path / "out" / "deal.md")
     md, *figures = written
     assert md.name == "deal.md"
     assert len(figures) == 5
@@ -105,5 +105,5 @@ def test_markdown_links_its_figures(rep, tmp_path: Path) -> None:
 
 def test_unknown_format(rep, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="use .html or .md"):
-        publish.write_report(rep, tmp_path / "report.pdf")
+        report.write_report(rep, tmp_path / "report.pdf")
     assert not list(tmp_path.iterdir())

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tradesim
-from tradesim.scenario import normalize_hs, parse_scenario
+from tradesim.scenario.parse import normalize_hs, parse_scenario
 
 from .conftest import SCENARIOS
 

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from tradesim import schedule
 from tradesim.errors import ScheduleError
-from tradesim.scenario import parse_scenario
+from tradesim.scenario import schedule
+from tradesim.scenario.parse import parse_scenario
 
 
 def scenario(*measures: dict, horizon: int = 2026, **extra):

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tradesim import kernels
-from tradesim.smart import SMART_DEFAULTS, smart
+from tradesim.model import kernels
+from tradesim.model.smart import SMART_DEFAULTS, smart
 from tradesim.testing import markets
 
 

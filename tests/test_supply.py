@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tradesim import kernels, supply
 from tradesim.errors import ConvergenceError
+from tradesim.model import kernels, supply
 from tradesim.testing import markets
 
 

@@ -16,11 +16,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tradesim
-from tradesim import cli, io, sweep
-from tradesim.errors import ScenarioError, ScheduleError
-from tradesim.examples import toy_baseline
-from tradesim.scenario import parse_scenario
-from tradesim.sweep_spec import parse_statement
+from tradesim import cli, io
+from tradesim.analysis import sweep
+from tradesim.data.examples import toy_baseline
+from tradesim.errors import ScenarioError, ScheduleError, StoreError
+from tradesim.scenario.parse import parse_scenario
+from tradesim.scenario.sweep_file import parse_statement
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD = Path(__file__).parent / "bad_inputs" / "sweeps"
@@ -228,12 +229,12 @@ def test_store_equals_memory_and_refuses_to_overwrite(toy, tmp_path: Path) -> No
     assert (stored["chunk_done"].values == 1).all()
     assert "balance_quantile" in stored
     assert "probability" in stored
-    with pytest.raises(sweep.StoreError, match="exists: pass resume=True"):
+    with pytest.raises(StoreError, match="exists: pass resume=True"):
         sweep.run_sweep(s, toy, out, ranges=ranges)
     again = sweep.run_sweep(s, toy, out, ranges=ranges, resume=True)
     assert (again.session, again.done_before, again.computed) == (2, 9, ())
     other = make({"tariff.recip.rate": [0, 21, 46]}, mc={**MC, "draws": 40})
-    with pytest.raises(sweep.StoreError, match="holds another sweep"):
+    with pytest.raises(StoreError, match="holds another sweep"):
         sweep.run_sweep(other, toy, out, ranges=ranges, resume=True)
 
 

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tradesim
-from tradesim.scenario import parse_scenario
+from tradesim.scenario.parse import parse_scenario
 from tradesim.testing import assert_finite, baselines
 
 
@@ -107,7 +107,7 @@ def test_result_invariant_to_order_of_suppliers_and_products(b, data: st.DataObj
 
 
 def test_run_over_scenarios_and_draws_equals_single_runs(toy) -> None:
-    from tradesim import trajectory
+    from tradesim.model import trajectory
 
     a = parse_scenario(doc(recip(10.0), horizon=2027))
     b = parse_scenario(doc(recip(40.0, products=["61", "9403"]), horizon=2027))
@@ -126,8 +126,8 @@ def test_run_over_scenarios_and_draws_equals_single_runs(toy) -> None:
 
 
 def test_run_rejects_mixed_horizons(toy) -> None:
-    from tradesim import trajectory
     from tradesim.errors import ScheduleError
+    from tradesim.model import trajectory
 
     a = parse_scenario(doc(horizon=2027))
     b = parse_scenario(doc(horizon=2030))
@@ -184,7 +184,7 @@ def test_welfare_is_buyers_surplus_plus_duty_change(toy) -> None:
 
 @pytest.mark.parametrize("transship", [False, True])
 def test_totals_only_equals_the_full_run(baseline, transship: bool) -> None:
-    from tradesim import trajectory
+    from tradesim.model import trajectory
 
     s = tradesim.load_scenario("scenarios/combined-deal.toml").to_dict()
     if transship:
@@ -214,7 +214,7 @@ def test_vietnamese_statistics_basis_scales_the_totals(baseline) -> None:
 
 
 def test_totals_only_with_a_subset_of_variables(toy) -> None:
-    from tradesim import trajectory
+    from tradesim.model import trajectory
 
     s = parse_scenario(doc(recip(20.0), horizon=2026))
     lean = trajectory.run(toy, [s], keep=["exports"])

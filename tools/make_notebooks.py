@@ -2,7 +2,7 @@
 
 Run ``python tools/make_notebooks.py`` after editing a cell here; CI executes every notebook
 (``tests/test_notebooks.py``). Notebooks use the public API only: ``tradesim.*`` and the
-documented modules ``tradesim.report``, ``tradesim.plot``, ``tradesim.sweep`` and
+documented modules ``tradesim.present.tables``, ``tradesim.present.figures``, ``tradesim.analysis.sweep`` and
 ``tradesim.io``. Cell ids are fixed so a rebuild without changes is a no-op in git.
 """
 
@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 import tradesim
-from tradesim import plot, report
+from tradesim.present import figures, tables
 
 root = Path.cwd() if (Path.cwd() / 'scenarios').exists() else Path.cwd().parent
 scenarios = root / 'scenarios'
@@ -47,8 +47,8 @@ Balance = US exports to Vietnam − US imports from Vietnam, US statistics, bn U
     ("code", """\
 names = ['baseline', 'liberation-day-46', 'pause-10-electronics', 'framework-2025', 'turn-2026']
 story = tradesim.compare([scenarios / f'{n}.toml' for n in names], baseline)
-report.comparison_table(story).round(1)"""),
-    ("code", "plot.balance_scenarios(story, title='The 2025 tariff story: US balance with Vietnam')"),
+tables.comparison_table(story).round(1)"""),
+    ("code", "figures.balance_scenarios(story, title='The 2025 tariff story: US balance with Vietnam')"),
     ("md", """\
 ## The electronics exemption
 
@@ -66,7 +66,7 @@ assert 0.2 < share < 0.6"""),
     ("code", """\
 framework = story.sel(scenario='framework-2025', drop=True)
 framework.attrs['scenario'] = 'framework-2025'
-plot.effective_tariff(framework, 2030)"""),
+figures.effective_tariff(framework, 2030)"""),
     ("md", """\
 ## Where the change comes from
 
@@ -76,11 +76,11 @@ demand that moves back to, or away from, Vietnam) and purchase commitments. The 
 the total exactly."""),
     ("code", """\
 parts = tradesim.decompose(scenarios / 'framework-2025.toml', baseline)
-table = report.decomposition_table(parts)
+table = tables.decomposition_table(parts)
 assert abs(table.drop(columns='total').sum(axis=1) - table['total']).max() < 1e-9
 table.round(1)"""),
-    ("code", "plot.decomposition_bars(parts, 2030)"),
-    ("code", "plot.product_waterfall(framework, 2030)"),
+    ("code", "figures.decomposition_bars(parts, 2030)"),
+    ("code", "figures.product_waterfall(framework, 2030)"),
     ("md", """\
 ## Who takes Vietnam's share?
 
@@ -88,10 +88,10 @@ Under the April 46 % rate held, apparel (HS 61 and 62) would move to other suppl
 are the change in each supplier's share of US apparel imports in 2030."""),
     ("code", """\
 april = story.sel(scenario='liberation-day-46', drop=True)
-plot.diversion_bars(april, 2030, products=['61', '62'],
+figures.diversion_bars(april, 2030, products=['61', '62'],
                     title='US apparel imports (HS 61-62), 2030: who gains the share Vietnam loses')"""),
     ("code", """\
-change = report.comparison_table(story).loc[2030]
+change = tables.comparison_table(story).loc[2030]
 for name in names[1:]:
     print(f"{name:>22}: {change[name]:7.1f} bn USD in 2030 "
           f"({change[name] - change['baseline']:+.1f} bn against the baseline)")"""),
@@ -119,10 +119,10 @@ dollar for one dollar."""),
     ("code", """\
 deal = tradesim.compare([scenarios / f'{n}.toml' for n in
                          ('framework-2025', 'vn-purchases', 'combined-deal')], baseline)
-report.comparison_table(deal).round(1)"""),
+tables.comparison_table(deal).round(1)"""),
     ("code", """\
 parts = tradesim.decompose(scenarios / 'combined-deal.toml', baseline)
-report.decomposition_table(parts).round(2)"""),
+tables.decomposition_table(parts).round(2)"""),
     ("md", """\
 ## How much must Vietnam buy?
 
@@ -167,7 +167,7 @@ UNCERTAINTY = [
 
 The answers above rest on elasticities estimated with error. A *sweep* runs a scenario over a
 grid of key values and over Monte Carlo draws of the elasticities, in vectorised batches
-(`tradesim.sweep`; on the command line `tradesim sweep FILE -o out.zarr` streams a large one to
+(`tradesim.analysis.sweep`; on the command line `tradesim sweep FILE -o out.zarr` streams a large one to
 disk and can resume)."""),
     ("code", SETUP + """
 from tradesim import io, sweep"""),
@@ -204,7 +204,7 @@ draws = sweep.evaluate(mc, baseline, io.elasticity_ranges(baseline))
 summary = sweep.summarize(draws, mc)
 (summary['balance_quantile'].isel(scenario=0).to_pandas().T / 1e9).round(1)"""),
     ("code", """\
-plot.balance_fan(summary['balance_quantile'].isel(scenario=0),
+figures.balance_fan(summary['balance_quantile'].isel(scenario=0),
                  draws['balance_baseline'].isel(scenario=0),
                  title='August 2025 framework: 300 draws of the elasticities')"""),
     ("code", """\
@@ -260,9 +260,9 @@ doc = {
                     'value_usd': 1.5e9, 'start': 2026, 'end': 2028, 'additionality': 0.5}],
 }
 result = tradesim.simulate(doc, own)
-report.balance_table(result).round(2)"""),
-    ("code", "report.top_products(result, 2030, n=8).round(3)"),
-    ("code", "plot.diversion_bars(result, 2030, title='Who gains the US market share, HS6 slice')"),
+tables.balance_table(result).round(2)"""),
+    ("code", "tables.top_products(result, 2030, n=8).round(3)"),
+    ("code", "figures.diversion_bars(result, 2030, title='Who gains the US market share, HS6 slice')"),
     ("md", """\
 Problems in a frame are reported with what and where, never silently fixed:"""),
     ("code", """\

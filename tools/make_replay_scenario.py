@@ -35,7 +35,7 @@ import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "scenarios" / "replay" / "us-china-2018-19.toml"
-CHAPTERS_2017 = REPO / "tradesim" / "embedded" / "us_imports_hs2_consumption_2017_2020.csv.gz"
+CHAPTERS_2017 = REPO / "tradesim" / "data" / "embedded" / "us_imports_hs2_consumption_2017_2020.csv.gz"
 LISTS = "raw/budgetlab/tariff-rate-tracker/resources/s301_product_lists.csv"
 HS10 = "us_imports_hs10_by_partner_2024.csv.gz"
 

@@ -24,7 +24,7 @@ from tradesim.errors import (
     ScheduleError,
     TradesimError,
 )
-from tradesim.scenario import Commitment, Measure, Scenario
+from tradesim.scenario.parse import Commitment, Measure, Scenario
 
 __version__ = "0.1.0"
 

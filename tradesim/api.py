@@ -10,8 +10,11 @@ from typing import Any
 import pandas as pd
 import xarray as xr
 
-from tradesim import comparison, data, decomposition, goal, io, trajectory
-from tradesim.scenario import Scenario
+from tradesim import io
+from tradesim.analysis import comparison, decomposition, goal
+from tradesim.data import frame
+from tradesim.model import trajectory
+from tradesim.scenario.parse import Scenario
 
 __all__ = ["baseline_from_frame", "compare", "decompose", "load_baseline", "load_scenario",
            "simulate", "solve_for"]
@@ -20,7 +23,7 @@ load_baseline = io.load_baseline
 
 
 def load_scenario(source: str | os.PathLike[str] | dict[str, Any] | Scenario) -> Scenario:
-    """Return a validated, frozen :class:`~tradesim.scenario.Scenario`.
+    """Return a validated, frozen :class:`~tradesim.scenario.parse.Scenario`.
 
     Parameters
     ----------
@@ -53,11 +56,11 @@ def simulate(
     Returns
     -------
     Dataset
-        See :func:`tradesim.trajectory.simulate` for the variables; units in ``attrs``.
+        See :func:`tradesim.model.trajectory.simulate` for the variables; units in ``attrs``.
 
     Examples
     --------
-    >>> from tradesim.examples import toy_baseline
+    >>> from tradesim.data.examples import toy_baseline
     >>> doc = {"scenario": {"name": "demo", "horizon": 2026},
     ...        "tariff": [{"id": "t", "importer": "USA", "exporters": ["VNM"],
     ...                    "products": ["61"], "rate": 10}]}
@@ -73,9 +76,9 @@ def baseline_from_frame(df: pd.DataFrame, params: pd.DataFrame | None = None,
                         source: str = "user-supplied frame") -> xr.Dataset:
     """Build a validated baseline from a long DataFrame.
 
-    See :func:`tradesim.data.baseline_from_frame` for the columns and the errors.
+    See :func:`tradesim.data.frame.baseline_from_frame` for the columns and the errors.
     """
-    return data.baseline_from_frame(df, params, source)
+    return frame.baseline_from_frame(df, params, source)
 
 
 ScenarioLike = str | os.PathLike[str] | dict[str, Any] | Scenario
@@ -97,11 +100,11 @@ def compare(scenarios: Sequence[ScenarioLike], baseline: xr.Dataset | None = Non
     Returns
     -------
     Dataset
-        See :func:`tradesim.comparison.compare`.
+        See :func:`tradesim.analysis.comparison.compare`.
 
     Examples
     --------
-    >>> from tradesim.examples import toy_baseline
+    >>> from tradesim.data.examples import toy_baseline
     >>> docs = [{"scenario": {"name": f"r{r}", "horizon": 2026},
     ...          "tariff": [{"id": "t", "importer": "USA", "exporters": ["VNM"],
     ...                      "products": "all", "rate": r}]} for r in (10, 46)]
@@ -127,15 +130,15 @@ def solve_for(scenario: ScenarioLike, target: str, *, vary: str, by: int | None 
     ----------
     scenario : path, dict or Scenario
     target : str
-        E.g. ``"balance(2028) >= 0.8 * baseline"``: see :mod:`tradesim.target` (parsed, never
-        evaluated as code; USD, ``bn`` after a number for billions).
+        E.g. ``"balance(2028) >= 0.8 * baseline"``: see :mod:`tradesim.scenario.target`
+        (parsed, never evaluated as code; USD, ``bn`` after a number for billions).
     vary : str
         Key path in file units: ``commitment.<id>.value_usd``, ``tariff.<id>.rate``, … (see
-        :func:`tradesim.goal.solve_for`).
+        :func:`tradesim.analysis.goal.solve_for`).
     by : int, optional
         Year for quantities written without one.
     bounds : (low, high), optional
-        Search interval in file units (default :func:`tradesim.goal.default_bounds`).
+        Search interval in file units (default :func:`tradesim.analysis.goal.default_bounds`).
     baseline : Dataset, optional
         Defaults to the embedded 2024 baseline at mixed resolution.
     grid : int
@@ -149,7 +152,7 @@ def solve_for(scenario: ScenarioLike, target: str, *, vary: str, by: int | None 
 
     Examples
     --------
-    >>> from tradesim.examples import toy_baseline
+    >>> from tradesim.data.examples import toy_baseline
     >>> doc = {"scenario": {"name": "d", "horizon": 2026},
     ...        "tariff": [{"id": "t", "importer": "USA", "exporters": ["VNM"],
     ...                    "products": "all", "rate": 10}]}
@@ -178,8 +181,8 @@ def decompose(scenario: ScenarioLike, baseline: xr.Dataset | None = None,
     Returns
     -------
     Dataset
-        See :func:`tradesim.decomposition.decompose`: ``change`` (part, year, group) adds up
-        to ``total`` (year, group), the change since the base year (USD).
+        See :func:`tradesim.analysis.decomposition.decompose`: ``change`` (part, year, group)
+        adds up to ``total`` (year, group), the change since the base year (USD).
     """
     s = load_scenario(scenario)
     b = io.load_baseline() if baseline is None else baseline

@@ -12,8 +12,10 @@ import pandas as pd
 import xarray as xr
 
 import tradesim
-from tradesim import io, report, schema
+from tradesim import io
 from tradesim.errors import TradesimError
+from tradesim.present import tables
+from tradesim.scenario import fields
 
 EXIT_OK, EXIT_RUNTIME, EXIT_INPUT = 0, 1, 2
 
@@ -46,19 +48,19 @@ def _run(args: argparse.Namespace) -> int:
     stats = {"us": "US Census statistics", "vn": "Vietnamese customs statistics"}
     print(f"\nUS goods balance with Vietnam, bn USD (exports − imports), on "
           f"{stats[scenario.basis]}")
-    print(_fmt(report.balance_table(result)))
+    print(_fmt(tables.balance_table(result)))
     year = min(args.year or 2030, scenario.horizon)
     print(f"\nProducts moving the balance most in {year}, bn USD")
-    print(_fmt(report.top_products(result, year, n=args.top)))
+    print(_fmt(tables.top_products(result, year, n=args.top)))
     print(f"\nWho sells to the US market in {year}, all products, bn USD and % of US imports")
-    print(_fmt(report.market_shift(result, year)))
+    print(_fmt(tables.market_shift(result, year)))
     if args.output:
         path = io.write_result(result, args.output)
         print(f"\nwrote {path}")
     if args.plot:
-        from tradesim import plot
+        from tradesim.present import figures
 
-        fig = plot.balance_trajectory(result)
+        fig = figures.balance_trajectory(result)
         io.write_figure(fig, args.plot)
         print(f"wrote {args.plot}")
     return EXIT_OK
@@ -66,7 +68,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     s = tradesim.load_scenario(args.scenario)
-    from tradesim import schedule
+    from tradesim.scenario import schedule
 
     baseline = _baseline_for(args.resolution, s.base_year)
     schedule.tariff_path(baseline, s)
@@ -84,20 +86,20 @@ def _baseline(args: argparse.Namespace) -> int:
         print(f"  {key}: {b.attrs[key]}")
     print(f"  products: {b.sizes['product']}, suppliers: {b.sizes['exporter']}")
     print()
-    print(_fmt(report.baseline_summary(b)))
-    print("\nProvenance of every file: tradesim/embedded/SOURCES.md")
+    print(_fmt(tables.baseline_summary(b)))
+    print("\nProvenance of every file: tradesim/data/embedded/SOURCES.md")
     return EXIT_OK
 
 
 def _describe(args: argparse.Namespace) -> int:
-    print(schema.describe())
+    print(fields.describe())
     return EXIT_OK
 
 
 def _sweep(args: argparse.Namespace) -> int:
     import time
 
-    from tradesim import sweep
+    from tradesim.analysis import sweep
 
     spec = io.read_sweep(args.sweep)
     if args.plot and spec.monte_carlo is None:
@@ -145,18 +147,18 @@ def _sweep(args: argparse.Namespace) -> int:
           f"{ran.plan.scenario_chunk} scenario(s) × {max(ran.plan.draw_chunk, 1)} draw(s)")
     results = sweep.open_store(args.output)
     summary = ran.summary if ran.summary is not None else sweep.summarize(results, spec)
-    tables = sweep.summary_tables(summary, results)
+    summaries = sweep.summary_tables(summary, results)
     what = (f"quantiles over {spec.n_draws:,} draws" if spec.n_draws else "by scenario")
     print(f"\nUS goods balance with Vietnam, bn USD (exports − imports), {what}")
-    print(_fmt(tables["balance"]))
+    print(_fmt(summaries["balance"]))
     if spec.outputs.statements:
         print("\nProbabilities (share of draws where the statement holds)")
-        print(tables["probability"].to_string(float_format=lambda x: f"{x:.3f}"))
+        print(summaries["probability"].to_string(float_format=lambda x: f"{x:.3f}"))
     print(f"\nwrote {args.output}")
     if args.plot:
-        from tradesim import plot
+        from tradesim.present import figures
 
-        fig = plot.balance_fan(summary["balance_quantile"].isel(scenario=0),
+        fig = figures.balance_fan(summary["balance_quantile"].isel(scenario=0),
                                results["balance_baseline"].isel(scenario=0).load(),
                                title=f"{spec.title or spec.name}: "
                                      f"{summary['scenario'].to_numpy()[0]}")
@@ -196,29 +198,29 @@ def _compare(args: argparse.Namespace) -> int:
         print(f"  {label}: {title} (digest {digest})")
     print(f"\nUS goods balance with Vietnam, bn USD (exports − imports); basis: "
           f"{results['balance'].attrs.get('basis', '')}")
-    print(_fmt(report.comparison_table(results)))
+    print(_fmt(tables.comparison_table(results)))
     year = min(args.year or 2030, int(results["year"].to_numpy()[-1]))
     print(f"\nProducts whose balance change in {year} differs most between the scenarios, bn USD"
           " (each against the baseline; spread = largest − smallest)")
-    print(_fmt(report.comparison_products(results, year, n=args.top)))
+    print(_fmt(tables.comparison_products(results, year, n=args.top)))
     if args.plot:
-        from tradesim import plot
+        from tradesim.present import figures
 
-        fig = plot.balance_scenarios(results)
+        fig = figures.balance_scenarios(results)
         io.write_figure(fig, args.plot)
         print(f"\nwrote {args.plot}")
     return EXIT_OK
 
 
 def _report(args: argparse.Namespace) -> int:
-    from tradesim import publish
+    from tradesim.present import report
 
     if os.path.splitext(args.output)[1].lower() not in (".html", ".htm", ".md"):
         raise ValueError(f"-o {args.output}: the report is .html (self-contained) or .md")
     scenario = tradesim.load_scenario(args.scenario)
     other = tradesim.load_scenario(args.vs) if args.vs else None
     baseline = _baseline_for(args.resolution, scenario.base_year)
-    written = publish.write_report(publish.build(scenario, baseline, other, year=args.year),
+    written = report.write_report(report.build(scenario, baseline, other, year=args.year),
                                    args.output)
     extra = f" and {len(written) - 1} figure(s) beside it" if len(written) > 1 else ""
     print(f"wrote {written[0]}{extra} (scenario {scenario.name}, digest {scenario.digest()})")
@@ -285,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", help="write a self-contained HTML (or Markdown) report")
     rep.add_argument("scenario")
     rep.add_argument("--vs", metavar="OTHER", help="a second scenario to compare with")
-    rep.add_argument("-o", "--output", required=True, help="report.html or report.md")
+    rep.add_argument("-o", "--output", required=True, help="tables.html or tables.md")
     rep.add_argument("--year", type=int, help="year of the product views (default 2030)")
     rep.set_defaults(func=_report)
     for p in (goal, cmp_, rep):

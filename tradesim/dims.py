@@ -17,7 +17,7 @@ SCENARIO = "scenario"
 DRAW = "draw"
 HS6 = "hs6"
 
-#: Axis order of every array handed to :mod:`tradesim.kernels`: optional leading sweep axes,
+#: Axis order of every array handed to :mod:`tradesim.model.kernels`: optional leading sweep axes,
 #: then year, then the market block. The supplier (exporter) axis is second from last.
 KERNEL_ORDER: tuple[str, ...] = (SCENARIO, DRAW, YEAR, IMPORTER, EXPORTER, PRODUCT)
 MARKET_DIMS: tuple[str, ...] = (IMPORTER, EXPORTER, PRODUCT)

@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from tradesim import baseline as _baseline
-from tradesim.data import with_rest_of_world
+from tradesim.data import baseline as _baseline
+from tradesim.data.frame import with_rest_of_world
 from tradesim.dims import IMPORTER, PRODUCT
 from tradesim.errors import DataError, Problem, ScenarioError
-from tradesim.scenario import Scenario, parse_scenario
-from tradesim.sweep_spec import Sweep, parse_sweep
+from tradesim.scenario.parse import Scenario, parse_scenario
+from tradesim.scenario.sweep_file import Sweep, parse_sweep
 
 __all__ = [
     "atomic_path",
@@ -60,8 +60,8 @@ MAX_SCENARIO_BYTES = 1_000_000
 
 
 def embedded_path(name: str) -> Path:
-    """Path of a packaged data file in ``tradesim/embedded``."""
-    return Path(str(resources.files("tradesim") / "embedded" / name))
+    """Path of a packaged data file in ``tradesim/data/embedded``."""
+    return Path(str(resources.files("tradesim.data") / "embedded" / name))
 
 
 @functools.cache
@@ -102,7 +102,7 @@ def load_baseline(resolution: str = "mixed", year: int | None = None,
         Base year: 2024 (default) for every resolution, or 2017 with ``resolution="hs2"``.
     rest_of_world : float, optional
         Add an assumed rest-of-world import market of this size relative to the US market
-        (:func:`tradesim.data.with_rest_of_world`), for GSIM with finite ω.
+        (:func:`tradesim.data.frame.with_rest_of_world`), for GSIM with finite ω.
     """
     baseline = _cached_baseline(resolution, 2024 if year is None else int(year)).copy()
     if rest_of_world is not None:

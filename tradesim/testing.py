@@ -7,7 +7,7 @@ import pandas as pd
 import xarray as xr
 from hypothesis import strategies as st
 
-from tradesim.data import baseline_from_frame
+from tradesim.data.frame import baseline_from_frame
 
 __all__ = ["assert_finite", "baselines", "markets"]
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import tradesim
 from tradesim.errors import ScenarioError
-from tradesim.scenario import parse_scenario
+from tradesim.scenario.parse import parse_scenario
 
 KEYS = ["id", "importer", "exporters", "products", "exclude", "rate", "mode", "overrides", "from",
         "to", "share", "buyer", "seller", "product", "value_usd", "start", "end", "schedule",

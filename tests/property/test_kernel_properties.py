@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tradesim import kernels
+from tradesim.model import kernels
 from tradesim.testing import markets
 
 

@@ -16,7 +16,7 @@ into four parts that telescope, so they add up to the total by construction:
 =================== ===============================================================
 
 ``B0`` is the baseline projection, ``B3`` the full scenario, and ``B1``, ``B2`` the scenario
-with fewer parts, all evaluated in one vectorised :func:`tradesim.trajectory.run`. The order
+with fewer parts, all evaluated in one vectorised :func:`tradesim.model.trajectory.run`. The order
 matters where measures interact (the effect of a tariff on China depends on the tariff on
 Vietnam): bilateral measures come first. Every part is by product (then summed by product
 group), on US statistics: balance = US exports to Vietnam − US imports from Vietnam.
@@ -31,9 +31,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from tradesim import trajectory
 from tradesim.dims import EXPORTER, IMPORTER, PRODUCT, SCENARIO, US, VN, YEAR
-from tradesim.scenario import Scenario, parse_scenario
+from tradesim.model import trajectory
+from tradesim.scenario.parse import Scenario, parse_scenario
 
 __all__ = ["PARTS", "bilateral_only", "decompose", "section_groups", "without_commitments"]
 
@@ -127,8 +127,8 @@ def decompose(baseline: xr.Dataset, scenario: Scenario,
 
     Examples
     --------
-    >>> from tradesim.examples import toy_baseline
-    >>> from tradesim.scenario import parse_scenario
+    >>> from tradesim.data.examples import toy_baseline
+    >>> from tradesim.scenario.parse import parse_scenario
     >>> s = parse_scenario({"scenario": {"name": "d", "horizon": 2026},
     ...     "tariff": [{"id": "t", "importer": "USA", "exporters": "all", "products": ["61"],
     ...                 "rate": 20}]})

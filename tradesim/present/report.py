@@ -1,12 +1,12 @@
 """A report a negotiator can email: one self-contained HTML page (or Markdown with PNGs).
 
-:func:`build` runs a scenario (and optionally a second one to compare with) and collects the
-tables (:mod:`tradesim.report`), the figures (:mod:`tradesim.plot`), the decomposition of the
-balance change (:mod:`tradesim.decomposition`), the scenario's assumptions and sources, the data
-vintage, the tradesim version and the scenario digest. :func:`to_html` renders it with the
-figures embedded as base64 PNG; :func:`to_markdown` as Markdown whose figures are PNG files
-beside it. :func:`write_report` writes either, atomically. An edge module like :mod:`io`:
-nothing in the core imports it.
+:func:`build` runs a scenario (and optionally a second one to compare with) and collects the tables
+(:mod:`tradesim.present.tables`), the figures (:mod:`tradesim.present.figures`), the decomposition
+of the balance change (:mod:`tradesim.analysis.decomposition`), the scenario's assumptions and
+sources, the data vintage, the tradesim version and the scenario digest. :func:`to_html` renders it
+with the figures embedded as base64 PNG; :func:`to_markdown` as Markdown whose figures are PNG files
+beside it. :func:`write_report` writes either, atomically. An edge module like :mod:`io`: nothing in
+the core imports it.
 """
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import xarray as xr
 
-from tradesim import comparison, decomposition, io, plot, report
-from tradesim.scenario import Measure, Scenario
+from tradesim import io
+from tradesim.analysis import comparison, decomposition
+from tradesim.present import figures, tables
+from tradesim.scenario.parse import Measure, Scenario
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -159,9 +161,9 @@ def build(scenario: Scenario, baseline: xr.Dataset, other: Scenario | None = Non
         Section("Balance by year", [
             "US exports to Vietnam minus US imports from Vietnam (negative = US deficit), "
             f"bn USD. Basis: {basis}."],
-            [("US goods balance with Vietnam, bn USD", report.comparison_table(both)
-              if other is not None else report.balance_table(result))],
-            [("Balance by year, baseline and scenario", _png(plot.balance_scenarios(both)))]),
+            [("US goods balance with Vietnam, bn USD", tables.comparison_table(both)
+              if other is not None else tables.balance_table(result))],
+            [("Balance by year, baseline and scenario", _png(figures.balance_scenarios(both)))]),
         Section("Where the change comes from", [
             "The change in the balance since the base year, split so that the parts add up "
             "to the total: baseline growth (the no-change trend), tariff response (the "
@@ -169,29 +171,31 @@ def build(scenario: Scenario, baseline: xr.Dataset, other: Scenario | None = Non
             "(tariffs on third suppliers and origin switching), commitments (purchases, net "
             f"of what they displace). Order: {parts.attrs['order']}. Product detail on US "
             "statistics."],
-            [("Change since the base year by part, bn USD", report.decomposition_table(parts)),
-             (f"By HS section, {year}, bn USD", report.decomposition_table(parts, year))],
+            [("Change since the base year by part, bn USD", tables.decomposition_table(parts)),
+             (f"By HS section, {year}, bn USD", tables.decomposition_table(parts, year))],
             [(f"Decomposition by HS section, {year}",
-              _png(plot.decomposition_bars(parts, year)))]),
+              _png(figures.decomposition_bars(parts, year)))]),
         Section("Products", [
             f"The products that move the balance most in {year}, against the baseline."],
             [(f"Products moving the balance most in {year}, bn USD",
-              report.top_products(result, year, n=12))],
-            [(f"Balance change by product, {year}", _png(plot.product_waterfall(result, year))),
-             (f"Tariff on Vietnamese goods, {year}", _png(plot.effective_tariff(result, year)))]),
+              tables.top_products(result, year, n=12))],
+            [(f"Balance change by product, {year}",
+              _png(figures.product_waterfall(result, year))),
+             (f"Tariff on Vietnamese goods, {year}",
+              _png(figures.effective_tariff(result, year)))]),
         Section("Who gains the US market", [
             "Each supplier's US sales and share of US imports, all products: who takes the "
             "market share Vietnam loses (or gives it up)."],
             [(f"US imports by supplier, {year}, bn USD and %",
-              report.market_shift(result, year).round(3))],
-            [(f"Change in US market shares, {year}", _png(plot.diversion_bars(result, year)))]),
+              tables.market_shift(result, year).round(3))],
+            [(f"Change in US market shares, {year}", _png(figures.diversion_bars(result, year)))]),
     ]
     if other is not None:
         sections.append(Section(f"{labels[0]} versus {labels[1]}", [
             f"Products whose balance change in {year} differs most between the two scenarios "
             "(each against the baseline)."],
             [(f"Balance change by product, {year}, bn USD",
-              report.comparison_products(both, year, n=12))]))
+              tables.comparison_products(both, year, n=12))]))
     for s, label in zip(runs, labels, strict=True):
         text = [s.description.strip() or s.title] if s.description or s.title else []
         own = [m for m in s.measures if _bilateral(m)]
@@ -389,8 +393,8 @@ def write_report(rep: Report, target: str | os.PathLike[str]) -> list[Path]:
     if suffix != ".md":
         raise ValueError(f"unknown report format {dest.suffix!r}; use .html or .md")
     written = []
-    figures = [png for sec in rep.sections for _, png in sec.figures]
-    for k, png in enumerate(figures, start=1):
+    pngs = [png for sec in rep.sections for _, png in sec.figures]
+    for k, png in enumerate(pngs, start=1):
         path = dest.with_name(f"{dest.stem}-fig{k}.png")
         with io.atomic_path(path) as tmp:
             tmp.write_bytes(png)

@@ -3,10 +3,10 @@
 :func:`solve_for` varies one key path of the scenario (``commitment.<id>.value_usd``,
 ``commitment.<id>.additionality``, ``commitment.<id>.schedule.<year>``, ``tariff.<id>.rate``,
 ``tariff.<id>.share``, ``elasticities.<param>[.<HS prefix>]``; values in file units) within
-bounds until a target (:mod:`tradesim.target`, e.g. ``balance(2028) >= 0.8 * baseline``) is
-met. Every variant is built by :func:`tradesim.sweep.parse_sweep`, so it is validated like a
-scenario file. A grid over the bounds is evaluated in one vectorised
-:func:`tradesim.trajectory.run`; where the target changes sign between two grid points,
+bounds until a target (:mod:`tradesim.scenario.target`, e.g. ``balance(2028) >= 0.8 * baseline``) is
+met. Every variant is built by :func:`~tradesim.scenario.sweep_file.parse_sweep`, so it is
+validated like a scenario file. A grid over the bounds is evaluated in one vectorised
+:func:`tradesim.model.trajectory.run`; where the target changes sign between two grid points,
 :func:`scipy.optimize.brentq` finds the crossing; where it never does, the answer says so with
 the best achievable value.
 """
@@ -22,11 +22,12 @@ import numpy as np
 import xarray as xr
 from scipy import optimize
 
-from tradesim import sweep, trajectory
 from tradesim.errors import Problem, ScenarioError
-from tradesim.scenario import Scenario, normalize_hs
-from tradesim.schema import ELASTICITY_PARAMS
-from tradesim.target import Node, Target, TargetError, evaluate, parse_target
+from tradesim.model import trajectory
+from tradesim.scenario.fields import ELASTICITY_PARAMS
+from tradesim.scenario.parse import Scenario, normalize_hs
+from tradesim.scenario.sweep_file import parse_sweep
+from tradesim.scenario.target import Node, Target, TargetError, evaluate, parse_target
 
 __all__ = ["GoalResult", "current_value", "default_bounds", "solve_for", "variants"]
 
@@ -76,7 +77,7 @@ def variants(base: Scenario, vary: str, values: Sequence[float]) -> list[Scenari
     """
     doc = {"sweep": {"name": "goal", "grid": {vary: [float(v) for v in values]}}}
     try:
-        return list(sweep.parse_sweep(doc, base, file=base.file).points)
+        return list(parse_sweep(doc, base, file=base.file).points)
     except ScenarioError as err:
         problems = [Problem(p.path.replace("sweep.grid.", "vary ").replace("sweep.grid[",
                                                                              "vary["),
@@ -117,7 +118,7 @@ class GoalResult:
     ``"at"`` for ``==``), ``"met"`` (holds at every grid point: nothing to solve) or
     ``"unreachable"`` (holds nowhere on the grid; ``best`` is the value with the largest
     margin). ``left``/``right`` are the target's two sides at ``solution`` (or ``best``) in
-    USD; ``checked`` is the margin from an independent :func:`tradesim.trajectory.simulate` of
+    USD; ``checked`` is the margin from an independent :func:`tradesim.model.trajectory.simulate` of
     ``scenario`` (the varied scenario at the solution; ``check_left``/``check_right`` its two
     sides), ``holds_check`` whether the target holds there. ``current`` is the key's value in
     the scenario as written and ``as_written`` the left side there. ``grid``, ``grid_left``
@@ -278,8 +279,8 @@ def solve_for(baseline: xr.Dataset, scenario: Scenario, target: str | Target, va
 
     Examples
     --------
-    >>> from tradesim.examples import toy_baseline
-    >>> from tradesim.scenario import parse_scenario
+    >>> from tradesim.data.examples import toy_baseline
+    >>> from tradesim.scenario.parse import parse_scenario
     >>> s = parse_scenario({"scenario": {"name": "d", "horizon": 2026},
     ...     "commitment": [{"id": "jets", "buyer": "VNM", "seller": "USA", "product": "8802",
     ...                     "value_usd": 1e9, "start": 2026, "end": 2026}]})

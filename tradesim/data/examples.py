@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import xarray as xr
 
-from tradesim.data import baseline_from_frame
+from tradesim.data.frame import baseline_from_frame
 
 __all__ = ["toy_baseline"]
 
@@ -37,4 +37,4 @@ def toy_baseline() -> xr.Dataset:
         [(imp, p, 3.0, 1.0, 1.0) for imp in ("USA", "VNM")
          for p in ("61", "8517", "9403", "8802", "5201")],
         columns=["importer", "product", "sigma", "eta", "adjustment"])
-    return baseline_from_frame(df, params, source="tradesim.examples toy baseline (invented)")
+    return baseline_from_frame(df, params, source="tradesim.data.examples toy baseline (invented)")

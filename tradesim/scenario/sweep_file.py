@@ -4,7 +4,8 @@ A sweep names a base scenario, a grid over numeric key paths (``tariff.<id>.rate
 ``commitment.<id>.additionality``, ``elasticities.<param>.<HS prefix>`` …), a Monte Carlo
 block and the outputs wanted. :func:`parse_sweep` checks it all, collecting every problem with
 its key path, and validates every grid point exactly like a scenario (``parse_scenario`` of the
-modified base document). :mod:`tradesim.sweep` evaluates it; :mod:`tradesim.io` reads the TOML.
+modified base document). :mod:`tradesim.analysis.sweep` evaluates it; :mod:`tradesim.io` reads the
+TOML.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from tradesim.errors import Problem, ScenarioError
-from tradesim.scenario import Scenario, _closest, normalize_hs, parse_scenario
-from tradesim.schema import ELASTICITY_PARAMS
+from tradesim.errors import Problem, Problems, ScenarioError, closest
+from tradesim.scenario.fields import ELASTICITY_PARAMS
+from tradesim.scenario.parse import Scenario, normalize_hs, parse_scenario
 
 __all__ = [
     "DRAW_BLOCK",
@@ -161,14 +162,6 @@ class Sweep:
 # --------------------------------------------------------------------------- parsing
 
 
-class _Problems:
-    def __init__(self) -> None:
-        self.items: list[Problem] = []
-
-    def add(self, path: str, message: str, value: object = None, hint: str = "") -> None:
-        self.items.append(Problem(path, message, value, hint))
-
-
 def _number(x: object) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
@@ -183,7 +176,7 @@ def _flatten(table: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]
     return out
 
 
-def _resolve(p: _Problems, path: str, base: Scenario,
+def _resolve(p: Problems, path: str, base: Scenario,
              doc: Mapping[str, Any]) -> tuple[tuple[Any, ...], str] | None:
     """Key path -> (target, unit). Targets: ("tariff", index, field), ("commitment", index,
     field), ("schedule", index, year), ("elasticities", param, prefix)."""
@@ -202,14 +195,13 @@ def _resolve(p: _Problems, path: str, base: Scenario,
         param, _, prefix = rest.partition(".")
         if param not in ELASTICITY_PARAMS:
             p.add(where, "unknown elasticity parameter",
-                  hint=_closest(param, list(ELASTICITY_PARAMS)).replace("keys", "parameters"))
+                  hint=closest(param, list(ELASTICITY_PARAMS), "valid parameters"))
             return None
         unit = "fraction" if param in ("adjustment", "growth") else "1"
         return ("elasticities", param, prefix or "all"), unit
     if section not in _SWEEPABLE:
         p.add(where, "unknown key path",
-              hint=_closest(section, ["tariff", "commitment", "elasticities"]).replace(
-                  "valid keys", "sections"))
+              hint=closest(section, ["tariff", "commitment", "elasticities"], "sections"))
         return None
     items = doc.get(section, [])
     ids = [str(m["id"]) for m in items]
@@ -218,7 +210,7 @@ def _resolve(p: _Problems, path: str, base: Scenario,
     if ident is None:
         guess = rest.rsplit(".", 1)[0] if "." in rest else rest
         p.add(where, f"no {section} with that id in the base scenario", guess,
-              _closest(guess, ids).replace("valid keys", f"{section} ids") if ids else
+              closest(guess, ids, f"{section} ids") if ids else
               f"the base scenario has no [[{section}]]")
         return None
     index, fld = ids.index(ident), rest[len(ident) + 1:]
@@ -232,7 +224,7 @@ def _resolve(p: _Problems, path: str, base: Scenario,
     if fld not in fields:
         options = list(fields) + (["schedule.<year>"] if section == "commitment" else [])
         p.add(where, f"not a sweepable field of {section} {ident!r}", fld or None,
-              _closest(fld, options).replace("valid keys", "sweepable fields"))
+              closest(fld, options, "sweepable fields"))
         return None
     return (section, index, fld), fields[fld]
 
@@ -269,7 +261,7 @@ def _label(paths: Sequence[str], values: Sequence[float]) -> str:
     return " ".join(f"{n}={v:g}" for n, v in zip(names, values, strict=True))
 
 
-def _grid(p: _Problems, raw: object, base: Scenario) -> tuple[GridAxis, ...]:
+def _grid(p: Problems, raw: object, base: Scenario) -> tuple[GridAxis, ...]:
     if not isinstance(raw, dict):
         p.add("sweep.grid", "must be a table of key path = [values]", raw)
         return ()
@@ -297,13 +289,13 @@ def _grid(p: _Problems, raw: object, base: Scenario) -> tuple[GridAxis, ...]:
     return tuple(axes)
 
 
-def _points(p: _Problems, base: Scenario, axes: Sequence[GridAxis]) -> tuple[
+def _points(p: Problems, base: Scenario, axes: Sequence[GridAxis]) -> tuple[
         tuple[Scenario, ...], tuple[str, ...]]:
     """Every grid point as a validated Scenario (problems collected once per kind)."""
     if not axes:
         return (base,), (base.name,)
     doc = base.to_dict()
-    targets = [_resolve(_Problems(), a.path, base, doc) for a in axes]
+    targets = [_resolve(Problems(), a.path, base, doc) for a in axes]
     points, labels, seen = [], [], set()
     for combo in itertools.product(*(a.values for a in axes)):
         point = doc
@@ -324,13 +316,12 @@ def _points(p: _Problems, base: Scenario, axes: Sequence[GridAxis]) -> tuple[
     return tuple(points), tuple(labels)
 
 
-def _distribution(p: _Problems, param: str, raw: object) -> Distribution | None:
+def _distribution(p: Problems, param: str, raw: object) -> Distribution | None:
     where = f"sweep.monte_carlo.{param}"
     kinds = ("lognormal", "triangular")
     if isinstance(raw, str):
         if raw not in kinds:
-            p.add(where, "unknown distribution", raw, _closest(raw, kinds).replace(
-                "valid keys", "accepted"))
+            p.add(where, "unknown distribution", raw, closest(raw, kinds, "accepted"))
             return None
         if param not in _RANGED:
             p.add(where, "the embedded table has no low/high range for this parameter", raw,
@@ -344,7 +335,7 @@ def _distribution(p: _Problems, param: str, raw: object) -> Distribution | None:
     extra = set(raw) - {"distribution", "low", "high"}
     for key in sorted(extra):
         p.add(f"{where}.{key}", "unknown key",
-              hint=_closest(key, ["distribution", "low", "high"]))
+              hint=closest(key, ["distribution", "low", "high"]))
     kind, low, high = raw.get("distribution"), raw.get("low"), raw.get("high")
     if kind not in kinds:
         p.add(f"{where}.distribution", "must be lognormal or triangular", kind)
@@ -362,14 +353,14 @@ def _distribution(p: _Problems, param: str, raw: object) -> Distribution | None:
     return None if extra else Distribution(param, kind, float(low), float(high))
 
 
-def _monte_carlo(p: _Problems, raw: object) -> MonteCarlo | None:
+def _monte_carlo(p: Problems, raw: object) -> MonteCarlo | None:
     where = "sweep.monte_carlo"
     if not isinstance(raw, dict):
         p.add(where, "must be a table", raw)
         return None
     for key in raw:
         if key not in _MC_KEYS:
-            p.add(f"{where}.{key}", "unknown key", hint=_closest(key, _MC_KEYS))
+            p.add(f"{where}.{key}", "unknown key", hint=closest(key, _MC_KEYS))
     draws, seed, rho = raw.get("draws"), raw.get("seed"), raw.get("correlation", 0.0)
     ok = True
     if not isinstance(draws, int) or isinstance(draws, bool) or not 1 <= draws <= MAX_POINTS:
@@ -438,14 +429,14 @@ def parse_statement(text: str, years: range) -> Statement:
     return Statement(text.strip(), var, year, ref, m["op"], threshold, unit == "%")
 
 
-def _outputs(p: _Problems, raw: object, years: range) -> Outputs:
+def _outputs(p: Problems, raw: object, years: range) -> Outputs:
     where = "sweep.outputs"
     if not isinstance(raw, dict):
         p.add(where, "must be a table", raw)
         return Outputs()
     for key in raw:
         if key not in _OUT_KEYS:
-            p.add(f"{where}.{key}", "unknown key", hint=_closest(key, _OUT_KEYS))
+            p.add(f"{where}.{key}", "unknown key", hint=closest(key, _OUT_KEYS))
     strings = lambda v: isinstance(v, list) and all(isinstance(s, str) for s in v)  # noqa: E731
     variables = raw.get("variables", list(VARIABLES))
     if not strings(variables) or not set(variables) <= set(VARIABLES) or not variables:
@@ -516,7 +507,7 @@ def parse_sweep(doc: Mapping[str, Any], base: Scenario, file: str = "") -> Sweep
     >>> s.labels, s.points[2].measures[0].rate
     (('recip.rate=0', 'recip.rate=10', 'recip.rate=46'), 0.46)
     """
-    p = _Problems()
+    p = Problems(file)
     head = doc.get("sweep")
     if not isinstance(head, dict):
         raise ScenarioError(Problem("sweep", "the [sweep] table is missing",
@@ -526,7 +517,7 @@ def parse_sweep(doc: Mapping[str, Any], base: Scenario, file: str = "") -> Sweep
             p.add(key, "unknown top-level table", hint="a sweep file holds only [sweep.*]")
     for key in head:
         if key not in _SWEEP_KEYS:
-            p.add(f"sweep.{key}", "unknown key", hint=_closest(key, _SWEEP_KEYS))
+            p.add(f"sweep.{key}", "unknown key", hint=closest(key, _SWEEP_KEYS))
     name = head.get("name")
     if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
         p.add("sweep.name", "required: lowercase letters, digits and dashes", name)
@@ -548,11 +539,9 @@ def parse_sweep(doc: Mapping[str, Any], base: Scenario, file: str = "") -> Sweep
     if size > MAX_POINTS:
         p.add("sweep.grid", f"{size:,} points exceed the limit of {MAX_POINTS:,}",
               hint="split the sweep")
-    if p.items:
-        raise ScenarioError(p.items, file)
+    p.raise_if_any()
     points, labels = _points(p, base, axes)
-    if p.items:
-        raise ScenarioError(p.items, file)
+    p.raise_if_any()
     assert isinstance(name, str)
     return Sweep(name=name, base=base, title=str(texts["title"]),
                  description=str(texts["description"]), resolution=str(resolution),

@@ -12,8 +12,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from tradesim import gsim, kernels, smart, supply
 from tradesim.errors import ScheduleError
+from tradesim.model import gsim, kernels, smart, supply
 
 __all__ = ["MarketArrays", "Response", "compose", "market_arrays", "respond"]
 
@@ -98,10 +98,10 @@ def respond(a: MarketArrays, method: str = "ces") -> Response:
     """Long-run value ratios, prices, pass-through and surplus for every cell.
 
     ``method="ces"`` (default): exact CES; closed form when every ω is infinite, otherwise
-    world prices are solved market by market by :func:`tradesim.supply.solve`.
+    world prices are solved market by market by :func:`tradesim.model.supply.solve`.
     ``"smart"``: the WITS SMART linearised formulas (:func:`tradesim.smart.smart`).
     ``"gsim"``: Francois & Hall's GSIM, every market at once with each exporter's world price
-    common to all the markets it sells to (:func:`tradesim.gsim.solve`).
+    common to all the markets it sells to (:func:`tradesim.model.gsim.solve`).
     """
     if method not in METHODS:
         raise ScheduleError(f"unknown method {method!r}; use one of {METHODS}")

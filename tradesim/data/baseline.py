@@ -1,6 +1,6 @@
 """Build the embedded baseline from the packaged source tables (pure pandas, no file I/O).
 
-:mod:`tradesim.io` reads ``tradesim/embedded/*`` into the frames named in :data:`TABLES` and
+:mod:`tradesim.io` reads ``tradesim/data/embedded/*`` into the frames named in :data:`TABLES` and
 calls :func:`build`. Two resolutions share one code path:
 
 ``"mixed"`` (default)
@@ -31,10 +31,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from tradesim.data import assemble
+from tradesim.data.frame import assemble
+from tradesim.data.products import axis_of
 from tradesim.dims import ROW, US, VN
 from tradesim.errors import DataError
-from tradesim.products import axis_of
 
 __all__ = ["CHAPTER_TABLES", "CHAPTER_YEARS", "TABLES", "build", "build_chapters"]
 
@@ -233,7 +233,7 @@ def build(tables: Mapping[str, pd.DataFrame], resolution: str = "mixed",
         "title": f"US-Vietnam trade baseline {base_year} ({resolution} resolution)",
         "base_year": base_year,
         "resolution": resolution,
-        "source": "US Census Bureau trade statistics via S1, S3, S5 (see tradesim/embedded/"
+        "source": "US Census Bureau trade statistics via S1, S3, S5 (see tradesim/data/embedded/"
                   "SOURCES.md); elasticities: Broda-Weinstein (2006), Hauk (2012), BLP (2023)",
         "basis": ("USA market: general imports, customs value (chapter totals), split by 2024 "
                   "HS6 imports-for-consumption shares" if resolution == "mixed" else
@@ -307,7 +307,7 @@ def build_chapters(tables: Mapping[str, pd.DataFrame], year: int = 2017) -> xr.D
         "title": f"US-Vietnam trade baseline {year} (hs2 resolution)",
         "base_year": year,
         "resolution": "hs2",
-        "source": "US Census Bureau trade statistics via S1, S2, S5 (see tradesim/embedded/"
+        "source": "US Census Bureau trade statistics via S1, S2, S5 (see tradesim/data/embedded/"
                   "SOURCES.md); elasticities: Broda-Weinstein (2006), Hauk (2012), BLP (2023)",
         "basis": f"USA market: imports for consumption, customs value, by chapter, {year} (S2: "
                  "WORLD and the 20 largest suppliers of 2013-2020; ROW = WORLD minus those 20); "

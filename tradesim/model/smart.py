@@ -1,11 +1,11 @@
 """The World Bank WITS SMART model: linearised trade creation and diversion, one market.
 
-SMART (the *Single Market Partial Equilibrium Simulation Tool* in WITS, from the UNCTAD trade
-policy simulation model) is kept so users can reproduce and compare against WITS. It is a
-linearisation: :func:`tradesim.kernels.ces_demand` and :func:`tradesim.supply.solve` are the exact
+SMART (the *Single Market Partial Equilibrium Simulation Tool* in WITS, from the UNCTAD trade policy
+simulation model) is kept so users can reproduce and compare against WITS. It is a linearisation:
+:func:`tradesim.model.kernels.ces_demand` and :func:`tradesim.model.supply.solve` are the exact
 counterparts. Arrays follow the kernel axis order ``(..., exporter, product)``; elasticities come
-with a length-1 supplier axis ``(..., 1, P)``. Money in USD, rates as fractions. As in SMART,
-base trade values are quantities (world prices normalised to 1).
+with a length-1 supplier axis ``(..., 1, P)``. Money in USD, rates as fractions. As in SMART, base
+trade values are quantities (world prices normalised to 1).
 
 Formulas (Laird & Yeats 1986, Annex I; WITS SMART help and user manual), for supplier ``s`` with
 base imports ``M_s``, base and new tariffs ``t0_s``, ``t1_s``, ``Δt_s = t1_s − t0_s``, import
@@ -121,7 +121,7 @@ def smart(
 
     See Also
     --------
-    tradesim.kernels.ces_demand : the exact CES counterpart (η = ε, same σ, β infinite).
+    tradesim.model.kernels.ces_demand : the exact CES counterpart (η = ε, same σ, β infinite).
 
     Notes
     -----

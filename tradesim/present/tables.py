@@ -148,7 +148,7 @@ def comparison_products(results: xr.Dataset, year: int, n: int = 10) -> pd.DataF
 
 
 def decomposition_table(decomposition: xr.Dataset, year: int | None = None) -> pd.DataFrame:
-    """The balance change split into its parts (:mod:`tradesim.decomposition`), bn USD.
+    """The balance change split into its parts (:mod:`tradesim.analysis.decomposition`), bn USD.
 
     Without ``year``: one row per year, summed over product groups. With ``year``: one row per
     product group and a ``total`` row. Columns: baseline growth, tariff response, diversion,

@@ -1,12 +1,12 @@
 """Francois & Hall's global simulation model (GSIM): several import markets, shared world prices.
 
-GSIM extends the one-market model of :mod:`tradesim.supply` to many importers at once. An
+GSIM extends the one-market model of :mod:`tradesim.model.supply` to many importers at once. An
 exporter sells one product to every market at a single world price ``p*_e``, and its total sales
 clear against one export supply curve. A tariff in one market therefore moves the exporter's
 sales in all the others.
 
 Arrays are ``(..., importer, exporter, product)``: the exporter (supplier) axis stays at
-``SUPPLIER_AXIS = -2`` as in :mod:`tradesim.kernels`, with the importer axis just before it.
+``SUPPLIER_AXIS = -2`` as in :mod:`tradesim.model.kernels`, with the importer axis just before it.
 σ and η are per importer × product ``(..., I, 1, P)``; ω is per exporter × product
 ``(..., 1, E, P)``. Money in USD, rates as fractions.
 
@@ -34,8 +34,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from tradesim.kernels import _log_index, buyers_surplus
-from tradesim.supply import _damped_newton, _new_shares
+from tradesim.model.kernels import buyers_surplus, log_price_index
+from tradesim.model.supply import damped_newton, new_shares
 
 __all__ = ["GsimResult", "solve"]
 
@@ -93,7 +93,7 @@ def solve(
         Export supply elasticity per exporter, > 0; ``np.inf`` keeps ``p* = 1``. It has no
         importer dimension: an exporter has one supply curve.
     tol, max_iter, damping
-        As in :func:`tradesim.supply.solve`.
+        As in :func:`tradesim.model.supply.solve`.
 
     Returns
     -------
@@ -109,7 +109,7 @@ def solve(
 
     See Also
     --------
-    tradesim.supply.solve : the one-market case (this function with I = 1).
+    tradesim.model.supply.solve : the one-market case (this function with I = 1).
 
     Notes
     -----
@@ -166,7 +166,7 @@ def solve(
 
     def residual(z: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
         log_price = z + tau
-        log_index = _log_index(weights, log_price, sigma)
+        log_index = log_price_index(weights, log_price, sigma)
         log_demand = -eta * log_index - sigma * (log_price - log_index)
         log_quantity = _log_mean_over_importers(value, log_demand)
         g = np.where(active, log_quantity - om * z, 0.0)
@@ -174,7 +174,7 @@ def solve(
 
     def newton_step(z: np.ndarray, g: np.ndarray, aux: tuple[np.ndarray, ...]) -> np.ndarray:
         log_price, log_index, log_demand, log_quantity = aux
-        theta = _new_shares(weights, log_price, log_index, sigma)
+        theta = new_shares(weights, log_price, log_index, sigma)
         to_market = np.where(sales > 0, value / np.where(sales > 0, sales, 1.0), 0.0)
         to_market = to_market * np.exp(log_demand - log_quantity)       # w_ie
         cross = np.where(active, (sigma - eta) * theta, 0.0)           # (σ_i − η_i) θ̃_ik
@@ -189,7 +189,7 @@ def solve(
             step = np.linalg.pinv(jac) @ rhs
         return np.expand_dims(np.moveaxis(step[..., 0], -1, -2), IMPORTER_AXIS)
 
-    z, g, aux, iterations = _damped_newton(
+    z, g, aux, iterations = damped_newton(
         residual, newton_step, np.zeros(exporters), (IMPORTER_AXIS, -2), tol=tol,
         max_iter=max_iter, damping=damping, who="gsim.solve")
     log_price, log_index, log_demand, _ = aux
@@ -215,10 +215,10 @@ def solve(
 def _log_mean_over_importers(value: np.ndarray, log_demand: np.ndarray) -> np.ndarray:
     """``ln(Σ_i V_ie d_ie / Σ_i V_ie)``, ``(..., 1, E, P)``; exactly 0 when every ``d`` is 1.
 
-    This is :func:`tradesim.kernels._log_index` with σ = 0 (a log mean of ``exp``) taken along the
-    importer axis, so it inherits its stable small-move/log-sum-exp evaluation.
+    This is :func:`~tradesim.model.kernels.log_price_index` with σ = 0 (a log mean of ``exp``)
+    along the importer axis, so it inherits its stable small-move/log-sum-exp evaluation.
     """
-    swapped = _log_index(np.swapaxes(value, -3, -2), np.swapaxes(log_demand, -3, -2),
+    swapped = log_price_index(np.swapaxes(value, -3, -2), np.swapaxes(log_demand, -3, -2),
                          np.zeros(()))
     return np.swapaxes(swapped, -3, -2)
 

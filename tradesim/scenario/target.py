@@ -32,7 +32,7 @@ import xarray as xr
 
 from tradesim.dims import EXPORTER, IMPORTER, PRODUCT, YEAR
 from tradesim.errors import TradesimError
-from tradesim.scenario import normalize_hs
+from tradesim.scenario.parse import normalize_hs
 
 __all__ = ["Quantity", "Target", "TargetError", "check", "evaluate", "parse_target"]
 
@@ -472,9 +472,9 @@ def evaluate(target: Target, result: xr.Dataset) -> tuple[np.ndarray, np.ndarray
 
     Examples
     --------
-    >>> from tradesim.examples import toy_baseline
-    >>> from tradesim.scenario import parse_scenario
-    >>> from tradesim.trajectory import simulate
+    >>> from tradesim.data.examples import toy_baseline
+    >>> from tradesim.scenario.parse import parse_scenario
+    >>> from tradesim.model.trajectory import simulate
     >>> r = simulate(toy_baseline(), parse_scenario({"scenario": {"name": "d", "horizon": 2026}}))
     >>> left, right, margin = evaluate(parse_target("balance(2026) >= 0.8 * baseline"), r)
     >>> float(left) / 1e9, float(right) / 1e9, bool(margin < 0)

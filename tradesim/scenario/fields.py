@@ -1,6 +1,7 @@
 """The field table of scenario files: type, unit, default, bounds and documentation of every key.
 
-Validation (:mod:`tradesim.scenario`), the docs and ``tradesim describe`` all read this one table.
+Validation (:mod:`tradesim.scenario.parse`), the docs and ``tradesim describe`` all read this one
+table.
 Rates are written in percent in files and held as fractions inside tradesim.
 """
 

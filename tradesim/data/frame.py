@@ -1,6 +1,6 @@
 """The baseline contract: flows, base tariffs, growth and elasticities as a validated Dataset.
 
-No file I/O here: :mod:`tradesim.io` reads the packaged tables, :mod:`tradesim.baseline` turns
+No file I/O here: :mod:`tradesim.io` reads the packaged tables, :mod:`tradesim.data.baseline` turns
 them into the frames this module assembles, and :func:`baseline_from_frame` does the same for an
 analyst's own long table.
 
@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from tradesim.data.products import describe_axis, sort_key
 from tradesim.dims import EXPORTER, HS6, IMPORTER, MARKET_DIMS, PRODUCT
 from tradesim.errors import DataError
-from tradesim.products import describe_axis, sort_key
 
 __all__ = ["DEFAULT_ELASTICITIES", "assemble", "baseline_from_frame", "validate_baseline",
            "with_rest_of_world"]

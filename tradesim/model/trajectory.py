@@ -7,10 +7,11 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import xarray as xr
 
-from tradesim import kernels, model, schedule
 from tradesim.dims import DRAW, EXPORTER, IMPORTER, MARKET_DIMS, PRODUCT, SCENARIO, US, VN, YEAR
 from tradesim.errors import ScheduleError
-from tradesim.scenario import Scenario
+from tradesim.model import kernels, response
+from tradesim.scenario import schedule
+from tradesim.scenario.parse import Scenario
 
 __all__ = ["TOTALS", "run", "simulate"]
 
@@ -27,7 +28,7 @@ def simulate(baseline: xr.Dataset, scenario: Scenario) -> xr.Dataset:
     Parameters
     ----------
     baseline : Dataset
-        A validated baseline (see :mod:`tradesim.data`).
+        A validated baseline (see :mod:`tradesim.data.frame`).
     scenario : Scenario
         A validated scenario.
 
@@ -102,9 +103,9 @@ def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset |
     growth = np.stack([_with_override(cube(baseline["growth"]), o.get("growth"))
                        for o in over])
     drawn = _draws(baseline, draws)
-    params = {p: model.compose(baseline[p].transpose(IMPORTER, PRODUCT).to_numpy(),
+    params = {p: response.compose(baseline[p].transpose(IMPORTER, PRODUCT).to_numpy(),
                                drawn.get(p), [o.get(p) for o in over]) for p in PARAMS}
-    a = model.market_arrays(cube(baseline["value"]), cube(baseline["tariff"]), growth, t1,
+    a = response.market_arrays(cube(baseline["value"]), cube(baseline["tariff"]), growth, t1,
                             (years - first.base_year).astype(float), **params)
     methods = {s.method for s in scenarios}
     if len(methods) > 1:
@@ -122,7 +123,7 @@ def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset |
             _to_vietnamese_statistics(result, baseline)
         result = result[keep]
         return _with_draws(result, draws)
-    r = model.respond(a, first.method)
+    r = response.respond(a, first.method)
     priced = a.projected * np.exp(kernels.adjust(np.log(r.ratio), rate, axis=2))
     priced, rerouted = _reroute(list(baseline.indexes[IMPORTER]),
                                 list(baseline.indexes[EXPORTER]), scenarios, a, priced)
@@ -145,7 +146,7 @@ def _with_draws(result: xr.Dataset, draws: xr.Dataset | None) -> xr.Dataset:
 
 
 def _bilateral_totals(baseline: xr.Dataset, scenarios: Sequence[Scenario],
-                      a: model.MarketArrays, rate: np.ndarray, deals: list[xr.Dataset],
+                      a: response.MarketArrays, rate: np.ndarray, deals: list[xr.Dataset],
                       paths: Callable[[xr.DataArray], np.ndarray]) -> dict[str, np.ndarray]:
     """Exports, imports and balance (S, D, T) from the price index and the bilateral cells."""
     exporters = list(baseline.indexes[EXPORTER])
@@ -174,7 +175,7 @@ def _bilateral_totals(baseline: xr.Dataset, scenarios: Sequence[Scenario],
 
 
 def _reroute(importers: list[str], exporters: list[str], scenarios: Sequence[Scenario],
-             a: model.MarketArrays, priced: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+             a: response.MarketArrays, priced: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Origin switching: move a share of sources' lost US sales to the hub while it is cheaper.
 
     Returns the new values and the re-routed amount (S, D, T, P), USD.
@@ -232,7 +233,7 @@ def _draws(baseline: xr.Dataset, draws: xr.Dataset | None) -> dict[str, np.ndarr
 
 
 def _result(baseline: xr.Dataset, scenario: Scenario, years: np.ndarray, labels: list[str],
-            a: model.MarketArrays, r: model.Response, value: np.ndarray,
+            a: response.MarketArrays, r: response.Response, value: np.ndarray,
             commitment: np.ndarray, rerouted: np.ndarray) -> xr.Dataset:
     """Wrap the arrays in a labelled Dataset (built once) with units, descriptions, balance."""
     lead = (SCENARIO, DRAW)

@@ -46,11 +46,15 @@ def price_index(weights: np.ndarray, price: np.ndarray, sigma: np.ndarray) -> np
     >>> float(price_index(w, p, np.array([[1.0]]))[0, 0])  # geometric mean
     1.1
     """
-    return np.exp(_log_index(weights, np.log(price), sigma))
+    return np.exp(log_price_index(weights, np.log(price), sigma))
 
 
-def _log_index(weights: np.ndarray, log_price: np.ndarray, sigma: np.ndarray) -> np.ndarray:
-    """ln P with one full-size temporary in the common case (see :func:`price_index`).
+def log_price_index(weights: np.ndarray, log_price: np.ndarray,
+                    sigma: np.ndarray) -> np.ndarray:
+    """``ln P`` from base expenditure weights (..., S, P), ``ln p`` (..., S, P) and σ (..., 1, P).
+
+    The same as ``np.log(price_index(weights, np.exp(log_price), sigma))`` without leaving the log
+    domain; returns (..., 1, P). One full-size temporary in the common case:
 
     ``ln P = log1p(Σ θ expm1(x)) / (1 − σ)`` with ``x = (1 − σ) ln p`` is accurate as σ → 1 and
     exact at zero shock; only where ``Σ θ e^x`` falls below 1 % (very large index moves), where
@@ -87,16 +91,6 @@ def _log_index(weights: np.ndarray, log_price: np.ndarray, sigma: np.ndarray) ->
     return out
 
 
-def log_price_index(weights: np.ndarray, log_price: np.ndarray,
-                    sigma: np.ndarray) -> np.ndarray:
-    """``ln P`` from base expenditure weights (..., S, P), ``ln p`` (..., S, P) and σ (..., 1, P).
-
-    The same as ``np.log(price_index(weights, np.exp(log_price), sigma))``, without leaving the
-    log domain; returns (..., 1, P).
-    """
-    return _log_index(weights, log_price, sigma)
-
-
 def ces_demand(
     value: np.ndarray, t0: np.ndarray, t1: np.ndarray, sigma: np.ndarray, eta: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -131,7 +125,7 @@ def ces_demand(
     (0.64, 1.25)
     """
     log_price = np.log1p(t1) - np.log1p(t0)
-    log_index = _log_index(value * (1.0 + t0), log_price, sigma)
+    log_index = log_price_index(value * (1.0 + t0), log_price, sigma)
     log_ratio = -eta * log_index - sigma * (log_price - log_index)
     return np.exp(log_ratio), np.exp(log_index)
 

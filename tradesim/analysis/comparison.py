@@ -1,7 +1,7 @@
 """Several scenarios side by side: one result Dataset with a ``scenario`` dimension.
 
 Scenarios that can share a batch (same base year, horizon, method and transshipment hub) are
-evaluated in one vectorised :func:`tradesim.trajectory.run`; scenarios with other horizons are
+evaluated in one vectorised :func:`tradesim.model.trajectory.run`; scenarios with other horizons are
 run in their own batch and joined on the years they have in common.
 """
 
@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from tradesim import trajectory
 from tradesim.dims import SCENARIO, YEAR
 from tradesim.errors import ScheduleError
-from tradesim.scenario import Scenario
+from tradesim.model import trajectory
+from tradesim.scenario.parse import Scenario
 
 __all__ = ["compare", "unique_labels"]
 
@@ -56,7 +56,7 @@ def compare(baseline: xr.Dataset, scenarios: Sequence[Scenario],
     Returns
     -------
     Dataset
-        The variables of :func:`tradesim.trajectory.simulate` with a leading ``scenario``
+        The variables of :func:`tradesim.model.trajectory.simulate` with a leading ``scenario``
         dim, over the years every scenario has. ``scenario_title``, ``scenario_digest``,
         ``scenario_file``, ``horizon``, ``method`` and ``basis`` are ``scenario`` coords.
         ``balance_baseline`` is the same for every scenario unless one overrides growth.
@@ -69,8 +69,8 @@ def compare(baseline: xr.Dataset, scenarios: Sequence[Scenario],
 
     Examples
     --------
-    >>> from tradesim.examples import toy_baseline
-    >>> from tradesim.scenario import parse_scenario
+    >>> from tradesim.data.examples import toy_baseline
+    >>> from tradesim.scenario.parse import parse_scenario
     >>> docs = [{"scenario": {"name": n, "horizon": 2026},
     ...          "tariff": [{"id": "t", "importer": "USA", "exporters": ["VNM"],
     ...                      "products": "all", "rate": r}]} for n, r in (("a", 10), ("b", 46))]

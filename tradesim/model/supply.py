@@ -28,9 +28,9 @@ import numpy as np
 
 from tradesim.dims import SUPPLIER_AXIS
 from tradesim.errors import ConvergenceError
-from tradesim.kernels import _log_index
+from tradesim.model.kernels import log_price_index
 
-__all__ = ["SupplyResult", "solve"]
+__all__ = ["SupplyResult", "damped_newton", "new_shares", "solve"]
 
 #: Largest move of ``ln p*`` in one Newton iteration (a factor e^10), before line search.
 MAX_LOG_STEP = 10.0
@@ -108,8 +108,8 @@ def solve(
 
     See Also
     --------
-    tradesim.kernels.ces_demand : the ω = ∞ closed form, which this reproduces exactly.
-    tradesim.gsim.solve : several import markets sharing each exporter's world price.
+    tradesim.model.kernels.ces_demand : the ω = ∞ closed form, which this reproduces exactly.
+    tradesim.model.gsim.solve : several import markets sharing each exporter's world price.
 
     Notes
     -----
@@ -145,13 +145,13 @@ def solve(
 
     def residual(z: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
         log_price = z + tau
-        log_index = _log_index(weights, log_price, sigma)
+        log_index = log_price_index(weights, log_price, sigma)
         log_demand = -eta * log_index - sigma * (log_price - log_index)
         return np.where(active, log_demand - om * z, 0.0), (log_price, log_index, log_demand)
 
     def newton_step(z: np.ndarray, f: np.ndarray, aux: tuple[np.ndarray, ...]) -> np.ndarray:
         log_price, log_index, _ = aux
-        theta = _new_shares(weights, log_price, log_index, sigma)
+        theta = new_shares(weights, log_price, log_index, sigma)
         diag = np.where(active, sigma + om, 1.0)
         u = np.where(active, sigma - eta, 0.0) / diag
         v = np.where(active, theta, 0.0)
@@ -160,7 +160,7 @@ def solve(
         den = 1.0 - (v * u).sum(axis=SUPPLIER_AXIS, keepdims=True)
         return d_inv_f + u * (num / den)
 
-    z, f, aux, iterations = _damped_newton(
+    z, f, aux, iterations = damped_newton(
         residual, newton_step, np.zeros(shape), (SUPPLIER_AXIS,), tol=tol, max_iter=max_iter,
         damping=damping, who="supply.solve")
     log_price, log_index, log_demand = aux
@@ -177,7 +177,7 @@ def solve(
     )
 
 
-def _new_shares(weights: np.ndarray, log_price: np.ndarray, log_index: np.ndarray,
+def new_shares(weights: np.ndarray, log_price: np.ndarray, log_index: np.ndarray,
                 sigma: np.ndarray) -> np.ndarray:
     """Expenditure shares at new prices, ``θ_s p_s^(1−σ) / P^(1−σ)``, along the supplier axis."""
     expo = np.where(np.abs(1.0 - sigma) < _SIGMA_ONE, 0.0, 1.0 - sigma)
@@ -190,7 +190,7 @@ Residual = Callable[[np.ndarray], tuple[np.ndarray, tuple[np.ndarray, ...]]]
 Step = Callable[[np.ndarray, np.ndarray, tuple[np.ndarray, ...]], np.ndarray]
 
 
-def _damped_newton(
+def damped_newton(
     residual: Residual,
     newton_step: Step,
     z: np.ndarray,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import xarray as xr
 
-from tradesim.report import BN, market_shift, top_products
+from tradesim.present.tables import BN, market_shift, top_products
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -46,8 +46,8 @@ def balance_fan(quantiles: xr.DataArray, baseline: xr.DataArray | None = None,
     ----------
     quantiles : DataArray (quantile, year)
         Balance quantiles in USD, e.g. ``summary["balance_quantile"].sel(scenario=...)`` from
-        :func:`tradesim.sweep.summarize`. Symmetric pairs (0.05/0.95, 0.25/0.75) become bands,
-        0.5 the median line.
+        :func:`tradesim.analysis.sweep.summarize`. Symmetric pairs (0.05/0.95, 0.25/0.75) become
+        bands, 0.5 the median line.
     baseline : DataArray (year), optional
         The no-change projection, drawn dashed.
     title : str, optional
@@ -319,7 +319,7 @@ def decomposition_bars(decomposition: xr.Dataset, year: int, n: int = 8,
     Parameters
     ----------
     decomposition : Dataset
-        From :func:`tradesim.decomposition.decompose`.
+        From :func:`tradesim.analysis.decomposition.decompose`.
 
     Returns
     -------

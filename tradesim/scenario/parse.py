@@ -2,8 +2,8 @@
 
 Every problem in a document is collected, with its key path, value, rule and a hint, and raised
 once as :class:`~tradesim.errors.ScenarioError`. This module knows nothing of arrays or files:
-:mod:`tradesim.io` reads the TOML and resolves ``include``; :mod:`tradesim.schedule` maps the
-validated measures onto a baseline.
+:mod:`tradesim.io` reads the TOML and resolves ``include``; :mod:`tradesim.scenario.schedule` maps
+the validated measures onto a baseline.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from tradesim.errors import Problem, ScenarioError
-from tradesim.schema import (
+from tradesim.errors import Problem, Problems, ScenarioError, closest
+from tradesim.scenario.fields import (
     COMMITMENT_FIELDS,
     ELASTICITY_PARAMS,
     KNOWN_CODES,
@@ -170,40 +170,23 @@ def normalize_hs(code: str) -> str:
     return re.sub(r"[.\s]", "", code)
 
 
-class _Collector:
-    """Accumulates problems while a document is read."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.problems: list[Problem] = []
-
-    def add(self, path: str, message: str, value: object = None, hint: str = "") -> None:
-        self.problems.append(Problem(path, message, value, hint, self.file))
-
-
-def _closest(word: str, options: Sequence[str]) -> str:
-    match = difflib.get_close_matches(word, list(options), n=1, cutoff=0.5)
-    valid = ", ".join(options)
-    return f"did you mean '{match[0]}'? valid keys: {valid}" if match else f"valid keys: {valid}"
-
-
 def _is_number(x: object) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool)
 
 
 def _check_keys(
-    c: _Collector, path: str, table: Mapping[str, Any], fields: Sequence[Field]
+    c: Problems, path: str, table: Mapping[str, Any], fields: Sequence[Field]
 ) -> None:
     names = [f.name for f in fields]
     for key in table:
         if key not in names:
-            c.add(f"{path}.{key}", "unknown key", hint=_closest(key, names))
+            c.add(f"{path}.{key}", "unknown key", hint=closest(key, names))
     for f in fields:
         if f.required and f.name not in table:
             c.add(f"{path}.{f.name}", "required key is missing", hint=f.doc)
 
 
-def _read_field(c: _Collector, path: str, f: Field, raw: object) -> object:  # noqa: C901
+def _read_field(c: Problems, path: str, f: Field, raw: object) -> object:  # noqa: C901
     """Check one value against its field; return the converted value, or None after a problem."""
     where = f"{path}.{f.name}"
     if f.kind in ("str", "id"):
@@ -214,8 +197,7 @@ def _read_field(c: _Collector, path: str, f: Field, raw: object) -> object:  # n
             c.add(where, "ids use letters, digits, '-', '_' and '.' only", raw)
             return None
         if f.choices and raw not in f.choices:
-            c.add(where, "not an accepted value", raw, _closest(raw, f.choices).replace(
-                "valid keys", "accepted"))
+            c.add(where, "not an accepted value", raw, closest(raw, f.choices, "accepted"))
             return None
         return raw
     if f.kind in ("int", "float"):
@@ -267,7 +249,7 @@ def _bound_hint(f: Field) -> str:
     return ""
 
 
-def _read_codes(c: _Collector, where: str, raw: object, single: bool, listing: bool) -> object:
+def _read_codes(c: Problems, where: str, raw: object, single: bool, listing: bool) -> object:
     """Country codes. ``listing`` (exporters): "all" allowed, an empty list is not."""
     if single:
         if not isinstance(raw, str):
@@ -299,7 +281,7 @@ def _read_codes(c: _Collector, where: str, raw: object, single: bool, listing: b
     return items[0] if single else tuple(items)
 
 
-def _read_hs(c: _Collector, where: str, raw: object, single: bool, allow_all: bool) -> object:
+def _read_hs(c: Problems, where: str, raw: object, single: bool, allow_all: bool) -> object:
     if allow_all and raw == "all":
         return None
     if single:
@@ -325,11 +307,11 @@ def _read_hs(c: _Collector, where: str, raw: object, single: bool, allow_all: bo
     return out[0] if single else tuple(out)
 
 
-def _read_table(c: _Collector, path: str, table: object, fields: Sequence[Field]) -> dict | None:
+def _read_table(c: Problems, path: str, table: object, fields: Sequence[Field]) -> dict | None:
     if not isinstance(table, dict):
         c.add(path, "must be a table", table)
         return None
-    before = len(c.problems)
+    before = len(c.items)
     _check_keys(c, path, table, fields)
     values = {}
     for f in fields:
@@ -337,10 +319,10 @@ def _read_table(c: _Collector, path: str, table: object, fields: Sequence[Field]
             values[f.name] = _read_field(c, path, f, table[f.name])
         else:
             values[f.name] = None if f.required else f.default
-    return values if len(c.problems) == before else None
+    return values if len(c.items) == before else None
 
 
-def _parse_header(c: _Collector, doc: Mapping[str, Any]) -> dict | None:
+def _parse_header(c: Problems, doc: Mapping[str, Any]) -> dict | None:
     if "scenario" not in doc:
         c.add("scenario", "the [scenario] header table is missing",
               hint='start the file with [scenario] and name = "..."')
@@ -354,7 +336,7 @@ def _parse_header(c: _Collector, doc: Mapping[str, Any]) -> dict | None:
     return head
 
 
-def _parse_measure(c: _Collector, i: int, table: object) -> Measure | None:
+def _parse_measure(c: Problems, i: int, table: object) -> Measure | None:
     path = f"tariff[{i}]"
     v = _read_table(c, path, table, TARIFF_FIELDS)
     if v is None:
@@ -377,7 +359,7 @@ def _parse_measure(c: _Collector, i: int, table: object) -> Measure | None:
     )
 
 
-def _parse_commitment(c: _Collector, i: int, table: object) -> Commitment | None:
+def _parse_commitment(c: Problems, i: int, table: object) -> Commitment | None:
     path = f"commitment[{i}]"
     v = _read_table(c, path, table, COMMITMENT_FIELDS)
     if v is None:
@@ -400,7 +382,7 @@ def _parse_commitment(c: _Collector, i: int, table: object) -> Commitment | None
 
 
 def _commitment_schedule(
-    c: _Collector, path: str, v: dict[str, Any]
+    c: Problems, path: str, v: dict[str, Any]
 ) -> tuple[tuple[int, float], ...] | None:
     has_spread = v["start"] is not None or v["end"] is not None
     if v["schedule"] is not None:
@@ -434,7 +416,7 @@ def _commitment_schedule(
     return tuple((y, v["value_usd"] / len(years)) for y in years)
 
 
-def _parse_elasticities(c: _Collector, raw: object) -> tuple | None:
+def _parse_elasticities(c: Problems, raw: object) -> tuple | None:
     if not isinstance(raw, dict):
         c.add("elasticities", "must be a table", raw)
         return None
@@ -442,7 +424,7 @@ def _parse_elasticities(c: _Collector, raw: object) -> tuple | None:
     for name, spec in raw.items():
         where = f"elasticities.{name}"
         if name not in ELASTICITY_PARAMS:
-            c.add(where, "unknown parameter", hint=_closest(name, list(ELASTICITY_PARAMS)))
+            c.add(where, "unknown parameter", hint=closest(name, list(ELASTICITY_PARAMS)))
             continue
         doc, low, high = ELASTICITY_PARAMS[name]
         table = spec if isinstance(spec, dict) else {"all": spec}
@@ -463,7 +445,7 @@ def _parse_elasticities(c: _Collector, raw: object) -> tuple | None:
     return tuple(out)
 
 
-def _cross_check(c: _Collector, s: Scenario, own_ids: set[str]) -> None:
+def _cross_check(c: Problems, s: Scenario, own_ids: set[str]) -> None:
     """Checks that need the whole (merged) scenario: ids, references, cycles, horizon."""
     seen: dict[str, int] = {}
     for i, m in enumerate(s.measures):
@@ -474,7 +456,7 @@ def _cross_check(c: _Collector, s: Scenario, own_ids: set[str]) -> None:
         for ref in m.overrides:
             if ref not in seen:
                 c.add(f"tariff[{i}].overrides", "names no measure in this scenario", ref,
-                      _closest(ref, sorted(seen)).replace("valid keys", "measure ids"))
+                      closest(ref, sorted(seen), "measure ids"))
     _check_cycles(c, s.measures)
     first, last = dt.date(s.base_year, 1, 1), dt.date(s.horizon, 12, 31)
     for i, m in enumerate(s.measures):
@@ -497,7 +479,7 @@ def _cross_check(c: _Collector, s: Scenario, own_ids: set[str]) -> None:
                       f"{s.base_year}", year, "deliveries before the base year are in the data")
 
 
-def _check_cycles(c: _Collector, measures: Sequence[Measure]) -> None:
+def _check_cycles(c: Problems, measures: Sequence[Measure]) -> None:
     graph = {m.id: set(m.overrides) for m in measures}
     state: dict[str, int] = {}
 
@@ -545,13 +527,13 @@ def parse_scenario(
     >>> s.measures[0].rate
     0.2
     """
-    c = _Collector(file)
+    c = Problems(file)
     if not isinstance(doc, Mapping):
         raise ScenarioError(Problem("", "a scenario document must be a table", type(doc).__name__),
                             file)
     for key in doc:
         if key not in TOP_LEVEL_KEYS:
-            c.add(key, "unknown top-level table", hint=_closest(key, TOP_LEVEL_KEYS))
+            c.add(key, "unknown top-level table", hint=closest(key, TOP_LEVEL_KEYS))
     head = _parse_header(c, doc)
     measures: list[Measure] = []
     commitments: list[Commitment] = []
@@ -574,8 +556,8 @@ def parse_scenario(
             c.add("transshipment.via", "cannot also be a source", t["via"])
         elif t is not None:
             transshipment = Transshipment(**t)
-    if head is None or c.problems:
-        raise ScenarioError(c.problems, file)
+    if head is None or c.items:
+        raise ScenarioError(c.items, file)
     if head["horizon"] < head["base_year"] + 1:
         c.add("scenario.horizon", "must be after base_year", head["horizon"])
     inc_measures = tuple(m for s in includes for m in s.measures)
@@ -592,8 +574,7 @@ def parse_scenario(
         file=file,
     )
     _cross_check(c, scenario, {m.id for m in measures})
-    if c.problems:
-        raise ScenarioError(c.problems, file)
+    c.raise_if_any()
     return scenario
 
 

@@ -15,10 +15,10 @@ from typing import Any, NamedTuple
 import numpy as np
 import xarray as xr
 
+from tradesim.data.products import match_scope
 from tradesim.dims import EXPORTER, IMPORTER, MARKET_DIMS, PRODUCT, YEAR
 from tradesim.errors import ScheduleError
-from tradesim.products import match_scope
-from tradesim.scenario import Commitment, Measure, Scenario
+from tradesim.scenario.parse import Commitment, Measure, Scenario
 
 __all__ = ["ProductAxis", "axis_of", "commitment_path", "overrides", "tariff_path"]
 
@@ -159,7 +159,7 @@ def tariff_path(baseline: xr.Dataset, scenario: Scenario,
     Parameters
     ----------
     baseline : Dataset
-        A validated baseline (:func:`tradesim.data.validate_baseline`).
+        A validated baseline (:func:`tradesim.data.frame.validate_baseline`).
     scenario : Scenario
 
     Raises

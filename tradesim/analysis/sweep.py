@@ -1,12 +1,12 @@
 """Sweeps: grids of scenario variants and Monte Carlo draws as the ``scenario``/``draw`` dims.
 
-A :class:`~tradesim.sweep_spec.Sweep` (see :mod:`tradesim.sweep_spec`) is evaluated in chunks
-along ``scenario`` and ``draw``; each chunk is one vectorised :func:`tradesim.trajectory.run`,
-reduced at once to the requested outputs, so memory is bounded by the chunk. :func:`evaluate`
-runs a sweep in memory; :func:`run_sweep` runs it with Dask (local threads, or a
-``distributed`` cluster), writes each finished chunk into a pre-created zarr store and then
-marks it done, so ``resume=True`` computes exactly the missing chunks. :func:`summarize` turns
-the draws into quantiles and probabilities.
+A :class:`~tradesim.scenario.sweep_file.Sweep` (see :mod:`tradesim.scenario.sweep_file`) is
+evaluated in chunks along ``scenario`` and ``draw``; each chunk is one vectorised
+:func:`tradesim.model.trajectory.run`, reduced at once to the requested outputs, so memory is
+bounded by the chunk. :func:`evaluate` runs a sweep in memory; :func:`run_sweep` runs it with Dask
+(local threads, or a ``distributed`` cluster), writes each finished chunk into a pre-created zarr
+store and then marks it done, so ``resume=True`` computes exactly the missing chunks.
+:func:`summarize` turns the draws into quantiles and probabilities.
 
 Draws are reproducible whatever the chunking or the number of workers: draw ``d`` of a
 parameter comes from the stream ``SeedSequence(seed, spawn_key=(d // DRAW_BLOCK, param))``.
@@ -33,11 +33,11 @@ import numpy as np
 import xarray as xr
 from scipy import special
 
-from tradesim import trajectory
 from tradesim.dims import DRAW, EXPORTER, IMPORTER, PRODUCT, SCENARIO, YEAR
-from tradesim.errors import ScheduleError, TradesimError
-from tradesim.schema import ELASTICITY_PARAMS
-from tradesim.sweep_spec import (
+from tradesim.errors import ScheduleError, StoreError
+from tradesim.model import trajectory
+from tradesim.scenario.fields import ELASTICITY_PARAMS
+from tradesim.scenario.sweep_file import (
     DRAW_BLOCK,
     PARAMS,
     Distribution,
@@ -55,7 +55,6 @@ __all__ = [
     "Outputs",
     "Plan",
     "Statement",
-    "StoreError",
     "Sweep",
     "SweepRun",
     "evaluate",
@@ -77,10 +76,6 @@ TOTALS_BYTES_PER_CELL = 48
 #: Default memory budget of one chunk's evaluation, bytes.
 CHUNK_MEMORY = 512 * 2**20
 _Z75 = float(special.ndtri(0.75))  # 0.6745: the quartiles of a normal are ±0.6745 sd
-
-
-class StoreError(TradesimError, ValueError):
-    """A zarr store does not fit the sweep (exists without ``resume``, or another sweep's)."""
 
 
 # --------------------------------------------------------------------------- draws
@@ -144,7 +139,7 @@ def sample(mc: MonteCarlo, centre: xr.Dataset, ranges: xr.Dataset | None, start:
     -------
     Dataset
         One variable per parameter, dims (draw, importer, product), clipped to the parameter's
-        bounds in :data:`tradesim.schema.ELASTICITY_PARAMS`.
+        bounds in :data:`tradesim.scenario.fields.ELASTICITY_PARAMS`.
     """
     stop = mc.draws if stop is None else stop
     first, last = start // DRAW_BLOCK, (stop - 1) // DRAW_BLOCK
