@@ -170,7 +170,8 @@ grid of key values and over Monte Carlo draws of the elasticities, in vectorised
 (`tradesim.analysis.sweep`; on the command line `tradesim sweep FILE -o out.zarr` streams a large one to
 disk and can resume)."""),
     ("code", SETUP + """
-from tradesim import io, sweep"""),
+from tradesim import io
+from tradesim.analysis import sweep"""),
     ("md", """\
 ## A grid: the reciprocal rate × the share of goods found transshipped
 

@@ -1,0 +1,72 @@
+"""The packaged tables are rebuilt from the shared source data byte for byte, part by part.
+
+``tools/package_data/`` builds ``tradesim/data/embedded/``; these tests run each part into a
+temporary folder and compare with the committed files. They need the project's shared source
+data beside the checkout (``../shared/data``, or ``TRADESIM_SHARED_DATA``), as CI has it; a
+fresh clone without it skips them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EMBEDDED = ROOT / "tradesim" / "data" / "embedded"
+SHARED = Path(os.environ.get("TRADESIM_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+pytestmark = pytest.mark.skipif(not (SHARED / "SOURCES.md").exists(),
+                                reason="shared source data not available")
+pytest.importorskip("pyarrow")  # the shared HS10 export file is parquet
+
+sys.path.insert(0, str(ROOT / "tools"))
+from package_data import elasticities, flows, products, tariffs  # noqa: E402
+from package_data.common import Build  # noqa: E402
+
+#: Parts that need no other part's output, and the file each writes.
+INDEPENDENT: list[tuple[Callable[[Build], object], str]] = [
+    (flows.build_us_imports_hs6, "us_imports_hs6_2024.csv.gz"),
+    (flows.build_us_exports_hs6, "us_exports_to_vn_hs6.csv.gz"),
+    (flows.build_us_imports_2017, "us_imports_hs2_2017_consumption.csv"),
+    (flows.build_us_imports_hs2_consumption, "us_imports_hs2_consumption_2017_2020.csv.gz"),
+    (flows.build_totals, "us_vn_totals.csv"),
+    (elasticities.build_elasticities_hs2, "elasticities_hs2.csv"),
+    (elasticities.build_elasticities_hs6, "elasticities_hs6_us.csv.gz"),
+    (tariffs.build_vn_mfn, "vn_mfn_rates.csv"),
+    (products.build_hs6_names, "hs6_names.csv.gz"),
+]
+
+
+@pytest.mark.parametrize(("build", "name"), INDEPENDENT, ids=[n for _, n in INDEPENDENT])
+def test_each_part_rebuilds_its_file(build: Callable[[Build], object], name: str,
+                                     tmp_path: Path) -> None:
+    b = Build(SHARED, tmp_path)
+    build(b)
+    assert (tmp_path / name).read_bytes() == (EMBEDDED / name).read_bytes()
+    assert not [text for _, text, fail in b.checks if fail]
+
+
+def test_the_whole_build_reproduces_every_committed_file(tmp_path: Path) -> None:
+    shutil.copy(EMBEDDED / "product_splits.csv", tmp_path)  # keeps contributors' appended rows
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "build_package_data.py"),
+                           "--shared", str(SHARED), "--out", str(tmp_path)],
+                          capture_output=True, text=True, check=False, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    built = sorted(p.name for p in tmp_path.iterdir())
+    assert built == sorted(p.name for p in EMBEDDED.iterdir() if p.is_file())
+    for name in built:
+        assert (tmp_path / name).read_bytes() == (EMBEDDED / name).read_bytes(), name
+
+
+def test_a_headline_check_beyond_tolerance_fails_the_build(tmp_path: Path) -> None:
+    b = Build(SHARED, tmp_path)
+    b.check("within", 100.2, 100.0, hard=True)
+    b.check("beyond", 101.0, 100.0, hard=True)
+    b.check("soft", 101.0, 100.0, hard=False)
+    assert [name for name, _, fail in b.checks if fail] == ["beyond"]
