@@ -27,8 +27,8 @@ LAYER = {
 WITHIN = {
     "data": ["products", "frame", "baseline", "examples"],
     "scenario": ["fields", "parse", "sweep_file", "schedule", "target"],
-    "model": ["kernels", "smart", "supply", "gsim", "response", "trajectory"],
-    "analysis": ["sweep", "comparison", "decomposition", "goal"],
+    "model": ["kernels", "smart", "supply", "gsim", "gsim_linear", "response", "trajectory"],
+    "analysis": ["sweep", "comparison", "decomposition", "goal", "calibrate", "backtest"],
     "present": ["tables", "figures", "report"],
 }
 CORE = {"dims", "errors", "data", "scenario", "model", "analysis", "io"}

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.skipif(not (SHARED / "SOURCES.md").exists(),
 pytest.importorskip("pyarrow")  # the shared HS10 export file is parquet
 
 sys.path.insert(0, str(ROOT / "tools"))
-from package_data import elasticities, flows, products, tariffs  # noqa: E402
+from package_data import actuals, elasticities, flows, products, tariffs  # noqa: E402
 from package_data.common import Build  # noqa: E402
 
 #: Parts that need no other part's output, and the file each writes.
@@ -40,6 +40,8 @@ INDEPENDENT: list[tuple[Callable[[Build], object], str]] = [
     (elasticities.build_elasticities_hs6, "elasticities_hs6_us.csv.gz"),
     (tariffs.build_vn_mfn, "vn_mfn_rates.csv"),
     (products.build_hs6_names, "hs6_names.csv.gz"),
+    (actuals.build_naics3_monthly, "us_imports_naics3_monthly_vn_cn_world.csv.gz"),
+    (actuals.build_headline_2025, "us_vn_2025_headline_actuals.csv"),
 ]
 
 

@@ -227,6 +227,35 @@ def _report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _backtest(args: argparse.Namespace) -> int:
+    from tradesim.analysis import backtest
+
+    if args.boot < 0:
+        raise ValueError(f"--boot {args.boot}: the number of bootstrap fits is 0 or more")
+    result = backtest.backtest(io.imports_by_sector_monthly(), boot=args.boot, seed=args.seed)
+    print("Backtest: fit on one episode, predict the other (out of sample), conditional on "
+          "observed world imports by NAICS3 sector.\nUS imports for consumption, bn USD: the "
+          "episode's last year against the same months of the base year (2025: Jan-Nov)")
+    level = next(iter(result.estimates.values())).level
+    print(_fmt(result.table.rename(columns={"low": f"{level:.0%} band low",
+                                            "high": "band high"})))
+    print(f"\nEstimated parameters (nested Armington, China and Vietnam in one nest; "
+          f"{level:.0%} intervals from {args.boot} bootstrap fits over sectors)")
+    for name, est in result.estimates.items():
+        iv = est.intervals
+        print(f"  {name}: sigma {est.sigma:.2f} [{iv['sigma'][0]:.2f}, {iv['sigma'][1]:.2f}], "
+              f"sigma_nest {est.sigma_nest:.2f} [{iv['sigma_nest'][0]:.2f}, "
+              f"{iv['sigma_nest'][1]:.2f}], monthly adjustment {est.mu:.3f} "
+              f"[{iv['mu'][0]:.3f}, {iv['mu'][1]:.3f}], first-year share {est.lambda_year1:.2f}")
+    print("\nThe projection engine does not use these estimates yet: see docs/validation.md.")
+    if args.plot:
+        from tradesim.present import figures
+
+        io.write_figure(figures.backtest_sectors(result.sectors), args.plot)
+        print(f"wrote {args.plot}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for docs and tests)."""
     parser = argparse.ArgumentParser(prog="tradesim", description=__doc__)
@@ -287,9 +316,16 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", help="write a self-contained HTML (or Markdown) report")
     rep.add_argument("scenario")
     rep.add_argument("--vs", metavar="OTHER", help="a second scenario to compare with")
-    rep.add_argument("-o", "--output", required=True, help="tables.html or tables.md")
+    rep.add_argument("-o", "--output", required=True, help="report.html or report.md")
     rep.add_argument("--year", type=int, help="year of the product views (default 2030)")
     rep.set_defaults(func=_report)
+    bt = sub.add_parser("backtest", help="fit on the 2018-19 episode and predict 2025, and the "
+                        "reverse; print actual vs model changes")
+    bt.add_argument("--boot", type=int, default=200, help="bootstrap fits per episode (default "
+                    "200; 0 for point estimates only)")
+    bt.add_argument("--seed", type=int, default=1)
+    bt.add_argument("--plot", metavar="FILE", help="write actual vs model by sector (PNG/SVG)")
+    bt.set_defaults(func=_backtest)
     for p in (goal, cmp_, rep):
         p.add_argument("--resolution", choices=("mixed", "hs6", "hs2"), default="mixed",
                        help="product axis (a 2017 base year uses hs2)")

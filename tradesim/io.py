@@ -29,6 +29,7 @@ from tradesim.scenario.sweep_file import Sweep, parse_sweep
 __all__ = [
     "atomic_path",
     "elasticity_ranges",
+    "imports_by_sector_monthly",
     "load_baseline",
     "packaged_tables",
     "read_scenario",
@@ -62,6 +63,19 @@ MAX_SCENARIO_BYTES = 1_000_000
 def embedded_path(name: str) -> Path:
     """Path of a packaged data file in ``tradesim/data/embedded``."""
     return Path(str(resources.files("tradesim.data") / "embedded" / name))
+
+
+@functools.cache
+def imports_by_sector_monthly() -> pd.DataFrame:
+    """US imports for consumption by NAICS3 × month for VNM, CHN and WORLD (packaged, cached).
+
+    Columns ``month, partner, naics3, name, value_usd, duty_usd, basis, source``; read only by
+    the backtests and calibration, so a plain run never pays for it.
+    """
+    path = embedded_path("us_imports_naics3_monthly_vn_cn_world.csv.gz")
+    if not path.exists():
+        raise DataError(f"packaged data file {path.name} is missing from {path.parent}")
+    return pd.read_csv(path, dtype={"month": str, "partner": str, "naics3": str})
 
 
 @functools.cache

@@ -183,6 +183,8 @@ figures, so it has no `source` column; its `reason` column says why each line is
 {row('us_imports_hs2_2017_consumption.csv', 'US imports for consumption 2017 by chapter, WORLD and 20 suppliers (for a 2018–19 replay).')}
 {row('us_imports_hs2_consumption_2017_2020.csv.gz', 'US imports for consumption by chapter, 2017–2020, WORLD and 20 suppliers (Vietnam from the VN chapter file): the chapter baseline and the Census actuals of the 2018–19 replay.')}
 {row('us_duty_hs2_2017.csv', '2017 duty rate (calculated duty ÷ value) by supplier × chapter: actual for Vietnam, documented 2024-based proxies for the others.')}
+{row('us_imports_naics3_monthly_vn_cn_world.csv.gz', 'US imports for consumption and calculated duty by NAICS3 × month, 2013-01…2025-11, for Vietnam, China and the world (the backtests and calibration).')}
+{row('us_vn_2025_headline_actuals.csv', '2025 headline actuals (US and Vietnamese customs), each with basis, status and source.')}
 
 ## Sources
 
@@ -332,6 +334,21 @@ Baseline annual growth g (fraction): value_t = value_2024 · (1+g)^(t−2024).
 - Byte-for-byte copy of `shared/data/us_vn_totals.csv` (S4 Census totals 2013–2024, S1 2025 exports, a
   flagged `derived_unverified` 2025 imports estimate, and Vietnamese GDC/GSO mirror figures from the
   press, some `derived`). Use the `basis` column.
+
+### `us_imports_naics3_monthly_vn_cn_world.csv.gz` — `month,partner,naics3,name,value_usd,duty_usd,basis,source`
+- N1 (`shared/data/2025/SOURCES.md`): Census API `intltrade/imports/naics`, imports for consumption
+  (`CON_VAL_MO`) and calculated duty (`CAL_DUT_MO`), 33 NAICS3 codes, {sh.stats['naics3_months'][0]}…{sh.stats['naics3_months'][1]},
+  partners VNM, CHN and WORLD; whole dollars as published. Check: Vietnam 2024 equals the HS10
+  consumption total (S5) to the dollar. The rest of the world is WORLD − VNM − CHN. December 2025
+  is not in the data: 2025 comparisons use January–November of both years.
+- Basis: imports for consumption. The headline and the mixed baseline use general imports:
+  compare growth rates across bases, not levels.
+
+### `us_vn_2025_headline_actuals.csv`
+- Byte-for-byte copy of `shared/data/2025/us_vn_2025_headline_actuals.csv`: the 2025 US deficit with
+  Vietnam (178.2 bn, two secondary reports of the Commerce release of 2026-02-19), general imports
+  derived from it (193.86 bn), US imports from China (308.4 bn), Vietnamese customs figures; each row
+  with `basis`, `status` and `source` (IDs explained in `shared/data/2025/SOURCES.md`).
 
 ### `us_imports_from_vn_hs2_history.csv` — `year,hs2,value_usd,basis,source`
 - From `us_vn_trade_by_chapter.csv` and `us_vn_trade_by_chapter_alt_basis_and_history.csv`.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import xarray as xr
 
 from tradesim.present.tables import BN, market_shift, top_products
@@ -12,8 +13,8 @@ from tradesim.present.tables import BN, market_shift, top_products
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["balance_fan", "balance_scenarios", "balance_trajectory", "decomposition_bars",
-           "diversion_bars", "effective_tariff", "product_waterfall"]
+__all__ = ["backtest_sectors", "balance_fan", "balance_scenarios", "balance_trajectory",
+           "decomposition_bars", "diversion_bars", "effective_tariff", "product_waterfall"]
 
 
 def balance_trajectory(result: xr.Dataset, title: str | None = None) -> Figure:
@@ -361,4 +362,40 @@ def decomposition_bars(decomposition: xr.Dataset, year: int, n: int = 8,
     fig.legend(frameon=False, fontsize=8, loc="outside lower center", ncols=5)
     ax.grid(axis="x", alpha=0.3)
     _footer(fig)
+    return fig
+
+
+def backtest_sectors(sectors: Any, suppliers: Sequence[str] = ("VNM", "CHN"),
+                     minimum: float = 1.0) -> Figure:
+    """Out-of-sample model change against actual change by NAICS3 sector, bn USD.
+
+    ``sectors`` is :attr:`tradesim.analysis.backtest.Backtest.sectors` (a DataFrame with
+    ``direction, supplier, sector, base, actual, model``); one panel per direction, sectors with a
+    base of at least ``minimum`` bn USD, the 45° line where the model would be exact.
+    """
+    from matplotlib.figure import Figure
+
+    names = {"VNM": "Vietnam", "CHN": "China", "ROW": "rest of the world"}
+    directions = list(dict.fromkeys(sectors["direction"]))
+    fig = Figure(figsize=(11, 5), layout="constrained")
+    axes = fig.subplots(1, len(directions), squeeze=False)[0]
+    for ax, direction in zip(axes, directions, strict=True):
+        d = sectors[(sectors["direction"] == direction) & (sectors["base"] >= minimum)
+                    & sectors["supplier"].isin(suppliers)]
+        for k, supplier in enumerate(suppliers):
+            g = d[d["supplier"] == supplier]
+            ax.scatter(g["actual"] - g["base"], g["model"] - g["base"], s=22, color=f"C{k}",
+                       alpha=0.8, label=names.get(supplier, supplier))
+        lim = float(np.nanmax(np.abs(np.r_[d["actual"] - d["base"], d["model"] - d["base"]])))
+        ax.plot([-lim, lim], [-lim, lim], color="0.6", lw=0.8, ls="--")
+        ax.axhline(0, color="0.85", lw=0.6)
+        ax.axvline(0, color="0.85", lw=0.6)
+        ax.set_title(f"fit {direction.replace(' → ', ', predict ')}", fontsize=10)
+        ax.set_xlabel("actual change, bn USD")
+        ax.set_ylabel("model change (out of sample), bn USD")
+        ax.grid(alpha=0.3)
+    axes[0].legend(frameon=False)
+    fig.suptitle("Backtest by NAICS3 sector: US imports by supplier, model vs actual")
+    _footer(fig, "US imports for consumption by NAICS3 sector (sectors over 1 bn USD in the base "
+                 "year); Census via tradesim. 2025 = January–November.")
     return fig
