@@ -23,7 +23,8 @@ def test_equal_elasticities_are_the_one_level_model(m: dict, shock: float, k: in
     nest = _nest(m["value"].shape[0], k)
     r, p = nested_ces_demand(m["value"], m["t0"], t1, m["sigma"], m["sigma"], m["eta"], nest)
     r0, p0 = ces_demand(m["value"], m["t0"], t1, m["sigma"], m["eta"])
-    assert np.array_equal(r, r0) and np.array_equal(p, p0)
+    assert np.array_equal(r, r0)
+    assert np.array_equal(p, p0)
 
 
 @settings(max_examples=200, deadline=None)
@@ -32,7 +33,8 @@ def test_zero_shock_is_exactly_the_baseline(m: dict, premium: float, k: int) -> 
     nest = _nest(m["value"].shape[0], k)
     r, p = nested_ces_demand(m["value"], m["t0"], m["t0"], m["sigma"], m["sigma"] + premium,
                              m["eta"], nest)
-    assert np.all(r == 1.0) and np.all(p == 1.0)
+    assert np.all(r == 1.0)
+    assert np.all(p == 1.0)
 
 
 def test_one_market_against_the_written_formula() -> None:
@@ -44,7 +46,8 @@ def test_one_market_against_the_written_formula() -> None:
     p = (1 + t1) / (1 + t0)
     n = [0, 1]
     p_n = ((theta[n] / theta[n].sum()) * p[n] ** (1 - sn)).sum() ** (1 / (1 - sn))
-    p_all = ((theta[2:] * p[2:] ** (1 - s)).sum() + theta[n].sum() * p_n ** (1 - s)) ** (1 / (1 - s))
+    upper = (theta[2:] * p[2:] ** (1 - s)).sum() + theta[n].sum() * p_n ** (1 - s)
+    p_all = upper ** (1 / (1 - s))
     d = p_all ** -e * (p / p_all) ** -s
     d[n] = p_all ** -e * (p_n / p_all) ** -s * (p[n] / p_n) ** -sn
     r, index = nested_ces_demand(v[:, None], t0[:, None], t1[:, None], np.full((1, 1), s),
