@@ -67,8 +67,8 @@ CATALOGUE: dict[str, tuple[type[Exception], str]] = {
     "transshipment_share_above_one.toml": (ScenarioError,
                                            r"transshipment\.origin_switching: must be <= 1"),
     "unknown_basis.toml": (ScenarioError, r"scenario\.basis: not an accepted value.*us, vn"),
-    "unknown_method.toml": (ScenarioError,
-                            r"scenario\.method: not an accepted value.*ces, smart, gsim"),
+    "unknown_method.toml": (ScenarioError, r"scenario\.method: not an accepted value.*"
+                            r"ces, smart, gsim, gsim-exact"),
     "name_not_an_identifier.toml": (ScenarioError, r"scenario\.name: use lowercase letters"),
     "include_missing_file.toml": (ScenarioError,
                                   r"include: included file does not exist.*no-such-file"),

@@ -1,4 +1,4 @@
-"""The three methods selectable from a scenario file: exact CES, WITS SMART, GSIM."""
+"""The methods selectable from a scenario file: exact CES, WITS SMART, GSIM (linear and exact)."""
 
 from __future__ import annotations
 
@@ -36,15 +36,29 @@ def linked():
     return tradesim.baseline_from_frame(df, params)
 
 
-def test_gsim_equals_ces_with_full_pass_through(linked) -> None:
+def test_exact_gsim_equals_ces_with_full_pass_through(linked) -> None:
     a = tradesim.simulate(doc("ces"), linked)
-    b = tradesim.simulate(doc("gsim"), linked)
+    b = tradesim.simulate(doc("gsim-exact"), linked)
     np.testing.assert_allclose(a["value"], b["value"], rtol=1e-12)
 
 
-def test_gsim_links_markets_through_world_prices(linked) -> None:
+def test_linear_gsim_with_full_pass_through_is_linear_ces(linked) -> None:
+    # ω = ∞: P* stays at 1 and each supplier's quantity moves by the linear GSIM demand,
+    # M̂_v = (Em + Es) Σ_w θ_w T̂_w − Es T̂_v with Em = −η, Es = σ (here η = 1, σ = 3).
+    r = tradesim.simulate(doc("gsim"), linked).sel(year=2026, importer="USA", product="61")
+    v0 = r["value_baseline"].to_numpy()
+    t0, t1 = r["tariff_baseline"].to_numpy(), r["tariff"].to_numpy()
+    that = (1 + t1) / (1 + t0) - 1
+    theta = v0 * (1 + t0) / (v0 * (1 + t0)).sum()
+    mhat = (3.0 - 1.0) * (theta * that).sum() - 3.0 * that
+    np.testing.assert_allclose(r["value"].to_numpy(), v0 * (1 + mhat), rtol=1e-12)
+    assert (r["world_price"] == 1.0).all()
+
+
+@pytest.mark.parametrize("method", ["gsim", "gsim-exact"])
+def test_gsim_links_markets_through_world_prices(linked, method: str) -> None:
     ces = tradesim.simulate(doc("ces", omega=2.0), linked)
-    g = tradesim.simulate(doc("gsim", omega=2.0), linked)
+    g = tradesim.simulate(doc(method, omega=2.0), linked)
     at = {"year": 2026, "exporter": "CHN", "product": "61"}
     # Per-market CES: Vietnam's purchases from China do not move. GSIM: China's world price
     # falls, so Vietnam buys more Chinese apparel (its supply is diverted there).
@@ -72,12 +86,13 @@ def test_methods_agree_to_first_order_for_small_shocks(linked) -> None:
     # Same base tariff for every supplier: SMART's customs-value weights equal CES's
     # buyer-price weights, so total imports agree to first order.
     changes = {}
-    for method in ("ces", "smart", "gsim"):
+    for method in ("ces", "smart", "gsim", "gsim-exact"):
         r = tradesim.simulate(doc(method, rate=0.1), linked)
         changes[method] = float((r["value"] - r["value_baseline"]).sel(
             year=2026, importer="USA", product="61").sum())
-    assert changes["gsim"] == pytest.approx(changes["ces"], rel=1e-10)
+    assert changes["gsim-exact"] == pytest.approx(changes["ces"], rel=1e-10)
     assert changes["smart"] == pytest.approx(changes["ces"], rel=0.02)
+    assert changes["gsim"] == pytest.approx(changes["ces"], rel=0.02)
 
 
 def test_a_batch_shares_one_method(toy) -> None:
@@ -92,23 +107,26 @@ def test_a_batch_shares_one_method(toy) -> None:
 def test_framework_under_each_method(baseline) -> None:
     base = tradesim.load_scenario("scenarios/framework-2025.toml").to_dict()
     out = {}
-    for method in ("ces", "smart", "gsim"):
+    for method in ("ces", "smart", "gsim", "gsim-exact"):
         base["scenario"]["method"] = method
         r = tradesim.simulate(base, baseline)
         out[method] = float((r["balance"] - r["balance_baseline"]).sel(year=2030))
         assert_finite(r)
-    assert out["gsim"] == pytest.approx(out["ces"], rel=1e-9)  # no exporter links the markets
+    # No exporter links the markets, so exact GSIM is per-market CES.
+    assert out["gsim-exact"] == pytest.approx(out["ces"], rel=1e-9)
     assert 0 < out["ces"] < out["smart"]  # SMART applies ε to each supplier's own price
+    assert 0 < out["ces"] < out["gsim"]  # linear demand overshoots for large rises
 
 
-def test_rest_of_world_market_gives_gsim_somewhere_to_sell(baseline) -> None:
+@pytest.mark.parametrize("method", ["gsim", "gsim-exact"])
+def test_rest_of_world_market_gives_gsim_somewhere_to_sell(baseline, method: str) -> None:
     from tradesim.data.frame import with_rest_of_world
 
     b = with_rest_of_world(baseline, 2.0)
     assert float(b["value"].sel(importer="ROW").sum()) == pytest.approx(
         2.0 * float(baseline["value"].sel(importer="USA").drop_sel(exporter="ROW").sum()))
     assert "ASSUMPTION" in b.attrs["rest_of_world"]
-    d = {"scenario": {"name": "g", "horizon": 2026, "method": "gsim"},
+    d = {"scenario": {"name": "g", "horizon": 2026, "method": method},
          "tariff": [{"id": "r", "importer": "USA", "exporters": ["VNM"], "products": ["61"],
                      "rate": 20}], "elasticities": {"omega": 5.0}}
     r = tradesim.simulate(d, b)

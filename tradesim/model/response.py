@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from tradesim.errors import ScheduleError
-from tradesim.model import gsim, kernels, smart, supply
+from tradesim.model import gsim, gsim_linear, kernels, smart, supply
 
 __all__ = ["MarketArrays", "Response", "compose", "market_arrays", "respond"]
 
@@ -41,6 +41,7 @@ class Response(NamedTuple):
     suppliers_surplus: np.ndarray  # (S, D, T, I, E, P) USD
     iterations: int  # solver iterations (0 for the closed form)
     max_residual: float
+    smart_welfare: np.ndarray | None = None  # (S, D, T, I, 1, P) WITS's ½(t0+t1)·TC, USD
 
 
 def compose(base: np.ndarray, draws: np.ndarray | None,
@@ -91,7 +92,7 @@ def market_arrays(value: np.ndarray, t0: np.ndarray, growth: np.ndarray, t1: np.
     )
 
 
-METHODS = ("ces", "smart", "gsim")
+METHODS = ("ces", "smart", "gsim", "gsim-exact")
 
 
 def respond(a: MarketArrays, method: str = "ces") -> Response:
@@ -100,8 +101,10 @@ def respond(a: MarketArrays, method: str = "ces") -> Response:
     ``method="ces"`` (default): exact CES; closed form when every ω is infinite, otherwise
     world prices are solved market by market by :func:`tradesim.model.supply.solve`.
     ``"smart"``: the WITS SMART linearised formulas (:func:`tradesim.smart.smart`).
-    ``"gsim"``: Francois & Hall's GSIM, every market at once with each exporter's world price
-    common to all the markets it sells to (:func:`tradesim.model.gsim.solve`).
+    ``"gsim"``: Francois & Hall's GSIM as published, the linearised percentage-change model
+    (:func:`tradesim.model.gsim_linear.solve`): every market at once, each exporter's world
+    price common to all the markets it sells to. ``"gsim-exact"``: the same markets solved
+    exactly with CES demand and iso-elastic supply (:func:`tradesim.model.gsim.solve`).
     """
     if method not in METHODS:
         raise ScheduleError(f"unknown method {method!r}; use one of {METHODS}")
@@ -109,6 +112,8 @@ def respond(a: MarketArrays, method: str = "ces") -> Response:
     if method == "smart":
         return _smart(a, shape)
     if method == "gsim":
+        return _gsim_linear(a, shape)
+    if method == "gsim-exact":
         return _gsim(a, shape)
     expenditure = (a.projected * (1.0 + a.t0)).sum(axis=-2, keepdims=True)
     if np.isinf(a.omega).all():
@@ -140,7 +145,15 @@ def _producers(a: MarketArrays, world_price: np.ndarray, omega: np.ndarray) -> n
 
 
 def _smart(a: MarketArrays, shape: tuple[int, ...]) -> Response:
-    """WITS SMART: β = ω (inf means infinite, WITS's 99), ε = η; SMART floors trade at zero."""
+    """WITS SMART: β = ω (inf means infinite, WITS's 99), ε = η; SMART floors trade at zero.
+
+    One model throughout: ``world_price`` is SMART's own linear price effect ``1 + TC/(M β)``,
+    so ``value / world_price`` is SMART's quantity ``M + TC + TD``. The surplus slot holds the
+    linear buyers' surplus ``Σ_s −Δp_s (Q0_s + Q1_s)/2`` with ``Δp_s = (1+t1) p*1 − (1+t0)``
+    (base buyer price ``1 + t0``); adding the duty-revenue change then gives, with β infinite,
+    exactly ``Σ_s ½ (t0 + t1)(M1 − M0)``. WITS's own welfare number ``½ (t0 + t1) TC`` is kept
+    as ``smart_welfare``.
+    """
     beta = np.where(np.isinf(a.omega), smart.INFINITE_BETA, a.omega)
     r = smart.smart(a.projected, a.t0, a.t1, a.sigma, a.eta, beta)
     base = np.broadcast_to(a.projected, shape)
@@ -148,21 +161,39 @@ def _smart(a: MarketArrays, shape: tuple[int, ...]) -> Response:
     ratio = np.maximum(ratio, 1e-12)  # a supplier priced out entirely: log stays finite
     index = kernels.price_index(a.projected * (1.0 + a.t0), (1.0 + a.t1) / (1.0 + a.t0),
                                 a.sigma)
-    infinite = beta >= smart.INFINITE_BETA
-    through = np.where(infinite, 1.0, 1.0 / (1.0 + a.eta / np.where(infinite, 1.0, beta)))
-    world = np.where(infinite, 1.0, np.exp(-(1.0 - through) * (np.log1p(a.t1) -
-                                                               np.log1p(a.t0))))
+    world = np.broadcast_to(r.world_price, shape)
+    buyer_change = (1.0 + a.t1) * world - (1.0 + a.t0)
+    surplus = (-buyer_change * (base + r.quantity) / 2.0).sum(axis=-2, keepdims=True)
     welfare = np.broadcast_to(r.welfare, shape).sum(axis=-2, keepdims=True)
-    return Response(ratio, index, welfare, np.broadcast_to(world, shape),
-                    np.broadcast_to(through, shape), np.zeros(shape), 0, 0.0)
+    world = np.maximum(world, 1e-12)  # past the linear formula's range: keep logs finite
+    return Response(ratio, index, surplus, world, _pass_through(world, a, shape),
+                    np.zeros(shape), 0, 0.0, smart_welfare=welfare)
+
+
+def _one_omega(a: MarketArrays, method: str) -> np.ndarray:
+    """ω per exporter and product (..., 1, 1, P): GSIM gives an exporter one supply curve."""
+    omega = a.omega.min(axis=-3, keepdims=True)
+    if not np.array_equal(omega, a.omega.max(axis=-3, keepdims=True)):
+        raise ScheduleError(f"method {method!r} needs one export supply elasticity per product "
+                            "for all markets; the omega overrides differ between importers")
+    return omega
+
+
+def _gsim_linear(a: MarketArrays, shape: tuple[int, ...]) -> Response:
+    """Published (linear) GSIM: trapezoid consumer surplus, trade floored at zero."""
+    omega = _one_omega(a, "gsim")
+    g = gsim_linear.solve(a.projected, a.t0, a.t1, a.sigma, a.eta, omega)
+    ratio = np.maximum(np.broadcast_to(g.ratio, shape), 1e-12)  # log stays finite
+    world = np.broadcast_to(np.maximum(1.0 + g.world_price_change, 1e-12), shape)
+    index = np.maximum(1.0 + g.composite_price_change, 1e-12)
+    return Response(ratio, np.broadcast_to(index, (*shape[:-2], 1, shape[-1])),
+                    g.consumer_surplus, world, _pass_through(world, a, shape),
+                    np.broadcast_to(g.producer_surplus, shape), 0, g.max_residual)
 
 
 def _gsim(a: MarketArrays, shape: tuple[int, ...]) -> Response:
-    """GSIM: one ω per exporter and product, so ω may not differ between import markets."""
-    omega = a.omega.min(axis=-3, keepdims=True)
-    if not np.array_equal(omega, a.omega.max(axis=-3, keepdims=True)):
-        raise ScheduleError("method 'gsim' needs one export supply elasticity per product for "
-                            "all markets; the omega overrides differ between importers")
+    """Exact GSIM: one ω per exporter and product, so ω may not differ between import markets."""
+    omega = _one_omega(a, "gsim-exact")
     g = gsim.solve(a.projected, a.t0, a.t1, a.sigma, a.eta, omega)
     world = np.broadcast_to(g.world_price, shape)
     return Response(g.ratio, g.index, g.consumer_surplus, world,

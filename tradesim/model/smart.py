@@ -29,7 +29,8 @@ elasticity ``Ex = β`` and substitution elasticity ``σ > 0``:
   trade, as WITS reports.
 - price effect (finite β only): the world price moves by ``Δp*/p* = TC_s / (M_s β)``, the supply
   response that the factor ``(1 − Em/Ex)`` encodes. The value change is the new quantity times
-  that change.
+  that change, so ``new_value = quantity × world_price`` with ``world_price = 1 + Δp*/p*`` (floored
+  at 0 when a large rise takes the linear formula past its range).
 - tariff revenue change ``t1 M1 − t0 M0`` (WITS: ``TR1 − TR0``).
 - welfare: the change in the deadweight-loss triangle under the import demand curve, as the WITS
   help defines it (``DWL0 − DWL1``). With import demand linear between the two points this is
@@ -82,6 +83,10 @@ class SmartResult(NamedTuple):
     """Tariff revenue change ``t1 M1 − t0 M0``."""
     welfare: np.ndarray
     """Deadweight-loss change ``½ (t0 + t1) TC`` (positive = gain)."""
+    quantity: np.ndarray
+    """New quantity at base world prices ``M + TC + TD`` (≥ 0)."""
+    world_price: np.ndarray
+    """World price relative to base, ``1 + TC/(M β)`` (1 when β is infinite; ≥ 0)."""
 
 
 def smart(
@@ -112,7 +117,8 @@ def smart(
     -------
     SmartResult
         ``creation``, ``diversion``, ``price_effect``, ``new_value``, ``revenue_change``,
-        ``welfare``, each ``(..., S, P)`` in USD.
+        ``welfare``, ``quantity`` (each ``(..., S, P)`` in USD) and ``world_price``
+        (``(..., S, P)``, relative to base), with ``new_value = quantity × world_price``.
 
     Raises
     ------
@@ -161,6 +167,7 @@ def smart(
     quantity = np.where(emptied, 0.0, quantity)
     has_trade = value > 0
     world = np.where(has_trade, creation / np.where(has_trade, value, 1.0), 0.0) * inv_beta
+    world = np.maximum(world, -1.0)        # the linear price effect cannot take p* below zero
     price_effect = quantity * world
     new_value = quantity + price_effect
     return SmartResult(
@@ -170,6 +177,8 @@ def smart(
         new_value=new_value,
         revenue_change=t1 * new_value - t0 * value,
         welfare=0.5 * (t0 + t1) * creation,
+        quantity=quantity,
+        world_price=1.0 + world,
     )
 
 

@@ -261,6 +261,8 @@ def _result(baseline: xr.Dataset, scenario: Scenario, years: np.ndarray, labels:
                     surplus.sum(axis=-1) + (duty - duty_base).sum(axis=(-2, -1))),
         "rerouted": ((*lead, YEAR, PRODUCT), rerouted),
     }
+    if r.smart_welfare is not None:
+        data["smart_welfare"] = (markets, r.smart_welfare[..., 0, :])
     exporters = list(baseline.indexes[EXPORTER])
     importers = list(baseline.indexes[IMPORTER])
     for suffix, cube in (("", value), ("_baseline", fixed(a.projected))):
@@ -329,6 +331,8 @@ _DOCS = {
                      "tariff does not change)"),
     "suppliers_surplus": ("USD", "change in exporters' surplus V (p*^(1+ω) − 1)/(1+ω)"),
     "welfare": ("USD", "importer's net welfare change: buyers' surplus + duty revenue change"),
+    "smart_welfare": ("USD", "WITS SMART's welfare ½ (t0 + t1) × trade creation (DWL0 − DWL1, "
+                      "long run; method smart only)"),
     "rerouted": ("USD", "US imports recorded from the transshipment hub that are re-routed "
                  "goods of other origins (included in value)"),
     "exports": ("USD", "US exports to Vietnam"),

@@ -45,8 +45,10 @@ SCENARIO_FIELDS: tuple[Field, ...] = (
     Field("horizon", "int", 2030, "last simulated year", "year", 2014, MAX_HORIZON),
     Field("basis", "str", "us", "statistics the balance is reported on: US Census or "
           "Vietnamese customs (scaled by the base-year mirror ratios)", choices=("us", "vn")),
-    Field("method", "str", "ces", "model: exact CES (default), WITS SMART, or GSIM (markets "
-          "linked through exporters' world prices)", choices=("ces", "smart", "gsim")),
+    Field("method", "str", "ces", "model: exact CES (default), WITS SMART, GSIM as published "
+          "(Francois & Hall's linear model: markets linked through exporters' world prices), "
+          "or gsim-exact (the same markets solved exactly with CES demand)",
+          choices=("ces", "smart", "gsim", "gsim-exact")),
     Field("sources", "strs", (), "citations for the scenario as a whole"),
     Field("include", "strs", (), "other scenario files whose measures and commitments are added"),
 )
