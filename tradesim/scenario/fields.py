@@ -59,9 +59,11 @@ TARIFF_FIELDS: tuple[Field, ...] = (
     Field("exporters", "codes", REQUIRED, 'suppliers hit (ISO3, EU, ROW) or "all"'),
     Field("products", "hs_list", REQUIRED, 'HS prefixes or "all"'),
     Field("exclude", "hs_list", (), "HS prefixes carved out of products"),
-    Field("rate", "float", REQUIRED, "tariff rate", "percent", 0.0, 1000.0),
+    Field("rate", "float", REQUIRED, "tariff rate; for mode cut the reduction, for cap the "
+          "maximum rate, for swiss the coefficient a (see the modes table)", "percent", 0.0,
+          1000.0),
     Field("mode", "str", "add", "how the rate combines with the rate in force",
-          choices=("add", "set", "floor")),
+          choices=("add", "set", "floor", "cut", "cap", "swiss")),
     Field("overrides", "ids", (), "ids of measures this one displaces where both apply"),
     Field("from", "date", None, "first day in force (default: start of base year)"),
     Field("to", "date", None, "last day in force, inclusive (default: end of horizon)"),
@@ -71,6 +73,23 @@ TARIFF_FIELDS: tuple[Field, ...] = (
     Field("status", "str", "", "in force, announced, assumption ..."),
     Field("note", "str", "", "free text; assumptions"),
 )
+
+#: What each ``[[tariff]]`` mode does with ``rate`` (percent in files): mode -> meaning. Within a
+#: segment of days with one set of measures in force, each cell goes base -> set -> floor -> add
+#: -> cut/cap/swiss (in the order the measures are listed), and only then are days weighted.
+MODES: dict[str, str] = {
+    "add": "adds `rate` to the rate in force",
+    "set": "replaces the base rate by `rate`",
+    "floor": "raises the rate to at least `rate` (the \"15 % all-in\" deals)",
+    "cut": "linear cut: reduces each line's rate in force by `rate` percent of itself, "
+           "r1 = r0 (1 - rate/100); rate <= 100",
+    "cap": "maximum rate: r1 = min(r0, rate)",
+    "swiss": "Swiss formula r1 = a r0 / (a + r0) with coefficient a = `rate`, a and r0 both in "
+             "percent (a = 25: 100 % -> 20 %); a > 0",
+}
+
+#: Modes that act on the rate in force (after set, floor and add), line by line.
+OPERATORS: tuple[str, ...] = ("cut", "cap", "swiss")
 
 COMMITMENT_FIELDS: tuple[Field, ...] = (
     Field("id", "id", REQUIRED, "unique commitment id"),
@@ -141,6 +160,11 @@ def describe() -> str:
                 f"{f.low} … {f.high}" if f.low is not None else "")
             lines.append(f"| {f.name} | {f.kind} | {f.unit} | {default} | {bounds} | {f.doc} |")
         lines.append("")
+    lines += ["## [[tariff]] modes", "", "In each segment of days with one set of measures in "
+              "force: base rate, then set, floor, add, then cut/cap/swiss in the order listed; "
+              "days are weighted last.", "", "| mode | meaning |", "|---|---|"]
+    lines += [f"| {k} | {doc} |" for k, doc in MODES.items()]
+    lines.append("")
     lines += ["## [elasticities]", "", "| key | bounds | meaning |", "|---|---|---|"]
     lines += [f"| {k} | {lo} … {hi} | {doc} |" for k, (doc, lo, hi) in ELASTICITY_PARAMS.items()]
     return "\n".join(lines) + "\n"

@@ -47,7 +47,11 @@ _HS = re.compile(r"^\d{2}(\d{2}){0,4}$")
 
 @dataclass(frozen=True)
 class Measure:
-    """A tariff measure. ``exporters``/``products`` are ``None`` for "all"; rate is a fraction."""
+    """A tariff measure. ``exporters``/``products`` are ``None`` for "all"; rate is a fraction.
+
+    For ``mode = "cut"`` the rate is the share of the rate in force removed; for ``"cap"`` the
+    maximum rate; for ``"swiss"`` the coefficient ``a`` (fractions, like the rates it acts on).
+    """
 
     id: str
     importer: str
@@ -350,6 +354,14 @@ def _parse_measure(c: Problems, i: int, table: object) -> Measure | None:
         return None
     if v["id"] in v["overrides"]:
         c.add(f"{path}.overrides", "a measure cannot override itself", v["id"])
+        return None
+    if v["mode"] == "cut" and v["rate"] > 100.0:
+        c.add(f"{path}.rate", "a cut must be <= 100 percent (it reduces each line's rate by "
+              "that share of itself)", v["rate"], 'rate = 50 halves the rate; 100 removes it')
+        return None
+    if v["mode"] == "swiss" and v["rate"] <= 0.0:
+        c.add(f"{path}.rate", "the Swiss coefficient must be > 0 percent", v["rate"],
+              "r1 = a r0 / (a + r0) with a in percent: a = 25 caps every rate below 25 %")
         return None
     return Measure(
         id=v["id"], importer=v["importer"], exporters=v["exporters"], products=v["products"],

@@ -3,6 +3,12 @@
 Scopes map onto the product axis through the member codes (:func:`products.match_scope`);
 measures stack per DESIGN §4 (``set`` replaces the base rate, ``floor`` raises it, ``add`` adds,
 ``overrides`` displace), and a measure in force for part of a year counts for its share of days.
+
+The tariff-change operators ``cut``, ``cap`` and ``swiss`` act line by line on the rate in force
+after ``set``, ``floor`` and ``add``, in the order the measures are listed. They are nonlinear in
+the rate, so they are applied to each segment of days with one set of measures in force, and
+only then are the segments weighted by days (a 50 % cut of 20 % in force half a year gives
+½·20 + ½·10 = 15 %, not a cut of the year's average).
 """
 
 from __future__ import annotations
@@ -18,9 +24,11 @@ import xarray as xr
 from tradesim.data.products import match_scope
 from tradesim.dims import EXPORTER, IMPORTER, MARKET_DIMS, PRODUCT, YEAR
 from tradesim.errors import ScheduleError
+from tradesim.scenario.fields import OPERATORS
 from tradesim.scenario.parse import Commitment, Measure, Scenario
 
-__all__ = ["ProductAxis", "axis_of", "commitment_path", "overrides", "tariff_path"]
+__all__ = ["ProductAxis", "apply_operator", "axis_of", "commitment_path", "overrides",
+           "tariff_path"]
 
 _AXES: dict[int, tuple[weakref.ref, ProductAxis]] = {}
 
@@ -176,6 +184,9 @@ def tariff_path(baseline: xr.Dataset, scenario: Scenario,
     if not measures:
         return _as_path(out, baseline, years)
     plan = axis.plan(scenario)
+    if any(m.mode in OPERATORS for m in measures):
+        out = _segment_path(base, measures, plan)
+        return _as_path(out, baseline, years)
     if plan.level:
         out = _level_path(base, measures, plan.weights, plan.overriders, plan.active,
                           plan.year_weight, plan.level)
@@ -285,21 +296,24 @@ def _add_terms(m: int, weights: list[np.ndarray], overriders: list[list[int]],
     return terms
 
 
+def _effective(weights: list[np.ndarray], overriders: list[list[int]], on: np.ndarray,
+               i: int) -> np.ndarray:
+    """Weight (I, E, P) of measure ``i`` where none of its overriders flagged in ``on`` apply."""
+    w = weights[i]
+    for j in overriders[i]:
+        if on[j]:
+            w = w * (1.0 - weights[j])
+    return w
+
+
 def _level_rate(base: np.ndarray, measures: Sequence[Measure], weights: list[np.ndarray],
                 overriders: list[list[int]], on: np.ndarray) -> np.ndarray:
     """Rate (I, E, P) after the ``set`` and ``floor`` measures flagged in ``on``."""
-    def eff(i: int) -> np.ndarray:
-        w = weights[i]
-        for j in overriders[i]:
-            if on[j]:
-                w = w * (1.0 - weights[j])
-        return w
-
     live = [int(i) for i in np.flatnonzero(on)]
     sets = [i for i in live if measures[i].mode == "set"]
     rate = base
     if sets:
-        shares = {i: eff(i) for i in sets}
+        shares = {i: _effective(weights, overriders, on, i) for i in sets}
         total = sum(shares.values())
         if np.any(total > 1.0 + 1e-9):
             ids = [f"tariff[{i}] ({measures[i].id})" for i in sets]
@@ -308,8 +322,61 @@ def _level_rate(base: np.ndarray, measures: Sequence[Measure], weights: list[np.
         rate = base * (1.0 - total) + sum(shares[i] * measures[i].rate for i in sets)
     for i in live:
         if measures[i].mode == "floor":
-            rate = rate + eff(i) * np.maximum(measures[i].rate - rate, 0.0)
+            rate = rate + _effective(weights, overriders, on, i) * np.maximum(
+                measures[i].rate - rate, 0.0)
     return rate
+
+
+def apply_operator(mode: str, rate: np.ndarray | float, value: float) -> np.ndarray:
+    """A tariff-change operator on the rate in force, line by line (fractions).
+
+    ``cut``: ``r (1 − value)``; ``cap``: ``min(r, value)``; ``swiss``: ``a r/(a + r)`` with
+    ``a = value`` in the same unit as ``r`` (WTO TN/MA/S/3/Rev.2, *Formula Approaches to Tariff
+    Negotiations*, 2003).
+
+    Examples
+    --------
+    >>> [round(float(x), 4) for x in apply_operator("swiss", np.array([0.1, 1.0]), 0.15)]
+    [0.06, 0.1304]
+    """
+    r = np.asarray(rate, dtype=float)
+    if mode == "cut":
+        return r * (1.0 - value)
+    if mode == "cap":
+        return np.minimum(r, value)
+    if mode == "swiss":
+        return value * r / (value + r)
+    raise ValueError(f"apply_operator: unknown mode {mode!r}; use one of {OPERATORS}")
+
+
+def _segment_rate(base: np.ndarray, measures: Sequence[Measure], weights: list[np.ndarray],
+                  overriders: list[list[int]], on: np.ndarray) -> np.ndarray:
+    """Rate (I, E, P) in force in one segment: set, floor, add, then the operators in order."""
+    rate = _level_rate(base, measures, weights, overriders, on)
+    live = [int(i) for i in np.flatnonzero(on)]
+    for i in live:
+        if measures[i].mode == "add" and measures[i].rate:
+            rate = rate + _effective(weights, overriders, on, i) * measures[i].rate
+    for i in live:
+        m = measures[i]
+        if m.mode in OPERATORS:
+            w = _effective(weights, overriders, on, i)
+            rate = rate + w * (apply_operator(m.mode, rate, m.rate) - rate)
+    return rate
+
+
+def _segment_path(base: np.ndarray, measures: Sequence[Measure], plan: _Plan) -> np.ndarray:
+    """Rates by year (T, I, E, P) evaluated segment by segment, then weighted by days.
+
+    Used when the scenario has a ``cut``, ``cap`` or ``swiss`` measure: those act on the rate in
+    force, so each distinct pattern of measures in force is evaluated whole.
+    """
+    out = np.zeros((plan.year_weight.shape[0], *base.shape))
+    for mask in _patterns(plan.active, list(range(len(measures)))).values():
+        on = plan.active[np.argmax(mask)]
+        rate = _segment_rate(base, measures, plan.weights, plan.overriders, on)
+        out += plan.year_weight[:, mask].sum(axis=1)[:, None, None, None] * rate[None]
+    return out
 
 
 def _as_path(values: np.ndarray, baseline: xr.Dataset, years: list[int]) -> xr.DataArray:
