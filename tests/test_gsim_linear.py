@@ -147,3 +147,16 @@ def test_large_rise_floors_value_at_zero_and_bad_shapes_are_refused() -> None:
         gsim_linear.solve(np.ones((2, 1)), 0, 0, 1, 1, 1)
     with pytest.raises(ValueError, match="omega is per exporter"):
         gsim_linear.solve(np.ones((2, 1, 1)), 0, 0, 1, 1, np.ones((2, 1, 1)))
+
+
+def test_trapezoid_stops_at_the_choke_price() -> None:
+    # η = 2: the linear composite quantity reaches zero at P̂c = 1/2; beyond it the buyers have
+    # lost the whole triangle E0/(2η), never a gain (the untruncated trapezoid turns positive
+    # once η P̂c > 2).
+    one = np.ones((1, 1, 1))
+    out = []
+    for t1 in (0.25, 0.5, 1.0, 3.0):
+        r = gsim_linear.solve(100 * one, 0 * one, t1 * one, 3 * one, 2 * one, np.inf * one)
+        out.append(float(r.consumer_surplus[0, 0, 0]))
+    assert out[0] == pytest.approx(-100 * 0.25 * (1 - 0.25), rel=1e-14)
+    assert out[1:] == pytest.approx([-100 / 4] * 3, rel=1e-14)

@@ -25,12 +25,14 @@ Welfare (USD):
 - producer surplus ``PS_v = R0_v P̂*_v (1 + ½ Ex_v P̂*_v)``, ``R0_v = Σ_r M_vr``, the trapezoid
   under the linear supply curve; reported per cell ``M_vr P̂*_v (1 + ½ Ex_v P̂*_v)``
 - composite internal price change ``P̂c_r = Σ_v θ_vr ((1 + P̂*_v) T1_vr/T0_vr − 1)``
-- consumer surplus ``CS_r = −E0_r P̂c_r (1 + ½ max(Em_r P̂c_r, −1))``, ``E0_r = Σ_v M_vr T0_vr``:
-  the trapezoid under the linear composite demand curve, for rises and falls alike, with the
-  quantity floored at zero. ``consumer_surplus="sheet"`` gives instead the GSIM spreadsheet's
-  ``½ E0 Em P̂c² sign(P̂c) − E0 P̂c``, which equals the trapezoid for a price fall but, for a
-  rise, subtracts the triangle instead of adding it back (a loss larger than the rectangle
-  ``E0 P̂c`` on the base quantity, although quantity falls).
+- consumer surplus ``CS_r = −E0_r P̂c_r (1 + ½ Em_r P̂c_r)``, ``E0_r = Σ_v M_vr T0_vr``: the
+  trapezoid under the linear composite demand curve, for rises and falls alike; a rise past
+  the choke price ``P̂c = 1/η`` (where the linear quantity reaches zero) loses the whole
+  triangle ``E0/(2η)`` and no more. ``consumer_surplus="sheet"`` gives instead
+  ``½ E0 Em P̂c² sign(P̂c) − E0 P̂c``, the form of a public R port of the GSIM4x4 spreadsheet:
+  it equals the trapezoid for a price fall but, for a rise, subtracts the triangle instead of
+  adding it back (a loss larger than the rectangle ``E0 P̂c`` on the base quantity, although
+  quantity falls).
 - tariff revenue ``Σ_v (T1 − 1) M1 − (T0 − 1) M0`` with ``M1 = M0 (1 + M̂)(1 + P̂*)``
 
 Reference: J. Francois and H. K. Hall (2003), *Global Simulation Analysis of Industry-Level
@@ -182,7 +184,10 @@ def solve(
     m1 = m0 * ratio
     pc = (theta * ((1.0 + pstar) * big_t1 / big_t0 - 1.0)).sum(axis=-2, keepdims=True)
     if consumer_surplus == "trapezoid":
-        cs = -e0 * pc * (1.0 + 0.5 * np.maximum(em * pc, -1.0))
+        # up to the choke price P̂c = 1/η, where the linear composite quantity reaches zero
+        choke = np.divide(-1.0, em, out=np.full(markets, np.inf), where=em < 0)
+        upto = np.minimum(pc, choke)
+        cs = -e0 * upto * (1.0 + 0.5 * em * upto)
     else:
         cs = 0.5 * e0 * em * pc ** 2 * np.sign(pc) - e0 * pc
     ps = np.where(finite, m0 * pstar * (1.0 + 0.5 * np.where(finite, ex, 0.0) * pstar), 0.0)
