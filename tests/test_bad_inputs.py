@@ -52,8 +52,9 @@ CATALOGUE: dict[str, tuple[type[Exception], str]] = {
     "rate_infinite.toml": (ScenarioError, r"tariff\[0\]\.rate: must be finite \(got inf\)"),
     "rate_boolean.toml": (ScenarioError, r"tariff\[0\]\.rate: must be a number \(got True\)"),
     "date_with_time.toml": (ScenarioError, r"from: must be a TOML date .*no time"),
-    "importer_not_a_market.toml": (ScenarioError,
-                                   r"importer: not an accepted value \(got 'CHN'\); accepted"),
+    "importer_unknown_code.toml": (ScenarioError,
+                                   r"tariff\[0\]\.importer: unknown country code \(got 'USAA'\)"
+                                   r".*'USA'"),
     "exporters_wrong_type.toml": (ScenarioError, r"exporters: must be a list of country codes"),
     "hs_code_unquoted.toml": (ScenarioError, r"not an HS code.*\(got 85\); quote codes"),
     "exclude_everything.toml": (ScenarioError, r"exclude: excludes every product"),
@@ -85,6 +86,8 @@ CATALOGUE: dict[str, tuple[type[Exception], str]] = {
     "scope_finer_than_axis.toml": (ScheduleError,
                                    r"finer than the product axis.*'85\*'.*product_splits"),
     "exporter_not_in_baseline.toml": (ScheduleError, r"\['GTM'\] not in this baseline"),
+    "importer_not_a_market.toml": (ScheduleError, r"tariff\[0\] \(recip\)\.importer: \['CHN'\] "
+                                   r"not in this baseline; it has \['USA', 'VNM'\]"),
     "commitment_unknown_product.toml": (ScheduleError, r"unknown HS code '7777'"),
 }
 

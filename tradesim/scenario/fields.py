@@ -55,7 +55,8 @@ SCENARIO_FIELDS: tuple[Field, ...] = (
 
 TARIFF_FIELDS: tuple[Field, ...] = (
     Field("id", "id", REQUIRED, "unique measure id"),
-    Field("importer", "str", REQUIRED, "market that levies the tariff", choices=("USA", "VNM")),
+    Field("importer", "code", REQUIRED, "market that levies the tariff: any importer of the "
+          "baseline (USA and VNM in the embedded ones; others on your own baseline)"),
     Field("exporters", "codes", REQUIRED, 'suppliers hit (ISO3, EU, ROW) or "all"'),
     Field("products", "hs_list", REQUIRED, 'HS prefixes or "all"'),
     Field("exclude", "hs_list", (), "HS prefixes carved out of products"),
@@ -93,7 +94,7 @@ OPERATORS: tuple[str, ...] = ("cut", "cap", "swiss")
 
 COMMITMENT_FIELDS: tuple[Field, ...] = (
     Field("id", "id", REQUIRED, "unique commitment id"),
-    Field("buyer", "str", REQUIRED, "importing market", choices=("USA", "VNM")),
+    Field("buyer", "code", REQUIRED, "importing market: any importer of the baseline"),
     Field("seller", "code", REQUIRED, "supplier"),
     Field("product", "hs", REQUIRED, "HS code of the goods bought"),
     Field("value_usd", "float", None, "total value", "USD", 0.0, 1e13),
