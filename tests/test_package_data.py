@@ -26,7 +26,7 @@ pytestmark = pytest.mark.skipif(not (SHARED / "SOURCES.md").exists(),
 pytest.importorskip("pyarrow")  # the shared HS10 export file is parquet
 
 sys.path.insert(0, str(ROOT / "tools"))
-from package_data import actuals, elasticities, flows, products, tariffs  # noqa: E402
+from package_data import actuals, elasticities, flows, products, step2025, tariffs  # noqa: E402
 from package_data.common import Build  # noqa: E402
 
 #: Parts that need no other part's output, and the file each writes.
@@ -42,6 +42,8 @@ INDEPENDENT: list[tuple[Callable[[Build], object], str]] = [
     (products.build_hs6_names, "hs6_names.csv.gz"),
     (actuals.build_naics3_monthly, "us_imports_naics3_monthly_vn_cn_world.csv.gz"),
     (actuals.build_headline_2025, "us_vn_2025_headline_actuals.csv"),
+    (step2025.build_step_2025, step2025.HS6_NAICS3),
+    (step2025.build_step_2025, step2025.FACTORS),
 ]
 
 

@@ -38,6 +38,7 @@ from package_data.flows import (  # noqa: E402
 from package_data.growth import build_growth  # noqa: E402
 from package_data.products import build_hs6_names, build_hs_chapters, build_product_splits  # noqa: E402
 from package_data.sources import validate_sources, write_sources_md  # noqa: E402
+from package_data.step2025 import build_step_2025  # noqa: E402
 from package_data.tariffs import build_us_duty_hs2_2017, build_vn_mfn  # noqa: E402
 
 
@@ -77,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     build_totals(sh)
     build_naics3_monthly(sh)
     build_headline_2025(sh)
+    build_step_2025(sh)
     info = validate_sources(sh)
     write_sources_md(sh, info, growth)
 

@@ -91,13 +91,36 @@ def packaged_tables() -> dict[str, pd.DataFrame]:
     return out
 
 
+#: Packaged tables of the 2025 starting point (``tools/package_data/step2025.py``).
+_STEP_FILES: dict[str, str] = {
+    "step_hs6_naics3": "step_2025_hs6_naics3.csv.gz",
+    "step_factors": "step_2025_factors.csv.gz",
+}
+
+
+@functools.cache
+def _step_tables() -> dict[str, pd.DataFrame]:
+    """The 2025-step tables (cached), with every code column read as text."""
+    out = {}
+    for key, name in _STEP_FILES.items():
+        path = embedded_path(name)
+        if not path.exists():
+            raise DataError(f"packaged data file {name} is missing from {path.parent}")
+        out[key] = pd.read_csv(path, dtype={"group": str, "hs6": str, "naics3": str,
+                                            "kind": str}, keep_default_na=False, na_values=[""])
+    return out
+
+
 @functools.cache
 def _cached_baseline(resolution: str, year: int = 2024) -> xr.Dataset:
+    if year == 2025 and resolution in ("mixed", "hs6"):
+        return _baseline.step_2025(_cached_baseline(resolution, 2024),
+                                   {**packaged_tables(), **_step_tables()})
     if resolution == "hs2":
         return _baseline.build_chapters(packaged_tables(), year=year)
     if year != 2024:
-        raise DataError(f"the {resolution!r} baseline exists for 2024 only; for {year} use "
-                        f"resolution='hs2' (years {list(_baseline.CHAPTER_YEARS)})")
+        raise DataError(f"the {resolution!r} baseline exists for 2024 and 2025 only; for "
+                        f"{year} use resolution='hs2' (years {list(_baseline.CHAPTER_YEARS)})")
     return _baseline.build(packaged_tables(), resolution=resolution)
 
 
@@ -113,7 +136,10 @@ def load_baseline(resolution: str = "mixed", year: int | None = None,
         ``"hs2"``: whole chapters (2017: imports for consumption and the 20 largest suppliers
         of 2013–2020, the base of the 2018–19 replay; 2024: the default data without splits).
     year : int, optional
-        Base year: 2024 (default) for every resolution, or 2017 with ``resolution="hs2"``.
+        Base year: 2024 (default) for every resolution; 2025 (the observed starting point:
+        the 2024 HS6 structure carried to the 2025 Census NAICS3 x supplier actuals and
+        headline totals, :func:`tradesim.data.baseline.step_2025`) with ``"mixed"`` or
+        ``"hs6"``; or 2017 with ``resolution="hs2"``.
     rest_of_world : float, optional
         Add an assumed rest-of-world import market of this size relative to the US market
         (:func:`tradesim.data.frame.with_rest_of_world`), for GSIM with finite ω.

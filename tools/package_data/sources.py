@@ -5,6 +5,7 @@ import pandas as pd
 
 from package_data.common import NO_SOURCE_COLUMN, Build, read_csv
 from package_data.flows import CONSUMPTION_YEARS
+from package_data.step2025 import sources_md as step_2025_sources_md
 
 
 # ---------------------------------------------------------------------------------------
@@ -146,6 +147,7 @@ def write_sources_md(sh: Build, info: dict[str, tuple[int, int]], growth: pd.Dat
                           for b, y in sorted(sh.stats["imp_hist_years"].items()))
 
     replay_md = _replay_sources_md(sh)
+    step_md = step_2025_sources_md(sh)
 
     md = f"""# tradesim packaged data (`tradesim/data/embedded/`)
 
@@ -185,6 +187,8 @@ figures, so it has no `source` column; its `reason` column says why each line is
 {row('us_duty_hs2_2017.csv', '2017 duty rate (calculated duty ÷ value) by supplier × chapter: actual for Vietnam, documented 2024-based proxies for the others.')}
 {row('us_imports_naics3_monthly_vn_cn_world.csv.gz', 'US imports for consumption and calculated duty by NAICS3 × month, 2013-01…2025-11, for Vietnam, China and the world (the backtests and calibration).')}
 {row('us_vn_2025_headline_actuals.csv', '2025 headline actuals (US and Vietnamese customs), each with basis, status and source.')}
+{row('step_2025_hs6_naics3.csv.gz', 'The 2025 starting point: HS6 → NAICS3 weights of 2024 US imports by supplier group (VNM, CHN, REST).')}
+{row('step_2025_factors.csv.gz', 'The 2025 starting point: 2025/2024 factors by supplier row × NAICS3 (N1 actuals, December estimated; REST by IPF), basis factors to the 2025 headline, observed duty rates.')}
 
 ## Sources
 
@@ -384,7 +388,7 @@ Growth of the five largest Vietnamese chapters in the US market (2024 general im
 | hs2 | 2024 general, bn | growth | method |
 |---|---:|---:|---|
 {growth_lines}
-{replay_md}"""
+{replay_md}{step_md}"""
     path = sh.out / "SOURCES.md"
     data = md.encode("utf-8")
     if not path.exists() or path.read_bytes() != data:

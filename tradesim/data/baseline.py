@@ -36,7 +36,8 @@ from tradesim.data.products import axis_of
 from tradesim.dims import ROW, US, VN
 from tradesim.errors import DataError
 
-__all__ = ["CHAPTER_TABLES", "CHAPTER_YEARS", "TABLES", "build", "build_chapters"]
+__all__ = ["CHAPTER_TABLES", "CHAPTER_YEARS", "STEP_TABLES", "TABLES", "build", "build_chapters",
+           "step_2025"]
 
 #: Packaged tables and the columns :func:`build` reads from each.
 TABLES: dict[str, tuple[str, ...]] = {
@@ -415,3 +416,183 @@ def _names(tables: Mapping[str, pd.DataFrame], products: list[str]) -> dict[str,
         else:
             out[p] = lines.get(code) or chapters.get(code, "")
     return {k: str(v).strip() for k, v in out.items()}
+
+
+#: Packaged tables :func:`step_2025` reads (besides ``imports_hs6``, ``exports_hs6``, ``totals``).
+STEP_TABLES: dict[str, tuple[str, ...]] = {
+    "step_hs6_naics3": ("group", "hs6", "naics3", "weight"),
+    "step_factors": ("kind", "group", "naics3", "factor"),
+    "imports_hs6": ("exporter", "hs6", "value_usd"),
+    "exports_hs6": ("year", "hs6", "value_usd"),
+}
+
+#: What ``attrs["step_2025"]`` says about how a 2025 baseline was built.
+STEP_2025_NOTE = ("2024 HS6 structure carried to 2025 NAICS3 x supplier actuals (Census N1, "
+                  "imports for consumption, Jan-Nov + estimated December) and the 2025 headline "
+                  "totals, by construction of the baseline (no output is overwritten); see "
+                  "tradesim/data/embedded/SOURCES.md, '2025 starting point'")
+
+STEP_2025_TARIFFS = (
+    "base tariff t0 = the 2024 applied rates (calculated duty / value 2024; VNM: 2024 Vietnam "
+    "MFN), i.e. the tariff structure before the 2025 measures. The 2025 flows already contain "
+    "the effect of the measures in force during 2025, so a scenario run on this baseline must "
+    "state only changes relative to 2025: running the 2025 measures again (the April 2025 "
+    "announcements, the 10 % pause, the 20 %/40 % framework, Section 232 of 2025, Vietnam's "
+    "Decree 73/2025 cuts) counts them twice. Use the 2024 baseline for the 2025 measures and "
+    "for backtests")
+
+
+def _step_rows(rows: set[str], exporters: pd.Series) -> np.ndarray:
+    """Factor row of each exporter: VNM, CHN, a REST partner with its own row, else OTHER."""
+    own = exporters.where(exporters.isin(rows), "OTHER")
+    return np.where(exporters.isin(["VNM", "CHN"]), exporters, own)
+
+
+def _step_hs6_factors(tables: Mapping[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.Series]:
+    """2025/2024 factor of every (exporter, HS6) cell of ``imports_hs6``, and of OTHER by HS6.
+
+    factor(e, h) = sum_n w(group(e), h, n) * F(row(e), n), with w the HS6 -> NAICS3 weights of
+    the supplier group and F the NAICS3 factor of the supplier's row (1 where none is packaged).
+    """
+    w = tables["step_hs6_naics3"][["group", "hs6", "naics3", "weight"]].astype(
+        {"group": str, "hs6": str, "naics3": str, "weight": float})
+    f = tables["step_factors"]
+    f = f[f["kind"] == "naics3"][["group", "naics3", "factor"]].astype(
+        {"group": str, "naics3": str, "factor": float}).rename(columns={"group": "row"})
+    cells = tables["imports_hs6"][["exporter", "hs6", "value_usd"]].copy()
+    cells["hs6"] = cells["hs6"].astype(str)
+    cells["group"] = np.where(cells["exporter"].isin(["VNM", "CHN"]), cells["exporter"], "REST")
+    cells["row"] = _step_rows(set(f["row"]), cells["exporter"])
+    pieces = cells.reset_index().merge(w, on=["group", "hs6"], how="left")
+    pieces = pieces.merge(f, on=["row", "naics3"], how="left")
+    pieces["weight"] = pieces["weight"].fillna(1.0)  # an HS6 without weights keeps factor 1
+    pieces["wf"] = pieces["weight"] * pieces["factor"].fillna(1.0)
+    sums = pieces.groupby("index")[["wf", "weight"]].sum().reindex(cells.index)
+    cells["factor"] = (sums["wf"] / sums["weight"]).to_numpy()  # weights rounded in the file
+    other = w[w["group"] == "REST"].merge(f[f["row"] == "OTHER"], on="naics3", how="left")
+    other["wf"] = other["weight"] * other["factor"].fillna(1.0)
+    other = other.groupby("hs6")[["wf", "weight"]].sum()
+    return cells, other["wf"] / other["weight"]
+
+
+def step_2025(baseline: xr.Dataset, tables: Mapping[str, pd.DataFrame]) -> xr.Dataset:
+    """Carry a 2024 baseline (``mixed`` or ``hs6``) to the observed 2025 starting point.
+
+    US market: each (supplier, product) value is multiplied by the value-weighted 2025/2024
+    factor of its 2024 HS6 cells (:func:`_step_hs6_factors`; a supplier or product without
+    HS6 detail takes the OTHER row's factor of the product's HS6 lines). The NAICS3 factors
+    make Vietnam's and China's 2025 imports for consumption equal to the Census NAICS3 actuals
+    (Jan–Nov plus an estimated December) sector by sector, and the rest of the world follow its
+    sector and partner growth. On the ``mixed`` resolution (general imports) Vietnam's and
+    China's carried values are then multiplied by one basis factor each, the 2025 headline
+    (general imports, the ``basis`` rows' ``value_2025``) over the carried total, which stands
+    for the change of the general / consumption ratio between 2024 and 2025.
+    Vietnamese market: US total exports to Vietnam in 2025 (S1) by product. Tariffs, growth,
+    elasticities and the product axis are the 2024 baseline's (``attrs["tariff_2025"]`` says
+    how a scenario must treat the 2025 measures).
+
+    Parameters
+    ----------
+    baseline : Dataset
+        A 2024 baseline from :func:`build` (``attrs["resolution"]`` "mixed" or "hs6").
+    tables : mapping
+        The packaged tables named in :data:`STEP_TABLES` (and optionally ``totals``).
+
+    Returns
+    -------
+    Dataset
+        The 2025 baseline, ``attrs["base_year"] == 2025``.
+    """
+    _check(tables, STEP_TABLES)
+    resolution = str(baseline.attrs.get("resolution"))
+    if resolution not in ("mixed", "hs6") or int(baseline.attrs.get("base_year", 0)) != 2024:
+        raise DataError(f"step_2025 carries a 2024 'mixed' or 'hs6' baseline, not "
+                        f"{baseline.attrs.get('base_year')} {resolution!r}")
+    member = baseline["member_product"].to_series()
+    products = [str(p) for p in baseline.indexes["product"]]
+    exporters = [str(e) for e in baseline.indexes["exporter"]]
+    cells, other_hs6 = _step_hs6_factors(tables)
+    cells["supplier"] = np.where(cells["exporter"].isin(exporters) & (cells["exporter"] != ROW),
+                                 cells["exporter"], ROW)
+    cells["product"] = cells["hs6"].map(member)
+    cells["vf"] = cells["value_usd"].astype(float) * cells["factor"]
+    g = cells.groupby(["supplier", "product"])[["value_usd", "vf"]].sum()
+    own = (g["vf"] / g["value_usd"]).where(g["value_usd"] > 0)
+    # fallback by product: the OTHER row's factor of its HS6 lines, weighted by all partners' value
+    every = cells.groupby("hs6")["value_usd"].sum().astype(float)
+    fb = pd.DataFrame({"v": every, "f": other_hs6.reindex(every.index).fillna(1.0)})
+    fb["product"] = fb.index.map(member)
+    fb["vf"] = fb["v"] * fb["f"]
+    fp = fb.groupby("product")[["v", "vf"]].sum()
+    fallback = (fp["vf"] / fp["v"]).where(fp["v"] > 0).reindex(products).fillna(1.0)
+    factor = own.unstack("product").reindex(index=exporters, columns=products)
+    factor = factor.fillna(pd.DataFrame(np.broadcast_to(fallback.to_numpy(), factor.shape),
+                                        index=factor.index, columns=factor.columns))
+    out = baseline.copy(deep=True)
+    us = out["value"].sel(importer=US).transpose("exporter", "product")
+    factor = factor.reindex(index=list(us["exporter"].values), columns=list(us["product"].values))
+    applied: dict[str, float] = {}
+    if resolution == "mixed":  # general imports: one basis factor per supplier to the headline
+        headline = tables["step_factors"]
+        headline = headline[headline["kind"] == "basis"].set_index("group")["value_2025"]
+        for e in ("VNM", "CHN"):
+            if e in factor.index and e in headline.index:
+                carried = float((us.sel(exporter=e).to_numpy() * factor.loc[e].to_numpy()).sum())
+                applied[e] = float(headline[e]) / carried
+                factor.loc[e] *= applied[e]
+    out["value"].loc[{"importer": US}] = us * factor.to_numpy()
+    # Vietnamese market: US total exports to Vietnam, 2025 (S1), by product
+    ex = tables["exports_hs6"]
+    ex = ex[ex["year"].astype(int) == 2025]
+    mapped = ex["hs6"].astype(str).map(member)
+    unmapped = mapped.isna()
+    if unmapped.any():  # HS6 codes new in 2025: the longest product code that prefixes them
+        labels = sorted(products, key=lambda p: -len(p.rstrip("*")))
+        mapped[unmapped] = [next((p for p in labels if c.startswith(p.rstrip("*"))), None)
+                            for c in ex.loc[unmapped, "hs6"].astype(str)]
+    lost = float(ex.loc[mapped.isna(), "value_usd"].astype(float).sum())
+    exports = ex.assign(product=mapped).groupby("product")["value_usd"].sum().astype(float)
+    vn = out["value"].sel(importer=VN, exporter=US)
+    out["value"].loc[{"importer": VN, "exporter": US}] = exports.reindex(
+        [str(p) for p in vn["product"].values]).fillna(0.0).to_numpy()
+    out.attrs.update(_step_attrs(baseline, tables, lost, applied))
+    return out
+
+
+def _step_attrs(old: xr.Dataset, tables: Mapping[str, pd.DataFrame], lost: float,
+                applied: Mapping[str, float]) -> dict[str, object]:
+    resolution = str(old.attrs["resolution"])
+    f = tables["step_factors"]
+    duty = f[f["kind"] == "duty_rate"].set_index("group")
+    rates = "; ".join(f"{g} {float(duty.loc[g, 'value_2024']) * 100:.1f} % (2024) -> "
+                      f"{float(duty.loc[g, 'value_2025']) * 100:.1f} % (Jan-Nov 2025)"
+                      for g in ("VNM", "CHN", "REST") if g in duty.index)
+    basis = (f"{old.attrs['basis']}; 2025: each supplier x product carried by its HS6 cells' "
+             "2025/2024 NAICS3 factors (consumption basis), then VNM and CHN multiplied by the "
+             "2024->2025 change of their general/consumption ratio so their totals equal the "
+             "2025 headline general imports (193.86 / 308.4 bn)" if resolution == "mixed" else
+             f"{old.attrs['basis']}; 2025: every partner x HS6 carried by its 2025/2024 NAICS3 "
+             "factors; VNM and CHN equal Census N1 2025 imports for consumption (Jan-Nov + "
+             "estimated December), not the general-imports headline")
+    attrs: dict[str, object] = {
+        "title": f"US-Vietnam trade baseline 2025 ({resolution} resolution)",
+        "base_year": 2025,
+        "step_2025": STEP_2025_NOTE,
+        "step_2025_estimate": "December 2025 US imports are not in N1: estimated as December "
+                              "2024 x the October-November 2025/2024 ratio, by partner and "
+                              "NAICS3 (an estimate)",
+        "basis": basis,
+        "source": f"{old.attrs['source']}; 2025: Census N1 NAICS3 x month and country totals, "
+                  "headline actuals P1/P2, S1 exports 2025",
+        "tariff_source": f"{old.attrs['tariff_source']} (2024 rates kept)",
+        "tariff_2025": f"{STEP_2025_TARIFFS}. Observed calculated duty / value (N1): {rates}",
+        "growth_source": f"{old.attrs['growth_source']}; applied from 2025",
+        "vnm_market": f"{old.attrs['vnm_market']}; 2025 values (S1 full year)",
+        "step_2025_exports_unmapped_usd": lost,
+        "step_2025_basis_factors": ", ".join(f"{e} {v:.4f}" for e, v in applied.items()) or
+                                   "none (imports-for-consumption basis throughout)",
+    }
+    mirror = _mirror(tables.get("totals"), 2025)
+    if mirror:
+        attrs.update(mirror)
+    return attrs
