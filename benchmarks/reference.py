@@ -3,7 +3,8 @@
 One scenario (and one parameter draw) at a time, on a long table of cells with ``groupby``:
 what an analyst would write first. It shares only the tariff schedule with tradesim
 (``schedule.tariff_path``) and recomputes the rest (DESIGN §2–3, full pass-through): projection,
-CES price index, demand, partial adjustment, the balance. ``check`` compares it with the engine.
+the nested CES price indices (China and its close substitutes in a nest, ``sigma_nest``),
+demand, partial adjustment, the balance. ``check`` compares it with the engine.
 """
 
 from __future__ import annotations
@@ -41,16 +42,21 @@ def balance(baseline: xr.Dataset, scenario: Scenario,
     df["projected"] = df["value"] * (1 + df["growth"]) ** (df["year"] - scenario.base_year)
     df["weight"] = df["projected"] * (1 + df["tariff"])
     market = ["year", "importer", "product"]
-    df["share"] = df["weight"] / df.groupby(market)["weight"].transform("sum").replace(0, 1)
     df["log_price"] = np.log1p(df["t1"]) - np.log1p(df["tariff"])
-    one = (df["sigma"] - 1).abs() < 1e-9
-    expo = np.where(one, 1.0, 1 - df["sigma"])
-    df["term"] = np.where(one, df["share"] * df["log_price"],
-                          df["share"] * np.exp(expo * df["log_price"]))
-    total = df.groupby(market)["term"].transform("sum")
-    df["log_index"] = np.where(one, total, np.log(total.where(total > 0, 1.0)) / expo)
-    df["gap"] = (-df["eta"] * df["log_index"]
-                 - df["sigma"] * (df["log_price"] - df["log_index"]))
+    nest = (baseline["nest"].to_dataframe().reset_index() if "nest" in baseline else
+            cells[["importer", "exporter"]].drop_duplicates().assign(nest=False))
+    df = df.merge(nest[["importer", "exporter", "nest"]], on=["importer", "exporter"])
+    ratio = (baseline["sigma_nest"] / baseline["sigma"]).rename("ratio").to_dataframe()
+    df = df.merge(ratio.reset_index()[["importer", "product", "ratio"]], on=["importer", "product"])
+    df["sigma_nest"] = df["sigma"] * df["ratio"]
+    inside = df[df["nest"]].copy()
+    inside["log_nest"] = _log_index(inside, market, "sigma_nest")
+    df = df.merge(inside.groupby(market)["log_nest"].first().reset_index(), on=market, how="left")
+    df["log_nest"] = df["log_nest"].fillna(0.0)
+    df["log_upper"] = np.where(df["nest"], df["log_nest"], df["log_price"])
+    df["log_index"] = _log_index(df.assign(log_price=df["log_upper"]), market, "sigma")
+    df["gap"] = (-df["eta"] * df["log_index"] - df["sigma"] * (df["log_upper"] - df["log_index"])
+                 - np.where(df["nest"], df["sigma_nest"] * (df["log_price"] - df["log_nest"]), 0))
     wide = df.pivot_table(index=KEYS, columns="year", values="gap")
     rate = df.groupby(KEYS)["adjustment"].first().reindex(wide.index)
     level = pd.Series(0.0, index=wide.index)
@@ -65,6 +71,17 @@ def balance(baseline: xr.Dataset, scenario: Scenario,
     exports = df[(df["importer"] == "VNM") & (df["exporter"] == "USA")].groupby("year")["new"]
     imports = df[(df["importer"] == "USA") & (df["exporter"] == "VNM")].groupby("year")["new"]
     return (exports.sum() - imports.sum()).rename("balance")
+
+
+def _log_index(df: pd.DataFrame, market: list[str], sigma: str) -> pd.Series:
+    """CES log price index of ``log_price`` over each market's rows, weights ``weight``."""
+    share = df["weight"] / df.groupby(market)["weight"].transform("sum").replace(0, 1)
+    one = (df[sigma] - 1).abs() < 1e-9
+    expo = np.where(one, 1.0, 1 - df[sigma])
+    term = np.where(one, share * df["log_price"], share * np.exp(expo * df["log_price"]))
+    total = pd.Series(term, index=df.index).groupby([df[m] for m in market]).transform("sum")
+    return pd.Series(np.where(one, total, np.log(total.where(total > 0, 1.0)) / expo),
+                     index=df.index)
 
 
 def loop(baseline: xr.Dataset, scenarios: list[Scenario],

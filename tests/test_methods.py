@@ -106,13 +106,19 @@ def test_a_batch_shares_one_method(toy) -> None:
 
 def test_framework_under_each_method(baseline) -> None:
     base = tradesim.load_scenario("scenarios/framework-2025.toml").to_dict()
+    one_level = baseline.assign(sigma_nest=baseline["sigma"])  # the solvers know no nest
     out = {}
     for method in ("ces", "smart", "gsim", "gsim-exact"):
         base["scenario"]["method"] = method
-        r = tradesim.simulate(base, baseline)
+        r = tradesim.simulate(base, one_level)
         out[method] = float((r["balance"] - r["balance_baseline"]).sel(year=2030))
         assert_finite(r)
-    # No exporter links the markets, so exact GSIM is per-market CES.
+    base["scenario"]["method"] = "ces"
+    r = tradesim.simulate(base, baseline)
+    nested = float((r["balance"] - r["balance_baseline"]).sel(year=2030))
+    # The China-Vietnam nest sends more of China's lost sales to Vietnam: a smaller gain.
+    assert 0 < nested < out["ces"]
+    # No exporter links the markets, so exact GSIM is per-market (one-level) CES.
     assert out["gsim-exact"] == pytest.approx(out["ces"], rel=1e-9)
     assert 0 < out["ces"] < out["smart"]  # SMART applies ε to each supplier's own price
     assert 0 < out["ces"] < out["gsim"]  # linear demand overshoots for large rises

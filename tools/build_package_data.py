@@ -24,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from package_data.actuals import build_headline_2025, build_naics3_monthly  # noqa: E402
+from package_data.calibration import build_reallocation  # noqa: E402
 from package_data.common import OUT, REPO, Build, hs2_of  # noqa: E402
 from package_data.elasticities import build_elasticities_hs2, build_elasticities_hs6  # noqa: E402
 from package_data.flows import (  # noqa: E402
@@ -79,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     build_naics3_monthly(sh)
     build_headline_2025(sh)
     build_step_2025(sh)
+    build_reallocation(sh)
     info = validate_sources(sh)
     write_sources_md(sh, info, growth)
 

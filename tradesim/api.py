@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -73,12 +73,15 @@ def simulate(
 
 
 def baseline_from_frame(df: pd.DataFrame, params: pd.DataFrame | None = None,
-                        source: str = "user-supplied frame") -> xr.Dataset:
+                        source: str = "user-supplied frame",
+                        nest: Mapping[str, Sequence[str]] | None = None) -> xr.Dataset:
     """Build a validated baseline from a long DataFrame.
 
-    See :func:`tradesim.data.frame.baseline_from_frame` for the columns and the errors.
+    See :func:`tradesim.data.frame.baseline_from_frame` for the columns, the optional nest of
+    close substitutes (e.g. ``{"USA": ["CHN", "VNM"]}`` with a ``sigma_nest`` column in
+    ``params``) and the errors.
     """
-    return frame.baseline_from_frame(df, params, source)
+    return frame.baseline_from_frame(df, params, source, nest=nest)
 
 
 ScenarioLike = str | os.PathLike[str] | dict[str, Any] | Scenario

@@ -53,6 +53,7 @@ _FILES: dict[str, str] = {
     "imports_hs2_consumption": "us_imports_hs2_consumption_2017_2020.csv.gz",
     "duty_hs2_2017": "us_duty_hs2_2017.csv",
     "exports_hs2": "us_exports_to_vn_hs2_history.csv",
+    "reallocation": "reallocation.csv",
 }
 _CODE_COLUMNS = {"hs6": str, "hs2": str, "hs": str, "code": str, "exporter": str,
                  "valid_from": str, "valid_to": str}

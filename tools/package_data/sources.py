@@ -189,6 +189,7 @@ figures, so it has no `source` column; its `reason` column says why each line is
 {row('us_vn_2025_headline_actuals.csv', '2025 headline actuals (US and Vietnamese customs), each with basis, status and source.')}
 {row('step_2025_hs6_naics3.csv.gz', 'The 2025 starting point: HS6 → NAICS3 weights of 2024 US imports by supplier group (VNM, CHN, REST).')}
 {row('step_2025_factors.csv.gz', 'The 2025 starting point: 2025/2024 factors by supplier row × NAICS3 (N1 actuals, December estimated; REST by IPF), basis factors to the 2025 headline, observed duty rates.')}
+{row('reallocation.csv', 'Estimated reallocation parameters of the US market (nested Armington, China and Vietnam in one nest; adjustment speed), pooled over the 2018–19 and 2025 episodes, with 90 % bootstrap intervals.')}
 
 ## Sources
 
@@ -347,6 +348,17 @@ Baseline annual growth g (fraction): value_t = value_2024 · (1+g)^(t−2024).
   is not in the data: 2025 comparisons use January–November of both years.
 - Basis: imports for consumption. The headline and the mixed baseline use general imports:
   compare growth rates across bases, not levels.
+
+### `reallocation.csv` — `importer,parameter,value,low,high,level,boot,episodes,nest,method,source`
+- ESTIMATED by tradesim, not published: `tradesim.analysis.calibrate.fit` pooled over the 2018–19
+  (base 2017, months 2018-01…2019-12) and 2025 (base 2024, months 2025-01…2025-11) episodes of
+  `us_imports_naics3_monthly_vn_cn_world.csv.gz`, conditional on observed world imports by NAICS3
+  sector, with pre-episode share trends; 200 bootstrap resamples of sectors (seed 1) give the
+  90 % intervals. See `docs/validation.md` for the out-of-sample backtest.
+- The embedded baseline uses `nest_ratio` (σ_N ÷ σ, applied to each product's own σ in the US
+  market, nest = China and Vietnam) and `adjustment` (the first-year share of the long-run
+  response, the yearly λ of the US market). The Vietnamese market keeps the literature values
+  (no episode to estimate them on).
 
 ### `us_vn_2025_headline_actuals.csv`
 - Byte-for-byte copy of `shared/data/2025/us_vn_2025_headline_actuals.csv`: the 2025 US deficit with

@@ -27,7 +27,7 @@ import pandas as pd
 from tradesim.model.kernels import nested_ces_demand
 
 __all__ = ["NEST", "SUPPLIERS", "Episode", "Estimate", "episode", "fit", "lambda_year1",
-           "predict"]
+           "parameter_table", "predict"]
 
 SUPPLIERS = ("VNM", "CHN", "ROW")
 NEST = np.array([[True], [True], [False]])  # (S, 1): China and its close substitute
@@ -161,12 +161,19 @@ def _unpack(x: np.ndarray) -> tuple[float, float, float]:
     return sigma, sigma + float(np.exp(x[1])), float(1 / (1 + np.exp(-x[2])))
 
 
-def _residuals(x: np.ndarray, ep: Episode, weight: np.ndarray) -> np.ndarray:
-    predicted = predict(ep, *_unpack(x))
-    q = ep.quarter
-    total = lambda a: np.stack([a[q == k].sum(0) for k in range(q.max() + 1)])  # noqa: E731
-    scale = np.sqrt(np.maximum(total(ep.actual_base), 0.02))
-    return ((total(predicted) - total(ep.actual)) / scale * np.sqrt(weight)[None, None]).ravel()
+def _residuals(x: np.ndarray, eps: Sequence[Episode], weight: np.ndarray) -> np.ndarray:
+    out = []
+    for ep in eps:
+        predicted = predict(ep, *_unpack(x))
+        scale = np.sqrt(np.maximum(_quarterly(ep.actual_base, ep.quarter), 0.02))
+        out.append(((_quarterly(predicted, ep.quarter) - _quarterly(ep.actual, ep.quarter))
+                    / scale * np.sqrt(weight)[None, None]).ravel())
+    return np.concatenate(out)
+
+
+def _quarterly(monthly: np.ndarray, quarter: np.ndarray) -> np.ndarray:
+    """(T, S, G) months summed into (Q, S, G) quarters."""
+    return np.stack([monthly[quarter == k].sum(0) for k in range(quarter.max() + 1)])
 
 
 @dataclass(frozen=True)
@@ -186,29 +193,67 @@ class Estimate:
         return float(lambda_year1(self.mu))
 
 
-def _least_squares(ep: Episode, weight: np.ndarray, start: np.ndarray) -> np.ndarray:
+def _least_squares(eps: Sequence[Episode], weight: np.ndarray, start: np.ndarray) -> np.ndarray:
     from scipy.optimize import least_squares  # only calibration needs scipy.optimize
 
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return least_squares(_residuals, start, args=(ep, weight), method="lm").x
+        return least_squares(_residuals, start, args=(eps, weight), method="lm").x
 
 
-def fit(ep: Episode, boot: int = 200, seed: int = 1, level: float = 0.9) -> Estimate:
-    """Estimate ``σ``, ``σ_N ≥ σ`` and ``μ`` on one episode; ``boot`` resamples of sectors."""
+def fit(episodes: Episode | Sequence[Episode], boot: int = 200, seed: int = 1,
+        level: float = 0.9) -> Estimate:
+    """Estimate ``σ``, ``σ_N ≥ σ`` and ``μ`` on one episode, or pooled over several.
+
+    ``boot`` resamples of sectors (the same resample in every episode) give the intervals.
+    """
+    eps = [episodes] if isinstance(episodes, Episode) else list(episodes)
+    sectors = eps[0].sectors
+    if any(ep.sectors != sectors for ep in eps):
+        raise ValueError("pooled episodes must share their sectors")
     start = np.array([np.log(3.0), np.log(4.0), 0.0])  # σ = 3, σ_N = 7, μ = ½
-    x = _least_squares(ep, np.ones(len(ep.sectors)), start)
+    x = _least_squares(eps, np.ones(len(sectors)), start)
     rng = np.random.default_rng(seed)
     draws = []
     for _ in range(boot):
-        weight = np.bincount(rng.integers(0, len(ep.sectors), len(ep.sectors)),
-                             minlength=len(ep.sectors)).astype(float)
-        draws.append(_unpack(_least_squares(ep, weight, x)))
+        weight = np.bincount(rng.integers(0, len(sectors), len(sectors)),
+                             minlength=len(sectors)).astype(float)
+        draws.append(_unpack(_least_squares(eps, weight, x)))
     sample = np.array(draws).reshape(-1, 3)
     tail = 100 * (1 - level) / 2
     bounds = (np.percentile(sample, [tail, 100 - tail], axis=0) if boot else
               np.full((2, 3), np.nan))
     names = ("sigma", "sigma_nest", "mu")
-    return Estimate(ep.name, *_unpack(x),
+    return Estimate(" + ".join(ep.name for ep in eps), *_unpack(x),
                     intervals={n: (float(bounds[0, i]), float(bounds[1, i]))
                                for i, n in enumerate(names)},
                     draws=sample, level=level)
+
+
+METHOD = ("nested Armington (China and Vietnam in one nest) with monthly partial adjustment, "
+          "conditional on observed world imports by NAICS3 sector and pre-episode share trends; "
+          "nonlinear least squares on quarterly sums; bootstrap over sectors")
+
+
+def parameter_table(est: Estimate, source: str, importer: str = "USA") -> pd.DataFrame:
+    """The estimates as the parameter file the baseline reads (one row per parameter).
+
+    ``nest_ratio`` (σ_N / σ) carries the nest premium to each product's own σ, and
+    ``adjustment`` is the first-year share of the long-run response (the yearly λ of the
+    projection engine); ``low``/``high`` bound the ``level`` interval from the bootstrap.
+    """
+    d = est.draws
+    rows = [("sigma", est.sigma, d[:, 0]), ("sigma_nest", est.sigma_nest, d[:, 1]),
+            ("nest_ratio", est.sigma_nest / est.sigma, d[:, 1] / d[:, 0]),
+            ("monthly_adjustment", est.mu, d[:, 2]),
+            ("adjustment", est.lambda_year1, lambda_year1(d[:, 2]))]
+    tail = 100 * (1 - est.level) / 2
+    out = []
+    for name, value, draws in rows:
+        low, high = (np.percentile(draws, [tail, 100 - tail]) if len(draws) else
+                     (np.nan, np.nan))
+        out.append({"importer": importer, "parameter": name, "value": round(float(value), 6),
+                    "low": round(float(low), 6), "high": round(float(high), 6),
+                    "level": est.level, "boot": len(draws), "episodes": est.episode,
+                    "nest": " ".join(SUPPLIERS[i] for i in np.flatnonzero(NEST[:, 0])),
+                    "method": METHOD, "source": source})
+    return pd.DataFrame(out)

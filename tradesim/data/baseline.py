@@ -204,6 +204,33 @@ def _params(tables: Mapping[str, pd.DataFrame], products: list[str], importers: 
     return own[["importer", "product", *cols]]
 
 
+def _reallocation(tables: Mapping[str, pd.DataFrame], params: pd.DataFrame,
+                  ) -> tuple[pd.DataFrame, dict[str, list[str]], dict[str, str]]:
+    """Apply the estimated nest premium and adjustment speed (``reallocation`` table).
+
+    Each market in the table gets ``sigma_nest = nest_ratio × sigma`` for every product, its
+    ``adjustment`` (λ, the first-year share) and its nest of close substitutes; other markets
+    keep the one-level CES and the literature λ. Returns (params, nest, attrs).
+    """
+    table = tables.get("reallocation")
+    if table is None or table.empty:
+        return params, {}, {}
+    out = params.copy()
+    nest: dict[str, list[str]] = {}
+    notes = []
+    for importer, rows in table.groupby("importer"):
+        value = rows.set_index("parameter")["value"].astype(float)
+        market = out["importer"] == importer
+        out.loc[market, "sigma_nest"] = out.loc[market, "sigma"] * value["nest_ratio"]
+        out.loc[market, "adjustment"] = value["adjustment"]
+        nest[str(importer)] = str(rows["nest"].iloc[0]).split()
+        notes.append(f"{importer}: nest {' + '.join(nest[str(importer)])}, sigma_nest = "
+                     f"{value['nest_ratio']:.3f} x sigma, adjustment {value['adjustment']:.3f}")
+    attrs = {"reallocation": "; ".join(notes) + " (estimated on the "
+             f"{table['episodes'].iloc[0]} episodes: reallocation.csv, docs/validation.md)"}
+    return out, nest, attrs
+
+
 def build(tables: Mapping[str, pd.DataFrame], resolution: str = "mixed",
           base_year: int = 2024) -> xr.Dataset:
     """Assemble the baseline Dataset at ``resolution`` ("mixed" or "hs6") from packaged tables."""
@@ -228,7 +255,7 @@ def build(tables: Mapping[str, pd.DataFrame], resolution: str = "mixed",
              "tariff": vn["tariff"]})], ignore_index=True)
     flows["growth"] = _growth(flows, tables["growth"])
     products = sorted(set(member.to_numpy()))
-    params = _params(tables, products, [US, VN], resolution)
+    params, nest, realloc = _reallocation(tables, _params(tables, products, [US, VN], resolution))
     names = _names(tables, products)
     attrs = {
         "title": f"US-Vietnam trade baseline {base_year} ({resolution} resolution)",
@@ -252,7 +279,8 @@ def build(tables: Mapping[str, pd.DataFrame], resolution: str = "mixed",
                          "(growth_hs2.csv)",
     }
     attrs.update(_mirror(tables.get("totals"), base_year))
-    return assemble(flows, params, member, attrs, names)
+    attrs.update(realloc)
+    return assemble(flows, params, member, attrs, names, nest=nest)
 
 
 #: Packaged tables :func:`build_chapters` reads for the 2017 chapter baseline.
@@ -300,7 +328,7 @@ def build_chapters(tables: Mapping[str, pd.DataFrame], year: int = 2017) -> xr.D
     flows["growth"] = 0.0
     products = sorted(set(flows["product"]))
     member = pd.Series(products, index=products, dtype=object)
-    params = _params(tables, products, [US, VN], "hs2")
+    params, nest, realloc = _reallocation(tables, _params(tables, products, [US, VN], "hs2"))
     chapters = dict(zip(tables["chapters"]["hs2"].astype(str), tables["chapters"]["name"],
                         strict=True))
     names = {p: str(chapters.get(p, "")).strip() for p in products}
@@ -335,7 +363,8 @@ def build_chapters(tables: Mapping[str, pd.DataFrame], year: int = 2017) -> xr.D
                       mirror_source=str(mirror["mirror_source"]).replace(
                           "US Census general imports", "US Census imports for consumption"))
         attrs.update(mirror)
-    return assemble(flows, params, member, attrs, names)
+    attrs.update(realloc)
+    return assemble(flows, params, member, attrs, names, nest=nest)
 
 
 def _us_market_chapters(tables: Mapping[str, pd.DataFrame], year: int) -> pd.DataFrame:

@@ -15,13 +15,19 @@ map) and variables
 ``eta``        importer × product              composite import demand elasticity
 ``adjustment`` importer × product              λ, share of the long-run gap closed a year
 ``omega``      importer × product              export supply elasticity (inf: full pass-through)
+``sigma_nest`` importer × product              substitution inside the nest, >= sigma
+``nest``       importer × exporter             bool: suppliers in the nest of close substitutes
 ``member_product`` hs6                          product label of each member code
 =============  ==============================  =========================================
+
+``sigma_nest`` and ``nest`` are optional: without them (or with ``sigma_nest == sigma``) demand is
+the one-level CES; with them it is the nested Armington of
+:func:`tradesim.model.kernels.nested_ces_demand` (China and its close substitutes in one nest).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -49,6 +55,7 @@ DEFAULT_ELASTICITIES: dict[str, tuple[float, str]] = {
 UNITS = {
     "value": "USD", "tariff": "fraction", "growth": "fraction per year", "sigma": "1",
     "eta": "1", "adjustment": "fraction per year", "omega": "1 (inf = perfectly elastic)",
+    "sigma_nest": "1",
 }
 
 
@@ -58,6 +65,7 @@ def assemble(
     members: pd.Series,
     attrs: Mapping[str, object],
     names: Mapping[str, str] | None = None,
+    nest: Mapping[str, Sequence[str]] | None = None,
 ) -> xr.Dataset:
     """Build the baseline Dataset from tidy frames.
 
@@ -67,13 +75,16 @@ def assemble(
         Columns importer, exporter, product, value (USD), tariff (fraction), growth (fraction).
         Missing (importer, exporter, product) cells are zero-value flows.
     params : DataFrame
-        Columns importer, product, sigma, eta, adjustment.
+        Columns importer, product, sigma, eta, adjustment, and optionally omega and
+        sigma_nest (default: sigma, no nest premium).
     members : Series
         Product label indexed by member code (HS6).
     attrs : mapping
         Dataset attributes (sources, basis, base_year, resolution).
     names : mapping, optional
         Product label -> description.
+    nest : mapping, optional
+        Importer -> the exporters in its nest of close substitutes (default: no nest).
     """
     products = sorted(set(members.to_numpy()), key=sort_key)
     importers = sorted(flows["importer"].unique())
@@ -101,6 +112,15 @@ def assemble(
         column = par[var] if var in par else pd.Series(np.nan, index=par.index)
         data = column.to_numpy(dtype=float).reshape(len(importers), len(products))
         ds[var] = ((IMPORTER, PRODUCT), np.where(np.isnan(data), default, data))
+    column = par["sigma_nest"] if "sigma_nest" in par else pd.Series(np.nan, index=par.index)
+    data = column.to_numpy(dtype=float).reshape(len(importers), len(products))
+    ds["sigma_nest"] = ((IMPORTER, PRODUCT), np.where(np.isnan(data), ds["sigma"], data))
+    unknown = {e for members_ in (nest or {}).values() for e in members_} - set(exporters)
+    if unknown or set(nest or {}) - set(importers):
+        raise DataError(f"nest names suppliers or markets not in the flows: "
+                        f"{sorted(unknown | (set(nest or {}) - set(importers)))}")
+    ds["nest"] = ((IMPORTER, EXPORTER), np.array(
+        [[e in (nest or {}).get(i, ()) for e in exporters] for i in importers], dtype=bool))
     axis = describe_axis(products)
     for col in ("kind", "chapter", "hs_level"):
         ds.coords[f"{col}"] = (PRODUCT, axis[col].to_numpy())
@@ -135,6 +155,15 @@ def validate_baseline(ds: xr.Dataset) -> xr.Dataset:
         raise DataError("sigma and omega must be > 0 and eta >= 0")
     if ((ds["adjustment"] <= 0) | (ds["adjustment"] > 1)).any():
         raise DataError("adjustment (lambda) must lie in (0, 1]")
+    if "sigma_nest" in ds:
+        if ds["sigma_nest"].dims != (IMPORTER, PRODUCT):
+            raise DataError("baseline variable 'sigma_nest' must have dims (importer, product)")
+        nested = ds["sigma_nest"].to_numpy()
+        if not np.isfinite(nested).all() or (nested < ds["sigma"].to_numpy()).any():
+            raise DataError("sigma_nest must be finite and >= sigma (substitutes inside the "
+                            "nest substitute at least as well as across it)")
+    if "nest" in ds and (ds["nest"].dims != (IMPORTER, EXPORTER) or ds["nest"].dtype != bool):
+        raise DataError("baseline variable 'nest' must be bool with dims (importer, exporter)")
     for dim in (IMPORTER, EXPORTER, PRODUCT):
         if not ds.indexes[dim].is_unique:
             raise DataError(f"duplicate labels on dimension {dim!r}")
@@ -148,6 +177,7 @@ def baseline_from_frame(
     df: pd.DataFrame,
     params: pd.DataFrame | None = None,
     source: str = "user-supplied frame",
+    nest: Mapping[str, Sequence[str]] | None = None,
 ) -> xr.Dataset:
     """Build a validated baseline from an analyst's long table.
 
@@ -159,9 +189,12 @@ def baseline_from_frame(
         (fraction), and optionally ``growth`` (fraction per year, default 0).
     params : DataFrame, optional
         Elasticities by importer and product (columns importer, product, sigma, eta,
-        adjustment); literature medians (:data:`DEFAULT_ELASTICITIES`) where missing.
+        adjustment, optionally omega and sigma_nest); literature medians
+        (:data:`DEFAULT_ELASTICITIES`) where missing, ``sigma_nest = sigma`` (no nest premium).
     source : str
         Provenance recorded in ``attrs``.
+    nest : mapping, optional
+        Importer -> exporters in its nest of close substitutes, e.g. ``{"USA": ["CHN", "VNM"]}``.
 
     Raises
     ------
@@ -217,7 +250,7 @@ def baseline_from_frame(
         params = pd.DataFrame(columns=["importer", "product", *PRODUCT_VARS])
     attrs = {"source": source, "base_year": int(years[0]), "resolution": "user",
              "basis": "as supplied"}
-    return assemble(frame, params, members, attrs)
+    return assemble(frame, params, members, attrs, nest=nest)
 
 
 def with_rest_of_world(baseline: xr.Dataset, ratio: float, like: str = "USA") -> xr.Dataset:

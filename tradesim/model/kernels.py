@@ -15,7 +15,7 @@ import numpy as np
 from tradesim.dims import SUPPLIER_AXIS
 
 __all__ = ["adjust", "buyers_surplus", "ces_demand", "log_price_index", "nested_ces_demand",
-           "price_index"]
+           "nested_log_gap", "nested_log_index", "price_index"]
 
 _SIGMA_ONE = 1e-9
 
@@ -174,15 +174,10 @@ def nested_ces_demand(
     True
     """
     value, t0, t1 = np.broadcast_arrays(value, t0, t1)
-    nest = np.broadcast_to(nest, value.shape)
-    weights = value * (1.0 + t0)
     log_price = np.log1p(t1) - np.log1p(t0)
-    log_nest = log_price_index(np.where(nest, weights, 0.0), np.where(nest, log_price, 0.0),
-                               sigma_nest)
-    log_upper = np.where(nest, log_nest, log_price)  # the nest enters the upper level at P_N
-    log_index = log_price_index(weights, log_upper, sigma)
-    log_ratio = (-eta * log_index - sigma * (log_upper - log_index)
-                 - np.where(nest, sigma_nest * (log_price - log_nest), 0.0))
+    log_index, log_nest = nested_log_index(value * (1.0 + t0), log_price, sigma, sigma_nest,
+                                           nest)
+    log_ratio = nested_log_gap(log_price, log_index, log_nest, sigma, sigma_nest, eta, nest)
     flat = np.broadcast_to(sigma_nest == sigma, log_index.shape)
     if flat.any():  # the one-level model, computed as the one-level model
         ratio, index = ces_demand(value, t0, t1, sigma, eta)
@@ -190,6 +185,32 @@ def nested_ces_demand(
                                                                     np.exp(log_index)))
     return np.exp(log_ratio), np.exp(log_index)
 
+
+def nested_log_index(weights: np.ndarray, log_price: np.ndarray, sigma: np.ndarray,
+                     sigma_nest: np.ndarray, nest: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(ln P, ln P_N)``, each (..., 1, P), of :func:`nested_ces_demand`.
+
+    ``weights`` (..., S, P) are base expenditures at buyer prices; ``ln P_N`` is 0 where the
+    nest has no trade.
+    """
+    nest = np.broadcast_to(nest, np.broadcast_shapes(weights.shape, log_price.shape))
+    log_nest = log_price_index(np.where(nest, weights, 0.0), np.where(nest, log_price, 0.0),
+                               sigma_nest)
+    upper = np.where(nest, log_nest, log_price)  # the nest enters the upper level at P_N
+    return log_price_index(weights, upper, sigma), log_nest
+
+
+def nested_log_gap(log_price: np.ndarray, log_index: np.ndarray, log_nest: np.ndarray,
+                   sigma: np.ndarray, sigma_nest: np.ndarray, eta: np.ndarray,
+                   nest: np.ndarray) -> np.ndarray:
+    """Long-run ``ln d_s`` of :func:`nested_ces_demand` for the suppliers in ``log_price``.
+
+    ``log_price`` and ``nest`` may hold any subset of suppliers (..., S', P), so a sweep can
+    evaluate demand for the bilateral flows only, against indices of every supplier.
+    """
+    upper = np.where(nest, log_nest, log_price)
+    return (-eta * log_index - sigma * (upper - log_index)
+            - np.where(nest, sigma_nest * (log_price - log_nest), 0.0))
 
 def buyers_surplus(expenditure: np.ndarray, index: np.ndarray, eta: np.ndarray) -> np.ndarray:
     """Change in buyers' surplus, USD: ``−E0 (P^(1−η) − 1) / (1 − η)`` (η → 1: ``−E0 ln P``).

@@ -28,6 +28,14 @@ class MarketArrays(NamedTuple):
     eta: np.ndarray
     adjustment: np.ndarray  # λ
     omega: np.ndarray  # export supply elasticity, inf = full pass-through
+    sigma_nest: np.ndarray | None = None  # (S, D, 1, I, 1, P), >= sigma; None: no nest
+    nest: np.ndarray | None = None  # bool (I, E, 1): suppliers in the nest of close substitutes
+
+    @property
+    def nested(self) -> bool:
+        """Whether demand is the nested Armington (a nest with a premium over σ somewhere)."""
+        return (self.nest is not None and self.sigma_nest is not None and bool(self.nest.any())
+                and bool((self.sigma_nest != self.sigma).any()))
 
 
 class Response(NamedTuple):
@@ -68,7 +76,9 @@ def compose(base: np.ndarray, draws: np.ndarray | None,
 
 def market_arrays(value: np.ndarray, t0: np.ndarray, growth: np.ndarray, t1: np.ndarray,
                   offsets: np.ndarray, sigma: np.ndarray, eta: np.ndarray,
-                  adjustment: np.ndarray, omega: np.ndarray) -> MarketArrays:
+                  adjustment: np.ndarray, omega: np.ndarray,
+                  sigma_nest: np.ndarray | None = None,
+                  nest: np.ndarray | None = None) -> MarketArrays:
     """Kernel-ordered arrays for a batch.
 
     Parameters
@@ -81,14 +91,17 @@ def market_arrays(value: np.ndarray, t0: np.ndarray, growth: np.ndarray, t1: np.
         Tariff paths.
     offsets : ndarray (T,)
         Years since the base year.
-    sigma, eta, adjustment, omega : ndarray (S, D, 1, I, 1, P)
-        From :func:`compose`.
+    sigma, eta, adjustment, omega, sigma_nest : ndarray (S, D, 1, I, 1, P)
+        From :func:`compose` (``sigma_nest`` optional).
+    nest : bool ndarray (I, E), optional
+        Suppliers in each market's nest of close substitutes.
     """
     step = offsets[None, :, None, None, None]
     projected = value[None, None] * (1.0 + growth[:, None]) ** step
     return MarketArrays(
         projected=np.ascontiguousarray(projected[:, None]),
         t0=t0, t1=t1[:, None], sigma=sigma, eta=eta, adjustment=adjustment, omega=omega,
+        sigma_nest=sigma_nest, nest=None if nest is None else nest[:, :, None],
     )
 
 
@@ -98,8 +111,10 @@ METHODS = ("ces", "smart", "gsim", "gsim-exact")
 def respond(a: MarketArrays, method: str = "ces") -> Response:
     """Long-run value ratios, prices, pass-through and surplus for every cell.
 
-    ``method="ces"`` (default): exact CES; closed form when every ω is infinite, otherwise
-    world prices are solved market by market by :func:`tradesim.model.supply.solve`.
+    ``method="ces"`` (default): exact CES; closed form when every ω is infinite — the nested
+    Armington (:func:`tradesim.model.kernels.nested_ces_demand`) when the arrays carry a nest —,
+    otherwise world prices are solved market by market by :func:`tradesim.model.supply.solve`
+    (one-level CES: the supply solvers, SMART and GSIM know no nest).
     ``"smart"``: the WITS SMART linearised formulas (:func:`tradesim.smart.smart`).
     ``"gsim"``: Francois & Hall's GSIM as published, the linearised percentage-change model
     (:func:`tradesim.model.gsim_linear.solve`): every market at once, each exporter's world
@@ -117,7 +132,11 @@ def respond(a: MarketArrays, method: str = "ces") -> Response:
         return _gsim(a, shape)
     expenditure = (a.projected * (1.0 + a.t0)).sum(axis=-2, keepdims=True)
     if np.isinf(a.omega).all():
-        ratio, index = kernels.ces_demand(a.projected, a.t0, a.t1, a.sigma, a.eta)
+        if a.nested and a.sigma_nest is not None and a.nest is not None:
+            ratio, index = kernels.nested_ces_demand(a.projected, a.t0, a.t1, a.sigma,
+                                                     a.sigma_nest, a.eta, a.nest)
+        else:
+            ratio, index = kernels.ces_demand(a.projected, a.t0, a.t1, a.sigma, a.eta)
         ones = np.ones(shape)
         zeros = np.zeros(shape)
         return Response(ratio, index, kernels.buyers_surplus(expenditure, index, a.eta),

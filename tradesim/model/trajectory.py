@@ -105,8 +105,12 @@ def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset |
     drawn = _draws(baseline, draws)
     params = {p: response.compose(baseline[p].transpose(IMPORTER, PRODUCT).to_numpy(),
                                drawn.get(p), [o.get(p) for o in over]) for p in PARAMS}
+    nest_premium = _nest_ratio(baseline)  # σ_N / σ (I, P): a scenario's σ carries its nest
     a = response.market_arrays(cube(baseline["value"]), cube(baseline["tariff"]), growth, t1,
-                            (years - first.base_year).astype(float), **params)
+                            (years - first.base_year).astype(float), **params,
+                            sigma_nest=params["sigma"] * nest_premium[:, None, :],
+                            nest=baseline["nest"].transpose(IMPORTER, EXPORTER).to_numpy()
+                            if "nest" in baseline else None)
     methods = {s.method for s in scenarios}
     if len(methods) > 1:
         raise ScheduleError(f"scenarios in one batch must share a method, got {sorted(methods)}")
@@ -155,9 +159,15 @@ def _bilateral_totals(baseline: xr.Dataset, scenarios: Sequence[Scenario],
     names = [US, VN, *(rules[0].sources if rules else ())]
     cols = [exporters.index(c) for c in dict.fromkeys(names) if c in exporters]
     log_price = np.log1p(a.t1) - np.log1p(a.t0)
-    log_index = kernels.log_price_index(a.projected * (1.0 + a.t0), log_price, a.sigma)
     own = log_price[..., cols, :]
-    gap = -a.eta * log_index - a.sigma * (own - log_index)
+    if a.nested and a.sigma_nest is not None and a.nest is not None:
+        log_index, log_nest = kernels.nested_log_index(a.projected * (1.0 + a.t0), log_price,
+                                                       a.sigma, a.sigma_nest, a.nest)
+        gap = kernels.nested_log_gap(own, log_index, log_nest, a.sigma, a.sigma_nest, a.eta,
+                                     a.nest[..., cols, :])
+    else:
+        log_index = kernels.log_price_index(a.projected * (1.0 + a.t0), log_price, a.sigma)
+        gap = -a.eta * log_index - a.sigma * (own - log_index)
     projected = a.projected[..., cols, :]
     priced = projected * np.exp(kernels.adjust(gap, rate, axis=2))
     sub = a._replace(projected=projected, t1=a.t1[..., cols, :], t0=a.t0[..., cols, :])
@@ -202,6 +212,14 @@ def _reroute(importers: list[str], exporters: list[str], scenarios: Sequence[Sce
     out = priced.copy()
     out[..., us, hub, :] += moved
     return out, moved
+
+
+def _nest_ratio(baseline: xr.Dataset) -> np.ndarray:
+    """σ_N / σ by importer and product (I, P); 1 (no nest premium) without ``sigma_nest``."""
+    sigma = baseline["sigma"].transpose(IMPORTER, PRODUCT).to_numpy()
+    if "sigma_nest" not in baseline:
+        return np.ones_like(sigma)
+    return baseline["sigma_nest"].transpose(IMPORTER, PRODUCT).to_numpy() / sigma
 
 
 def _with_override(base: np.ndarray, item: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
