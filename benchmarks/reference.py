@@ -3,7 +3,8 @@
 One scenario (and one parameter draw) at a time, on a long table of cells with ``groupby``:
 what an analyst would write first. It shares only the tariff schedule with tradesim
 (``schedule.tariff_path``) and recomputes the rest (DESIGN §2–3, full pass-through): projection,
-the nested CES price indices (China and its close substitutes in a nest, ``sigma_nest``),
+share drift (``share_trend`` decaying at ``trend_persistence``), the nested CES price
+indices (China and its close substitutes in a nest, ``sigma_nest``),
 demand, partial adjustment, the balance. ``check`` compares it with the engine.
 """
 
@@ -40,6 +41,18 @@ def balance(baseline: xr.Dataset, scenario: Scenario,
     df = df.merge(par.to_dataframe().reset_index()[["importer", "product", "sigma", "eta",
                                                     "adjustment"]], on=["importer", "product"])
     df["projected"] = df["value"] * (1 + df["growth"]) ** (df["year"] - scenario.base_year)
+    if "share_trend" in baseline:  # shares drift at δ h(t), market totals kept
+        trend = baseline["share_trend"].to_dataframe().reset_index()
+        rho = baseline["trend_persistence"].to_dataframe().reset_index()
+        df = df.merge(trend[[*KEYS, "share_trend"]], on=KEYS).merge(rho, on="importer")
+        t = (df["year"] - scenario.base_year).astype(float)
+        r = df["trend_persistence"]
+        h = np.where(r < 1, (1 - r ** t) / (1 - r).where(r < 1, 1.0), t)
+        df["drifted"] = df["projected"] * np.exp(df["share_trend"] * h)
+        cell = ["year", "importer", "product"]
+        scale = (df.groupby(cell)["projected"].transform("sum")
+                 / df.groupby(cell)["drifted"].transform("sum").replace(0, np.nan)).fillna(1.0)
+        df["projected"] = df["drifted"] * scale
     df["weight"] = df["projected"] * (1 + df["tariff"])
     market = ["year", "importer", "product"]
     df["log_price"] = np.log1p(df["t1"]) - np.log1p(df["tariff"])

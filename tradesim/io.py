@@ -32,6 +32,7 @@ __all__ = [
     "imports_by_sector_monthly",
     "load_baseline",
     "packaged_tables",
+    "step_tables",
     "read_scenario",
     "read_sweep",
     "write_figure",
@@ -54,8 +55,9 @@ _FILES: dict[str, str] = {
     "duty_hs2_2017": "us_duty_hs2_2017.csv",
     "exports_hs2": "us_exports_to_vn_hs2_history.csv",
     "reallocation": "reallocation.csv",
+    "share_trends": "share_trends.csv",
 }
-_CODE_COLUMNS = {"hs6": str, "hs2": str, "hs": str, "code": str, "exporter": str,
+_CODE_COLUMNS = {"hs6": str, "hs2": str, "hs": str, "code": str, "exporter": str, "naics3": str,
                  "valid_from": str, "valid_to": str}
 
 MAX_SCENARIO_BYTES = 1_000_000
@@ -100,7 +102,7 @@ _STEP_FILES: dict[str, str] = {
 
 
 @functools.cache
-def _step_tables() -> dict[str, pd.DataFrame]:
+def step_tables() -> dict[str, pd.DataFrame]:
     """The 2025-step tables (cached), with every code column read as text."""
     out = {}
     for key, name in _STEP_FILES.items():
@@ -116,13 +118,13 @@ def _step_tables() -> dict[str, pd.DataFrame]:
 def _cached_baseline(resolution: str, year: int = 2024) -> xr.Dataset:
     if year == 2025 and resolution in ("mixed", "hs6"):
         return _baseline.step_2025(_cached_baseline(resolution, 2024),
-                                   {**packaged_tables(), **_step_tables()})
+                                   {**packaged_tables(), **step_tables()})
     if resolution == "hs2":
         return _baseline.build_chapters(packaged_tables(), year=year)
     if year != 2024:
         raise DataError(f"the {resolution!r} baseline exists for 2024 and 2025 only; for "
                         f"{year} use resolution='hs2' (years {list(_baseline.CHAPTER_YEARS)})")
-    return _baseline.build(packaged_tables(), resolution=resolution)
+    return _baseline.build({**packaged_tables(), **step_tables()}, resolution=resolution)
 
 
 def load_baseline(resolution: str = "mixed", year: int | None = None,

@@ -12,7 +12,9 @@ from package_data.actuals import NAICS3_MONTHLY
 from package_data.common import Build, read_csv
 
 REALLOCATION = "reallocation.csv"
+SHARE_TRENDS = "share_trends.csv"
 BOOT, SEED = 200, 1
+TREND_BASE, TREND_WINDOW = 2024, 3
 
 
 def build_reallocation(sh: Build) -> pd.DataFrame:
@@ -28,6 +30,26 @@ def build_reallocation(sh: Build) -> pd.DataFrame:
     table = calibrate.parameter_table(
         est, source=f"tradesim calibrate (pooled, --boot {BOOT} --seed {SEED}) on {NAICS3_MONTHLY}"
                     " (Census N1); estimated, see SOURCES.md")
+    rho = calibrate.trend_persistence(monthly, last_year=TREND_BASE, window=TREND_WINDOW,
+                                      seed=SEED)
+    table = pd.concat([table, pd.DataFrame([{
+        "importer": "USA", "parameter": "trend_persistence", "value": round(rho.rho, 6),
+        "low": round(rho.interval[0], 6), "high": round(rho.interval[1], 6),
+        "level": rho.level, "boot": 500, "episodes": f"sector trends 2013-{TREND_BASE}",
+        "nest": table["nest"].iloc[0],
+        "method": (f"share of a sector's {TREND_WINDOW}-year log-share trend (VNM, CHN) carried "
+                   f"into the next {TREND_WINDOW} years (least squares through the origin, "
+                   f"{rho.pairs} sector pairs, weighted by share), to the power 1/{TREND_WINDOW}"),
+        "source": f"tradesim.analysis.calibrate.trend_persistence on {NAICS3_MONTHLY} (Census "
+                  "N1); estimated, see SOURCES.md"}])], ignore_index=True)
     sh.write_table(table, REALLOCATION)
+    trends = calibrate.share_trends(monthly, TREND_BASE, TREND_WINDOW)
+    trends = pd.DataFrame({
+        "importer": "USA", "exporter": trends["partner"], "naics3": trends["naics3"],
+        "trend": trends["trend"].round(6), "years": f"{TREND_BASE - TREND_WINDOW}-{TREND_BASE}",
+        "method": f"log share of world imports, {TREND_BASE - TREND_WINDOW} to {TREND_BASE}, "
+                  f"per year, clipped to +-{calibrate.DRIFT_CAP}",
+        "source": f"derived: {NAICS3_MONTHLY} (Census N1)"})
+    sh.write_table(trends, SHARE_TRENDS)
     sh.stats["reallocation"] = table.set_index("parameter")
     return table

@@ -189,6 +189,7 @@ figures, so it has no `source` column; its `reason` column says why each line is
 {row('us_vn_2025_headline_actuals.csv', '2025 headline actuals (US and Vietnamese customs), each with basis, status and source.')}
 {row('step_2025_hs6_naics3.csv.gz', 'The 2025 starting point: HS6 → NAICS3 weights of 2024 US imports by supplier group (VNM, CHN, REST).')}
 {row('step_2025_factors.csv.gz', 'The 2025 starting point: 2025/2024 factors by supplier row × NAICS3 (N1 actuals, December estimated; REST by IPF), basis factors to the 2025 headline, observed duty rates.')}
+{row('share_trends.csv', 'Vietnam and China log-share trends of the US market by NAICS3 sector, 2021–2024 (the share dynamics of the projection).')}
 {row('reallocation.csv', 'Estimated reallocation parameters of the US market (nested Armington, China and Vietnam in one nest; adjustment speed), pooled over the 2018–19 and 2025 episodes, with 90 % bootstrap intervals.')}
 
 ## Sources
@@ -359,6 +360,14 @@ Baseline annual growth g (fraction): value_t = value_2024 · (1+g)^(t−2024).
   market, nest = China and Vietnam) and `adjustment` (the first-year share of the long-run
   response, the yearly λ of the US market). The Vietnamese market keeps the literature values
   (no episode to estimate them on).
+
+### `share_trends.csv` — `importer,exporter,naics3,trend,years,method,source`
+- DERIVED from `us_imports_naics3_monthly_vn_cn_world.csv.gz`: the yearly change of Vietnam's and
+  China's log share of US imports by NAICS3 sector, 2021→2024, clipped to ±0.3 (as the episodes
+  of the backtest use it). The baseline maps sectors to HS6 lines with `step_2025_hs6_naics3`
+  and carries each supplier's trend forward, decaying at `trend_persistence` a year
+  (`reallocation.csv`, estimated from how much of a sector's 3-year trend carried into the
+  next three years, 2015–2024); every other supplier's share follows from the normalisation.
 
 ### `us_vn_2025_headline_actuals.csv`
 - Byte-for-byte copy of `shared/data/2025/us_vn_2025_headline_actuals.csv`: the 2025 US deficit with

@@ -9,14 +9,24 @@ same months of the base year, bn USD, on the imports-for-consumption basis of th
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from tradesim.analysis.calibrate import SUPPLIERS, Episode, Estimate, episode, fit, predict
+from tradesim.model.trajectory import simulate as _run
+from tradesim.scenario.parse import Scenario, parse_scenario
 
-__all__ = ["EPISODES", "Backtest", "backtest", "by_sector", "compare"]
+__all__ = ["ACTUAL_2025", "EPISODES", "Backtest", "backtest", "by_sector", "compare",
+           "engine_2025", "observed_demand", "reallocation_draws"]
+
+
+def simulate(doc: Mapping[str, object], baseline: xr.Dataset) -> xr.Dataset:
+    """Run a scenario document on a baseline (validated like a file)."""
+    return _run(baseline, parse_scenario(doc))
 
 #: name -> (base year, predicted months)
 EPISODES: dict[str, tuple[int, tuple[str, ...]]] = {
@@ -58,6 +68,7 @@ class Backtest:
 
     estimates: dict[str, Estimate]        # by the episode fitted
     table: pd.DataFrame                   # (fit → predict, supplier) rows
+    pooled: Estimate                      # both episodes at once (the shipped defaults)
     sectors: pd.DataFrame = field(repr=False)  # by fit → predict, supplier, sector
     bands: pd.DataFrame = field(repr=False)    # bootstrap band of the model change
 
@@ -86,4 +97,100 @@ def backtest(monthly: pd.DataFrame, boot: int = 200, seed: int = 1) -> Backtest:
     table = pd.concat(tables).reset_index().set_index(["direction", "supplier"])
     band = (pd.concat(bands).set_index(["direction", "supplier"]) if bands else
             pd.DataFrame({"low": np.nan, "high": np.nan}, index=table.index))
-    return Backtest(estimates, table.join(band), pd.concat(sectors, ignore_index=True), band)
+    pooled = fit(list(eps.values()), boot=boot, seed=seed)
+    return Backtest(estimates, table.join(band), pooled, pd.concat(sectors, ignore_index=True),
+                    band)
+
+
+def reallocation_draws(est: Estimate) -> np.ndarray:
+    """(B, 2) draws of (σ_N/σ, first-year adjustment) from an estimate's bootstrap."""
+    from tradesim.analysis.calibrate import lambda_year1
+
+    d = est.draws
+    return np.c_[d[:, 1] / d[:, 0], lambda_year1(d[:, 2])] if len(d) else np.empty((0, 2))
+
+
+#: US imports, general imports basis, bn USD (us_vn_2025_headline_actuals.csv, us_vn_totals.csv:
+#: Vietnam 2024 S4, 2025 derived from the published deficit and S1 exports; China P1).
+ACTUAL_2025 = {"VNM": (136.50, 193.86), "CHN": (438.8, 308.4)}
+
+
+def observed_demand(monthly: pd.DataFrame, weights: pd.DataFrame, imports_hs6: pd.DataFrame,
+                    member: pd.Series, year: int = 2025) -> list[dict[str, object]]:
+    """``[[demand]]`` entries stating the observed growth of US world imports in ``year`` by
+    product, from NAICS3 (January–November on January–November) through the HS6 → NAICS3
+    weights of every supplier's 2024 imports.
+
+    ``member`` maps HS6 codes to the product labels of a baseline (an HS prefix each).
+    """
+    goods = monthly[(monthly["partner"] == "WORLD") & (monthly["month"].str[5:] <= "11")]
+    by_year = goods.assign(year=goods["month"].str[:4].astype(int)).pivot_table(
+        index="naics3", columns="year", values="value_usd", aggfunc="sum")
+    growth = (by_year[year] / by_year[year - 1] - 1.0).rename("g")
+    group = np.where(imports_hs6["exporter"].isin(["VNM", "CHN"]), imports_hs6["exporter"],
+                     "REST")
+    values = imports_hs6.assign(group=group).groupby(["group", "hs6"], as_index=False)[
+        "value_usd"].sum()
+    x = weights.merge(values, on=["group", "hs6"]).merge(growth.reset_index(), on="naics3",
+                                                         how="left")
+    x["w"] = x["weight"] * x["value_usd"]
+    x["product"] = x["hs6"].map(member)
+    x = x.dropna(subset=["product", "g"])
+    by_product = (x["w"] * x["g"]).groupby(x["product"]).sum() / x.groupby("product")["w"].sum()
+    total = float(by_year[year].sum() / by_year[year - 1].sum() - 1.0)
+    labels = [str(p) for p in by_product.index]
+    out = []
+    for label, g in zip(labels, by_product.to_numpy(), strict=True):
+        code = label.rstrip("*")  # "85*": the chapter without its split-out lines
+        carved = [p for p in labels if p != label and not p.endswith("*")
+                  and p.startswith(code)] if label.endswith("*") else []
+        out.append({"id": f"observed-{year}-{code}" + ("-rest" if carved else ""),
+                    "importer": "USA", "products": [code], "exclude": carved,
+                    "growth": round(100.0 * float(g), 6), "start": year,
+                    "source": f"Census N1 world imports by NAICS3, Jan-Nov {year} on Jan-Nov "
+                              f"{year - 1} (all goods {100 * total:+.2f} %), mapped to HS6 by "
+                              "2024 weights"})
+    return out
+
+
+def engine_2025(baseline: xr.Dataset, scenario: Scenario,
+                demand: Sequence[Mapping[str, object]], draws: np.ndarray | None = None,
+                level: float = 0.9) -> pd.DataFrame:
+    """The projection engine's 2025 on the 2024 baseline against what happened.
+
+    Runs ``scenario`` (the 2025 measures) with ``demand`` (observed 2025 sector demand, see
+    :func:`observed_demand`) and reports, for Vietnam and China, the actual and model change in
+    US imports 2024→2025 (general imports, bn USD), the error, and — with ``draws`` (B, 2) of
+    (σ_N/σ, first-year adjustment) from the calibration's bootstrap — the ``level`` band.
+    """
+    doc = scenario.to_dict()
+    doc["demand"] = [*doc.get("demand", []), *demand]
+    doc["scenario"]["horizon"] = max(2025, int(doc["scenario"]["horizon"]))
+
+    def change(b: xr.Dataset) -> dict[str, float]:
+        r = simulate(doc, b).sel(importer="USA", year=[2024, 2025])
+        out = r["value"].sel(exporter=["VNM", "CHN"]).sum("product") / 1e9
+        return {e: float(out.sel(exporter=e, year=2025) - out.sel(exporter=e, year=2024))
+                for e in ("VNM", "CHN")}
+
+    point = change(baseline)
+    rows = []
+    band = {e: (np.nan, np.nan) for e in point}
+    if draws is not None and len(draws):
+        us = baseline["importer"] == "USA"
+        runs = []
+        for ratio, adjustment in draws:
+            b = baseline.copy()
+            b["sigma_nest"] = xr.where(us, b["sigma"] * ratio, b["sigma_nest"])
+            b["adjustment"] = xr.where(us, adjustment, b["adjustment"])
+            runs.append(change(b))
+        tail = 100 * (1 - level) / 2
+        band = {e: tuple(np.percentile([r[e] for r in runs], [tail, 100 - tail]))
+                for e in point}
+    for e, model in point.items():
+        before, after = ACTUAL_2025[e]
+        actual = after - before
+        rows.append({"supplier": e, "actual change": actual, "model change": model,
+                     "error %": 100 * (model / actual - 1), f"{level:.0%} band low": band[e][0],
+                     "band high": band[e][1]})
+    return pd.DataFrame(rows).set_index("supplier")

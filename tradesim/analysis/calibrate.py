@@ -26,8 +26,8 @@ import pandas as pd
 
 from tradesim.model.kernels import nested_ces_demand
 
-__all__ = ["NEST", "SUPPLIERS", "Episode", "Estimate", "episode", "fit", "lambda_year1",
-           "parameter_table", "predict"]
+__all__ = ["NEST", "SUPPLIERS", "Episode", "Estimate", "Persistence", "episode", "fit",
+           "lambda_year1", "parameter_table", "predict", "share_trends", "trend_persistence"]
 
 SUPPLIERS = ("VNM", "CHN", "ROW")
 NEST = np.array([[True], [True], [False]])  # (S, 1): China and its close substitute
@@ -257,3 +257,83 @@ def parameter_table(est: Estimate, source: str, importer: str = "USA") -> pd.Dat
                     "nest": " ".join(SUPPLIERS[i] for i in np.flatnonzero(NEST[:, 0])),
                     "method": METHOD, "source": source})
     return pd.DataFrame(out)
+
+
+def _annual_shares(monthly: pd.DataFrame, last_year: int) -> pd.DataFrame:
+    """Each partner's share of world imports by sector and full year, up to ``last_year``."""
+    goods = monthly[~monthly["naics3"].isin(NOT_GOODS)]
+    year = goods["month"].str[:4].astype(int)
+    wide = goods[year <= last_year].assign(year=year).pivot_table(
+        index="naics3", columns=["partner", "year"], values="value_usd", aggfunc="sum")
+    return wide.drop(columns="WORLD", level=0) / wide["WORLD"].reindex(
+        columns=wide.drop(columns="WORLD", level=0).columns, level=1).to_numpy()
+
+
+def share_trends(monthly: pd.DataFrame, base_year: int, window: int = 3) -> pd.DataFrame:
+    """Log-share trend per year of Vietnam and China by NAICS3 sector, over the ``window``
+    years to ``base_year`` (clipped to ±:data:`DRIFT_CAP`), as the episodes use it.
+
+    Returns columns ``partner, naics3, trend`` (log points a year); sectors where either year
+    has no trade are left out.
+    """
+    shares = _annual_shares(monthly, base_year)
+    rows = []
+    for partner in ("VNM", "CHN"):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            trend = np.log(shares[(partner, base_year)] / shares[(partner, base_year - window)])
+        trend = (trend / window).clip(-DRIFT_CAP, DRIFT_CAP)
+        ok = np.isfinite(trend)
+        rows.append(pd.DataFrame({"partner": partner, "naics3": trend.index[ok],
+                                  "trend": trend[ok].to_numpy()}))
+    return pd.concat(rows, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class Persistence:
+    """How much of a sector's share trend carries on: ``rho`` a year, with an interval."""
+
+    rho: float
+    interval: tuple[float, float]
+    carry: float  # share of one window's trend seen in the next window
+    pairs: int
+    level: float = 0.9
+
+
+def trend_persistence(monthly: pd.DataFrame, last_year: int = 2024, window: int = 3,
+                      boot: int = 500, seed: int = 1, level: float = 0.9) -> Persistence:
+    """Estimate the yearly persistence ``ρ`` of sector share trends (Vietnam and China).
+
+    Regresses each sector's log-share trend over a ``window``-year span on its trend over the
+    span before (value-weighted least squares through the origin, consecutive spans ending at
+    ``last_year``, ``last_year − window``, …); the slope ``b`` is the share of a trend that
+    carries into the next span, so ``ρ = b^(1/window)``. Intervals: bootstrap over sector pairs.
+    """
+    shares = _annual_shares(monthly, last_year)
+    value = monthly[~monthly["naics3"].isin(NOT_GOODS)]
+    first = int(value["month"].str[:4].astype(int).min())
+    x, y, w = [], [], []
+    end = last_year
+    while end - 2 * window >= first:
+        mid, start = end - window, end - 2 * window
+        for partner in ("VNM", "CHN"):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                before = np.log(shares[(partner, mid)] / shares[(partner, start)]) / window
+                after = np.log(shares[(partner, end)] / shares[(partner, mid)]) / window
+            ok = np.isfinite(before) & np.isfinite(after)
+            x += list(before[ok])
+            y += list(after[ok])
+            w += list(shares[(partner, mid)][ok])
+        end -= window
+    xa, ya, wa = np.array(x), np.array(y), np.array(w)
+
+    def slope(i: np.ndarray) -> float:
+        return float((wa[i] * xa[i] * ya[i]).sum() / (wa[i] * xa[i] ** 2).sum())
+
+    every = np.arange(len(xa))
+    b = slope(every)
+    rng = np.random.default_rng(seed)
+    draws = np.array([slope(rng.integers(0, len(xa), len(xa))) for _ in range(boot)])
+    tail = 100 * (1 - level) / 2
+    low, high = np.clip(np.percentile(draws, [tail, 100 - tail]), 1e-6, 1.0) ** (1 / window)
+    return Persistence(float(np.clip(b, 1e-6, 1.0) ** (1 / window)), (float(low), float(high)),
+                       b, len(xa), level)

@@ -172,17 +172,47 @@ def _vn_market(tables: Mapping[str, pd.DataFrame], member: pd.Series, year: int)
     return out.assign(importer=VN, exporter=US)
 
 
-def _growth(flows: pd.DataFrame, growth: pd.DataFrame) -> pd.Series:
+def _growth(flows: pd.DataFrame, growth: pd.DataFrame,
+            common: tuple[str, ...] = ()) -> pd.Series:
+    """Baseline growth per flow: the supplier's chapter trend, or in the ``common`` markets the
+    market's own (WORLD) chapter demand growth, the same for every supplier."""
     g = growth.copy()
     g["hs2"] = g["hs2"].astype(str)
     table = g.set_index(["importer", "exporter", "hs2"])["growth"]
     chapter = flows["product"].str[:2]
-    keys = list(zip(flows["importer"], flows["exporter"], chapter, strict=True))
+    supplier = flows["exporter"].where(~flows["importer"].isin(common), WORLD)
+    keys = list(zip(flows["importer"], supplier, chapter, strict=True))
     own = table.reindex(keys).to_numpy()
     fallback = table.reindex(
-        list(zip(flows["importer"], flows["exporter"], ["all"] * len(flows), strict=True)))
+        list(zip(flows["importer"], supplier, ["all"] * len(flows), strict=True)))
     out = np.where(np.isnan(own), fallback.to_numpy(), own)
     return pd.Series(np.where(np.isnan(out), 0.0, out), index=flows.index)
+
+
+def _share_trends(tables: Mapping[str, pd.DataFrame], flows: pd.DataFrame,
+                  member: pd.Series) -> pd.Series:
+    """Log-share trend per year of each flow (0 where the ``share_trends`` table has none).
+
+    Sector trends (NAICS3) reach HS6 lines through the supplier's 2024 HS6 → NAICS3 weights
+    (``step_hs6_naics3``) and the product axis as the supplier's value-weighted mean.
+    """
+    trends, weights = tables.get("share_trends"), tables.get("step_hs6_naics3")
+    out = pd.Series(0.0, index=flows.index)
+    if trends is None or weights is None:
+        return out
+    hs6 = tables["imports_hs6"]
+    for (importer, exporter), sector in trends.groupby(["importer", "exporter"]):
+        w = weights[weights["group"] == exporter].merge(
+            sector[["naics3", "trend"]], on="naics3", how="left").fillna({"trend": 0.0})
+        line = (w["weight"] * w["trend"]).groupby(w["hs6"]).sum()
+        v = hs6.loc[hs6["exporter"] == exporter].set_index("hs6")["value_usd"]
+        v = v[v.index.isin(member.index)]
+        product = member.reindex(v.index)
+        weighted = (v * line.reindex(v.index).fillna(0.0)).groupby(product).sum()
+        by_product = weighted / v.groupby(product).sum().replace(0.0, np.nan)
+        rows = (flows["importer"] == importer) & (flows["exporter"] == exporter)
+        out[rows] = flows.loc[rows, "product"].map(by_product).fillna(0.0).to_numpy()
+    return out
 
 
 def _params(tables: Mapping[str, pd.DataFrame], products: list[str], importers: list[str],
@@ -205,18 +235,20 @@ def _params(tables: Mapping[str, pd.DataFrame], products: list[str], importers: 
 
 
 def _reallocation(tables: Mapping[str, pd.DataFrame], params: pd.DataFrame,
-                  ) -> tuple[pd.DataFrame, dict[str, list[str]], dict[str, str]]:
+                  ) -> tuple[pd.DataFrame, dict[str, list[str]], dict[str, str],
+                             dict[str, float]]:
     """Apply the estimated nest premium and adjustment speed (``reallocation`` table).
 
     Each market in the table gets ``sigma_nest = nest_ratio × sigma`` for every product, its
     ``adjustment`` (λ, the first-year share) and its nest of close substitutes; other markets
-    keep the one-level CES and the literature λ. Returns (params, nest, attrs).
+    keep the one-level CES and the literature λ. Returns (params, nest, attrs, persistence).
     """
     table = tables.get("reallocation")
     if table is None or table.empty:
-        return params, {}, {}
+        return params, {}, {}, {}
     out = params.copy()
     nest: dict[str, list[str]] = {}
+    persistence: dict[str, float] = {}
     notes = []
     for importer, rows in table.groupby("importer"):
         value = rows.set_index("parameter")["value"].astype(float)
@@ -224,11 +256,13 @@ def _reallocation(tables: Mapping[str, pd.DataFrame], params: pd.DataFrame,
         out.loc[market, "sigma_nest"] = out.loc[market, "sigma"] * value["nest_ratio"]
         out.loc[market, "adjustment"] = value["adjustment"]
         nest[str(importer)] = str(rows["nest"].iloc[0]).split()
+        if "trend_persistence" in value:
+            persistence[str(importer)] = float(value["trend_persistence"])
         notes.append(f"{importer}: nest {' + '.join(nest[str(importer)])}, sigma_nest = "
                      f"{value['nest_ratio']:.3f} x sigma, adjustment {value['adjustment']:.3f}")
     attrs = {"reallocation": "; ".join(notes) + " (estimated on the "
              f"{table['episodes'].iloc[0]} episodes: reallocation.csv, docs/validation.md)"}
-    return out, nest, attrs
+    return out, nest, attrs, persistence
 
 
 def build(tables: Mapping[str, pd.DataFrame], resolution: str = "mixed",
@@ -253,9 +287,11 @@ def build(tables: Mapping[str, pd.DataFrame], resolution: str = "mixed",
         flows = pd.concat([flows, pd.DataFrame(
             {"importer": VN, "exporter": ROW, "product": vn["product"], "value": 0.0,
              "tariff": vn["tariff"]})], ignore_index=True)
-    flows["growth"] = _growth(flows, tables["growth"])
+    flows["growth"] = _growth(flows, tables["growth"], common=(US,))
+    flows["share_trend"] = _share_trends(tables, flows, member)
     products = sorted(set(member.to_numpy()))
-    params, nest, realloc = _reallocation(tables, _params(tables, products, [US, VN], resolution))
+    params, nest, realloc, rho = _reallocation(tables,
+                                               _params(tables, products, [US, VN], resolution))
     names = _names(tables, products)
     attrs = {
         "title": f"US-Vietnam trade baseline {base_year} ({resolution} resolution)",
@@ -275,12 +311,15 @@ def build(tables: Mapping[str, pd.DataFrame], resolution: str = "mixed",
                       "the data (ROW = 0), so no substitution toward third suppliers there",
         "tariff_source": "USA: 2024 calculated duty / customs value by supplier and product (S5);"
                          " VNM: Vietnam MFN (vn_mfn_rates.csv; 9.4 % simple-average default)",
-        "growth_source": "CAGR 2017-2024 by chapter, capped to [-10 %, +10 %] a year "
-                         "(growth_hs2.csv)",
+        "growth_source": "USA market: demand growth of the market by chapter, common to every "
+                         "supplier (WORLD CAGR 2017-2024, capped to [-10 %, +10 %], "
+                         "growth_hs2.csv), with Vietnam's and China's share trends (2021-2024 "
+                         "by NAICS3 sector, share_trends.csv) decaying at trend_persistence a "
+                         "year; VNM market: CAGR 2017-2024 of US exports by chapter",
     }
     attrs.update(_mirror(tables.get("totals"), base_year))
     attrs.update(realloc)
-    return assemble(flows, params, member, attrs, names, nest=nest)
+    return assemble(flows, params, member, attrs, names, nest=nest, persistence=rho)
 
 
 #: Packaged tables :func:`build_chapters` reads for the 2017 chapter baseline.
@@ -328,7 +367,7 @@ def build_chapters(tables: Mapping[str, pd.DataFrame], year: int = 2017) -> xr.D
     flows["growth"] = 0.0
     products = sorted(set(flows["product"]))
     member = pd.Series(products, index=products, dtype=object)
-    params, nest, realloc = _reallocation(tables, _params(tables, products, [US, VN], "hs2"))
+    params, nest, realloc, _ = _reallocation(tables, _params(tables, products, [US, VN], "hs2"))
     chapters = dict(zip(tables["chapters"]["hs2"].astype(str), tables["chapters"]["name"],
                         strict=True))
     names = {p: str(chapters.get(p, "")).strip() for p in products}

@@ -17,16 +17,22 @@ map) and variables
 ``omega``      importer × product              export supply elasticity (inf: full pass-through)
 ``sigma_nest`` importer × product              substitution inside the nest, >= sigma
 ``nest``       importer × exporter             bool: suppliers in the nest of close substitutes
+``share_trend`` importer × exporter × product  log-share trend per year (0: none)
+``trend_persistence`` importer                 share of a share trend kept each year, [0, 1]
 ``member_product`` hs6                          product label of each member code
 =============  ==============================  =========================================
 
 ``sigma_nest`` and ``nest`` are optional: without them (or with ``sigma_nest == sigma``) demand is
 the one-level CES; with them it is the nested Armington of
 :func:`tradesim.model.kernels.nested_ces_demand` (China and its close substitutes in one nest).
+``share_trend`` and ``trend_persistence`` are optional too: the projection moves each supplier's
+share of its market and product by ``exp(δ h(t))``, renormalised so the market total follows
+``growth`` alone, with ``h(t) = (1 − ρ^t)/(1 − ρ)`` (``t`` when ``ρ = 1``).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -55,7 +61,7 @@ DEFAULT_ELASTICITIES: dict[str, tuple[float, str]] = {
 UNITS = {
     "value": "USD", "tariff": "fraction", "growth": "fraction per year", "sigma": "1",
     "eta": "1", "adjustment": "fraction per year", "omega": "1 (inf = perfectly elastic)",
-    "sigma_nest": "1",
+    "sigma_nest": "1", "share_trend": "1 per year (log points)", "trend_persistence": "1",
 }
 
 
@@ -66,14 +72,16 @@ def assemble(
     attrs: Mapping[str, object],
     names: Mapping[str, str] | None = None,
     nest: Mapping[str, Sequence[str]] | None = None,
+    persistence: Mapping[str, float] | None = None,
 ) -> xr.Dataset:
     """Build the baseline Dataset from tidy frames.
 
     Parameters
     ----------
     flows : DataFrame
-        Columns importer, exporter, product, value (USD), tariff (fraction), growth (fraction).
-        Missing (importer, exporter, product) cells are zero-value flows.
+        Columns importer, exporter, product, value (USD), tariff (fraction), growth (fraction),
+        optionally share_trend (log points a year). Missing (importer, exporter, product)
+        cells are zero-value flows.
     params : DataFrame
         Columns importer, product, sigma, eta, adjustment, and optionally omega and
         sigma_nest (default: sigma, no nest premium).
@@ -85,6 +93,8 @@ def assemble(
         Product label -> description.
     nest : mapping, optional
         Importer -> the exporters in its nest of close substitutes (default: no nest).
+    persistence : mapping, optional
+        Importer -> ``trend_persistence`` (default 1 where there are share trends).
     """
     products = sorted(set(members.to_numpy()), key=sort_key)
     importers = sorted(flows["importer"].unique())
@@ -100,11 +110,20 @@ def assemble(
     ds = xr.Dataset(coords={IMPORTER: importers, EXPORTER: exporters, PRODUCT: products})
     shape = tuple(len(ds[d]) for d in MARKET_DIMS)
     for var in MARKET_VARS:
-        fill = 0.0
-        if var == "growth":  # a missing flow grows like the rest of that market and product
-            fill = float(flows["growth"].median()) if len(flows) else 0.0
         data = cells[var].to_numpy(dtype=float).reshape(shape)
+        fill: float | np.ndarray = 0.0
+        if var == "growth":  # a missing flow grows like the rest of that market and product
+            overall = float(flows["growth"].median()) if len(flows) else 0.0
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-missing markets
+                typical = np.nanmedian(data, axis=1, keepdims=True)
+            fill = np.where(np.isnan(typical), overall, typical)
         ds[var] = (MARKET_DIMS, np.where(np.isnan(data), fill, data))
+    if "share_trend" in cells:
+        data = cells["share_trend"].to_numpy(dtype=float).reshape(shape)
+        ds["share_trend"] = (MARKET_DIMS, np.where(np.isnan(data), 0.0, data))
+        ds["trend_persistence"] = (IMPORTER, np.array(
+            [float((persistence or {}).get(i, 1.0)) for i in importers]))
     par = params.set_index([IMPORTER, PRODUCT]).reindex(
         pd.MultiIndex.from_product([importers, products], names=[IMPORTER, PRODUCT]))
     for var in PRODUCT_VARS:
@@ -129,7 +148,8 @@ def assemble(
     ds["member_product"] = (HS6, members.to_numpy().astype(str))
     ds.coords[HS6] = members.index.to_numpy().astype(str)
     for var, unit in UNITS.items():
-        ds[var].attrs["units"] = unit
+        if var in ds:
+            ds[var].attrs["units"] = unit
     ds.attrs.update(attrs)
     return validate_baseline(ds)
 
@@ -164,6 +184,15 @@ def validate_baseline(ds: xr.Dataset) -> xr.Dataset:
                             "nest substitute at least as well as across it)")
     if "nest" in ds and (ds["nest"].dims != (IMPORTER, EXPORTER) or ds["nest"].dtype != bool):
         raise DataError("baseline variable 'nest' must be bool with dims (importer, exporter)")
+    if "share_trend" in ds:
+        trend = ds["share_trend"]
+        if trend.dims != MARKET_DIMS or not np.isfinite(trend.to_numpy()).all() or \
+                (np.abs(trend.to_numpy()) > 1).any():
+            raise DataError(f"share_trend must be finite log points a year in [-1, 1] with dims "
+                            f"{MARKET_DIMS}")
+        rho = ds["trend_persistence"].to_numpy() if "trend_persistence" in ds else np.ones(1)
+        if not ((rho >= 0) & (rho <= 1)).all():
+            raise DataError("trend_persistence must lie in [0, 1]")
     for dim in (IMPORTER, EXPORTER, PRODUCT):
         if not ds.indexes[dim].is_unique:
             raise DataError(f"duplicate labels on dimension {dim!r}")

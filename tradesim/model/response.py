@@ -15,7 +15,7 @@ import numpy as np
 from tradesim.errors import ScheduleError
 from tradesim.model import gsim, gsim_linear, kernels, smart, supply
 
-__all__ = ["MarketArrays", "Response", "compose", "market_arrays", "respond"]
+__all__ = ["MarketArrays", "Response", "compose", "market_arrays", "respond", "share_drift"]
 
 
 class MarketArrays(NamedTuple):
@@ -78,7 +78,11 @@ def market_arrays(value: np.ndarray, t0: np.ndarray, growth: np.ndarray, t1: np.
                   offsets: np.ndarray, sigma: np.ndarray, eta: np.ndarray,
                   adjustment: np.ndarray, omega: np.ndarray,
                   sigma_nest: np.ndarray | None = None,
-                  nest: np.ndarray | None = None) -> MarketArrays:
+                  nest: np.ndarray | None = None,
+                  share_trend: np.ndarray | None = None,
+                  persistence: np.ndarray | None = None,
+                  demand: list[tuple[np.ndarray, np.ndarray] | None] | None = None,
+                  ) -> MarketArrays:
     """Kernel-ordered arrays for a batch.
 
     Parameters
@@ -95,14 +99,60 @@ def market_arrays(value: np.ndarray, t0: np.ndarray, growth: np.ndarray, t1: np.
         From :func:`compose` (``sigma_nest`` optional).
     nest : bool ndarray (I, E), optional
         Suppliers in each market's nest of close substitutes.
+    share_trend : ndarray (I, E, P), optional
+        Log-share trend per year; each supplier's share of its market and product moves by
+        ``exp(δ h(t))``, renormalised so the market total follows ``growth`` alone.
+    persistence : ndarray (I,), optional
+        ρ in ``h(t) = (1 − ρ^t) / (1 − ρ)`` (``t`` at ρ = 1; default 1).
+    demand : list over scenarios of (share (T, I, P), growth (T, I, P)) or None, optional
+        Stated demand growth replacing ``growth`` where ``share`` > 0, for the baseline
+        projection and the scenario alike.
     """
     step = offsets[None, :, None, None, None]
     projected = value[None, None] * (1.0 + growth[:, None]) ** step
+    if demand is not None and any(d is not None for d in demand):
+        projected = value[None, None] * _demand_index(growth, offsets, demand)
+    if share_trend is not None and np.any(share_trend != 0):
+        projected = projected * share_drift(projected, share_trend, offsets, persistence)
     return MarketArrays(
         projected=np.ascontiguousarray(projected[:, None]),
         t0=t0, t1=t1[:, None], sigma=sigma, eta=eta, adjustment=adjustment, omega=omega,
         sigma_nest=sigma_nest, nest=None if nest is None else nest[:, :, None],
     )
+
+
+def _demand_index(growth: np.ndarray, offsets: np.ndarray,
+                  demand: list[tuple[np.ndarray, np.ndarray] | None]) -> np.ndarray:
+    """Cumulative demand index (S, T, I, E, P): ``Π_(k ≤ t) (1 + g_k)`` with each year's
+    growth the baseline's, or a stated shift's where one applies (1 in the base year)."""
+    steps = np.broadcast_to(1.0 + growth[:, None], (growth.shape[0], len(offsets),
+                                                    *growth.shape[1:])).copy()
+    for s, item in enumerate(demand):
+        if item is None:
+            continue
+        share, stated = item  # (T, I, P)
+        cover, value = share[:, :, None, :], stated[:, :, None, :]
+        steps[s] = steps[s] + cover * (value - growth[s][None])
+    steps[:, offsets == 0] = 1.0
+    return np.cumprod(steps, axis=1)
+
+
+def share_drift(projected: np.ndarray, share_trend: np.ndarray, offsets: np.ndarray,
+                persistence: np.ndarray | None) -> np.ndarray:
+    """Factor ``exp(δ h(t)) / Σ_f s_f exp(δ_f h(t))`` (S, T, I, E, P) on the trend projection.
+
+    ``s_f`` are the suppliers' shares of ``projected`` in each market, product and year, so the
+    factor moves shares and leaves every market total as it was; exactly 1 at ``t = 0``.
+    """
+    rho = np.ones(share_trend.shape[0]) if persistence is None else np.asarray(persistence)
+    t = offsets[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = np.where(rho < 1.0, (1.0 - rho ** t) / (1.0 - rho), t)  # (T, I)
+    drift = np.exp(share_trend[None] * h[:, :, None, None])  # (T, I, E, P)
+    total = projected.sum(axis=-2, keepdims=True)
+    moved = (projected * drift).sum(axis=-2, keepdims=True)
+    scale = np.divide(total, moved, out=np.ones_like(total), where=moved > 0)
+    return drift * scale
 
 
 METHODS = ("ces", "smart", "gsim", "gsim-exact")

@@ -110,7 +110,12 @@ def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset |
                             (years - first.base_year).astype(float), **params,
                             sigma_nest=params["sigma"] * nest_premium[:, None, :],
                             nest=baseline["nest"].transpose(IMPORTER, EXPORTER).to_numpy()
-                            if "nest" in baseline else None)
+                            if "nest" in baseline else None,
+                            share_trend=cube(baseline["share_trend"])
+                            if "share_trend" in baseline else None,
+                            persistence=baseline["trend_persistence"].to_numpy()
+                            if "trend_persistence" in baseline else None,
+                            demand=[schedule.demand_path(baseline, s, axis) for s in scenarios])
     methods = {s.method for s in scenarios}
     if len(methods) > 1:
         raise ScheduleError(f"scenarios in one batch must share a method, got {sorted(methods)}")

@@ -109,6 +109,21 @@ COMMITMENT_FIELDS: tuple[Field, ...] = (
     Field("note", "str", "", "free text; assumptions"),
 )
 
+DEMAND_FIELDS: tuple[Field, ...] = (
+    Field("id", "id", REQUIRED, "unique demand-shift id"),
+    Field("importer", "code", "USA", "market whose demand moves: any importer of the baseline"),
+    Field("products", "hs_list", REQUIRED, 'HS prefixes or "all"'),
+    Field("exclude", "hs_list", (), "HS prefixes carved out of products"),
+    Field("growth", "float", REQUIRED, "the market's demand growth for these products in these "
+          "years, from every supplier alike, replacing the baseline's (e.g. the 2025 AI-hardware "
+          "boom); applies to the baseline projection and the scenario both", "percent", -90.0,
+          500.0),
+    Field("start", "int", REQUIRED, "first year of the growth", "year", 1900, MAX_HORIZON),
+    Field("end", "int", None, "last year (default: start)", "year", 1900, MAX_HORIZON),
+    Field("source", "str", "", "citation"),
+    Field("note", "str", "", "free text; assumptions"),
+)
+
 #: Elasticity parameters that a scenario may override: name -> (doc, low, high).
 ELASTICITY_PARAMS: dict[str, tuple[str, float, float]] = {
     "sigma": ("substitution among suppliers (Armington), > 0", 0.05, 50.0),
@@ -132,10 +147,11 @@ SECTIONS: dict[str, tuple[Field, ...]] = {
     "scenario": SCENARIO_FIELDS,
     "tariff": TARIFF_FIELDS,
     "commitment": COMMITMENT_FIELDS,
+    "demand": DEMAND_FIELDS,
     "transshipment": TRANSSHIPMENT_FIELDS,
 }
 
-TOP_LEVEL_KEYS: tuple[str, ...] = ("scenario", "tariff", "commitment", "elasticities",
+TOP_LEVEL_KEYS: tuple[str, ...] = ("scenario", "tariff", "commitment", "demand", "elasticities",
                                    "transshipment")
 
 #: Codes accepted as exporters/sellers before a baseline is known. The baseline decides which

@@ -22,6 +22,7 @@ from typing import Any
 from tradesim.errors import Problem, Problems, ScenarioError, closest
 from tradesim.scenario.fields import (
     COMMITMENT_FIELDS,
+    DEMAND_FIELDS,
     ELASTICITY_PARAMS,
     KNOWN_CODES,
     SCENARIO_FIELDS,
@@ -33,6 +34,7 @@ from tradesim.scenario.fields import (
 
 __all__ = [
     "Commitment",
+    "DemandShift",
     "Measure",
     "Scenario",
     "Transshipment",
@@ -102,6 +104,21 @@ class Transshipment:
 
 
 @dataclass(frozen=True)
+class DemandShift:
+    """The market's demand growth for some products in some years (all suppliers alike)."""
+
+    id: str
+    importer: str
+    products: tuple[str, ...] | None  # None = all
+    exclude: tuple[str, ...]
+    growth: float  # fraction a year
+    start: int
+    end: int
+    source: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A validated scenario: header, measures, commitments and elasticity overrides."""
 
@@ -115,6 +132,7 @@ class Scenario:
     sources: tuple[str, ...] = ()
     measures: tuple[Measure, ...] = ()
     commitments: tuple[Commitment, ...] = ()
+    demand: tuple[DemandShift, ...] = ()
     #: parameter -> ((HS prefix or "all", value), ...)
     elasticities: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()
     transshipment: Transshipment | None = None
@@ -135,6 +153,10 @@ class Scenario:
             doc["tariff"] = [_measure_doc(m) for m in self.measures]
         if self.commitments:
             doc["commitment"] = [_commitment_doc(c) for c in self.commitments]
+        if self.demand:
+            doc["demand"] = [{**asdict(d), "growth": d.growth * 100.0,
+                              "products": "all" if d.products is None else list(d.products),
+                              "exclude": list(d.exclude)} for d in self.demand]
         if self.elasticities:
             doc["elasticities"] = {p: dict(v) for p, v in self.elasticities}
         if self.transshipment is not None:
@@ -371,6 +393,20 @@ def _parse_measure(c: Problems, i: int, table: object) -> Measure | None:
     )
 
 
+def _parse_demand(c: Problems, i: int, table: object) -> DemandShift | None:
+    path = f"demand[{i}]"
+    v = _read_table(c, path, table, DEMAND_FIELDS)
+    if v is None:
+        return None
+    end = v["start"] if v["end"] is None else v["end"]
+    if end < v["start"]:
+        c.add(f"{path}.end", f"ends before it starts ({v['start']})", end)
+        return None
+    return DemandShift(id=v["id"], importer=v["importer"], products=v["products"],
+                       exclude=v["exclude"], growth=v["growth"] / 100.0, start=v["start"],
+                       end=end, source=v["source"], note=v["note"])
+
+
 def _parse_commitment(c: Problems, i: int, table: object) -> Commitment | None:
     path = f"commitment[{i}]"
     v = _read_table(c, path, table, COMMITMENT_FIELDS)
@@ -470,6 +506,7 @@ def _cross_check(c: Problems, s: Scenario, own_ids: set[str]) -> None:
                 c.add(f"tariff[{i}].overrides", "names no measure in this scenario", ref,
                       closest(ref, sorted(seen), "measure ids"))
     _check_cycles(c, s.measures)
+    _check_demand(c, s)
     first, last = dt.date(s.base_year, 1, 1), dt.date(s.horizon, 12, 31)
     for i, m in enumerate(s.measures):
         if m.start is not None and m.start > last:
@@ -489,6 +526,21 @@ def _cross_check(c: Problems, s: Scenario, own_ids: set[str]) -> None:
             elif year < s.base_year:
                 c.add(f"commitment[{i}]", f"delivers in {year}, before the base year "
                       f"{s.base_year}", year, "deliveries before the base year are in the data")
+
+
+def _check_demand(c: Problems, s: Scenario) -> None:
+    """Demand shifts: unique ids, years after the base year and within the horizon."""
+    seen: dict[str, int] = {}
+    for i, d in enumerate(s.demand):
+        if d.id in seen:
+            c.add(f"demand[{i}].id", f"duplicate demand id (also demand[{seen[d.id]}])", d.id)
+        seen.setdefault(d.id, i)
+        if d.start <= s.base_year:
+            c.add(f"demand[{i}].start", f"must be after the base year {s.base_year} (the base "
+                  "year's demand is in the data)", d.start)
+        if d.end > s.horizon:
+            c.add(f"demand[{i}].end", f"is beyond the horizon {s.horizon}", d.end,
+                  "raise [scenario].horizon or end the demand shift earlier")
 
 
 def _check_cycles(c: Problems, measures: Sequence[Measure]) -> None:
@@ -549,8 +601,10 @@ def parse_scenario(
     head = _parse_header(c, doc)
     measures: list[Measure] = []
     commitments: list[Commitment] = []
+    demand: list[DemandShift] = []
     readers: tuple[tuple[str, Any, list[Any]], ...] = (
-        ("tariff", _parse_measure, measures), ("commitment", _parse_commitment, commitments))
+        ("tariff", _parse_measure, measures), ("commitment", _parse_commitment, commitments),
+        ("demand", _parse_demand, demand))
     for name, parse, sink in readers:
         items = doc.get(name, [])
         if not isinstance(items, list):
@@ -580,6 +634,7 @@ def parse_scenario(
         method=head["method"], sources=head["sources"],
         measures=inc_measures + tuple(measures),
         commitments=inc_commitments + tuple(commitments),
+        demand=tuple(d for s in includes for d in s.demand) + tuple(demand),
         elasticities=_merge_elasticities(includes, elasticities or ()),
         transshipment=transshipment or next(
             (s.transshipment for s in reversed(includes) if s.transshipment), None),

@@ -27,7 +27,8 @@ from tradesim.errors import ScheduleError
 from tradesim.scenario.fields import OPERATORS
 from tradesim.scenario.parse import Commitment, Measure, Scenario
 
-__all__ = ["ProductAxis", "apply_operator", "axis_of", "commitment_path", "overrides",
+__all__ = ["ProductAxis", "apply_operator", "axis_of", "commitment_path", "demand_path",
+           "overrides",
            "tariff_path"]
 
 _AXES: dict[int, tuple[weakref.ref, ProductAxis]] = {}
@@ -445,6 +446,33 @@ def commitment_path(baseline: xr.Dataset, scenario: Scenario,
     dims = (YEAR, *MARKET_DIMS)
     return xr.Dataset({"amount": (dims, amount), "added": (dims, added),
                        "displace": (dims, displaced)}, coords=coords)
+
+
+def demand_path(baseline: xr.Dataset, scenario: Scenario,
+                axis: ProductAxis | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+    """The scenario's ``[[demand]]`` shifts as ``(share, growth)``, each (T, I, P), or None.
+
+    ``share`` is 1 where a shift applies (0 outside its years and scope; a prefix finer than the
+    product axis is an error, as for measures without ``share``), ``growth`` the stated demand
+    growth (fraction a year) there. Where shifts overlap, the one listed last wins.
+    """
+    if not scenario.demand:
+        return None
+    axis = axis or axis_of(baseline)
+    years = list(scenario.years)
+    share = np.zeros((len(years), len(axis.importers), len(axis.products)))
+    growth = np.zeros_like(share)
+    for i, d in enumerate(scenario.demand):
+        where = f"demand[{i}] ({d.id})"
+        imp = axis.codes([d.importer], axis.importers, where + ".importer")
+        inside = axis.scope(d.products, where + ".products", partial_ok=False)
+        if d.exclude:
+            inside = inside * (1.0 - axis.scope(d.exclude, where + ".exclude", partial_ok=False))
+        active = np.array([d.start <= y <= d.end for y in years])
+        cover = active[:, None, None] * imp[None, :, None] * inside[None, None, :]
+        share = np.where(cover > 0, cover, share)
+        growth = np.where(cover > 0, d.growth, growth)
+    return share, growth
 
 
 def overrides(baseline: xr.Dataset, scenario: Scenario,
