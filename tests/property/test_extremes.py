@@ -39,7 +39,7 @@ def doc(rate: float, method: str, omega: float | None) -> dict:
     sigma=st.sampled_from([0.05, 0.999999, 1.0, 1.000001, 8.0, 50.0]),
     eta=st.sampled_from([0.0, 1e-9, 1.0, 20.0]),
     omega=st.sampled_from([None, 0.01, 1.0, 99.0, float("inf")]),
-    method=st.sampled_from(["ces", "smart", "gsim"]),
+    method=st.sampled_from(["ces", "smart", "gsim", "gsim-exact"]),
     shares=st.sampled_from([{"VNM": 1e10}, {"VNM": 1e10, "CHN": 0.0},
                             {"VNM": 1e-3, "CHN": 5e11, "ROW": 1e9}]),
 )
@@ -55,3 +55,33 @@ def test_slow_and_instant_adjustment(lam: float) -> None:
     r = tradesim.simulate(doc(1000.0, "ces", None), market({"VNM": 1e10, "CHN": 1e10}, 3.0, 1.0,
                                                            lam))
     assert_finite(r)
+
+
+@given(
+    rate=st.sampled_from([0.0, 1e-9, 46.0, 1000.0]),
+    sigma=st.sampled_from([0.05, 1.0, 8.0, 50.0]),
+    premium=st.sampled_from([1.0, 1.000001, 2.0, 4.0]),
+    shares=st.sampled_from([{"VNM": 1e10, "CHN": 1e10}, {"VNM": 1e-3, "CHN": 5e11, "ROW": 1e9},
+                            {"VNM": 1e10, "CHN": 0.0, "ROW": 1e9}]),
+)
+def test_extreme_nests_give_finite_results(rate, sigma, premium, shares) -> None:
+    """The China-Vietnam nest at extreme σ and σ_N/σ, including an empty member."""
+    b = market(shares, sigma, 1.0)
+    nested = tradesim.baseline_from_frame(
+        b[["value", "tariff"]].to_dataframe().reset_index().assign(year=2024),
+        pd.DataFrame([(i, p, sigma, 1.0, 1.0, sigma * premium) for i in ("USA", "VNM")
+                      for p in ("61", "64", "8802")],
+                     columns=["importer", "product", "sigma", "eta", "adjustment", "sigma_nest"]),
+        nest={"USA": ["CHN", "VNM"]})
+    r = tradesim.simulate(doc(rate, "ces", None), nested)
+    assert_finite(r)
+    assert (r["value"] >= 0).all()
+
+
+def test_a_nest_beyond_float_range_is_refused() -> None:
+    b = market({"VNM": 1e10, "CHN": 1e10}, 50.0, 1.0)
+    with pytest.raises(tradesim.DataError, match="sigma_nest must be <= 200"):
+        tradesim.baseline_from_frame(
+            b[["value", "tariff"]].to_dataframe().reset_index().assign(year=2024),
+            pd.DataFrame({"importer": ["USA"], "product": ["61"], "sigma": [50.0],
+                          "sigma_nest": [2500.0]}), nest={"USA": ["CHN", "VNM"]})

@@ -58,6 +58,9 @@ DEFAULT_ELASTICITIES: dict[str, tuple[float, str]] = {
                       "(2019), Fajgelbaum et al. (2020), Cavallo et al. (2021)"),
 }
 
+#: Largest accepted ``sigma_nest``: ``exp(−σ_N ln 11)`` (a 1,000 % tariff) stays a normal float.
+MAX_SIGMA_NEST = 200.0
+
 UNITS = {
     "value": "USD", "tariff": "fraction", "growth": "fraction per year", "sigma": "1",
     "eta": "1", "adjustment": "fraction per year", "omega": "1 (inf = perfectly elastic)",
@@ -182,6 +185,9 @@ def validate_baseline(ds: xr.Dataset) -> xr.Dataset:
         if not np.isfinite(nested).all() or (nested < ds["sigma"].to_numpy()).any():
             raise DataError("sigma_nest must be finite and >= sigma (substitutes inside the "
                             "nest substitute at least as well as across it)")
+        if (nested > MAX_SIGMA_NEST).any():
+            raise DataError(f"sigma_nest must be <= {MAX_SIGMA_NEST:g} (beyond it a tariff "
+                            "change would move a supplier's sales by more than float range)")
     if "nest" in ds and (ds["nest"].dims != (IMPORTER, EXPORTER) or ds["nest"].dtype != bool):
         raise DataError("baseline variable 'nest' must be bool with dims (importer, exporter)")
     if "share_trend" in ds:

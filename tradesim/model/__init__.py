@@ -1,6 +1,7 @@
 """The model layer: the partial-equilibrium equations, pure numpy.
 
-``kernels`` (CES price index, demand, surplus, partial adjustment) < ``supply`` (finite export
-supply), ``smart`` (WITS SMART) < ``gsim`` (multi-market GSIM) < ``response`` (aligns arrays and
-picks the method) < ``trajectory`` (years, growth, commitments, draws). No file I/O, no labels.
+``kernels`` (CES and nested-CES price indices, demand, surplus, partial adjustment) < ``smart``
+(WITS SMART), ``supply`` (finite export supply) < ``gsim`` (multi-market GSIM solved exactly) <
+``gsim_linear`` (GSIM as published) < ``response`` (aligns arrays, projects the baseline, picks
+the method) < ``trajectory`` (years, growth, commitments, draws). No file I/O, no labels.
 """

@@ -191,12 +191,19 @@ def nested_log_index(weights: np.ndarray, log_price: np.ndarray, sigma: np.ndarr
     """``(ln P, ln P_N)``, each (..., 1, P), of :func:`nested_ces_demand`.
 
     ``weights`` (..., S, P) are base expenditures at buyer prices; ``ln P_N`` is 0 where the
-    nest has no trade.
+    nest has no trade. The nest index is computed on the member columns only.
     """
-    nest = np.broadcast_to(nest, np.broadcast_shapes(weights.shape, log_price.shape))
-    log_nest = log_price_index(np.where(nest, weights, 0.0), np.where(nest, log_price, 0.0),
-                               sigma_nest)
-    upper = np.where(nest, log_nest, log_price)  # the nest enters the upper level at P_N
+    shape = np.broadcast_shapes(weights.shape, log_price.shape)
+    nest = np.asarray(nest)
+    axes = tuple(a for a in range(nest.ndim) if a != nest.ndim + SUPPLIER_AXIS)
+    members = np.flatnonzero(nest.any(axis=axes)) if axes else np.flatnonzero(nest)
+    inner = np.broadcast_to(nest, shape)[..., members, :]
+    w = np.broadcast_to(weights, shape)[..., members, :]
+    lp = np.broadcast_to(log_price, shape)[..., members, :]
+    log_nest = log_price_index(np.where(inner, w, 0.0), np.where(inner, lp, 0.0), sigma_nest)
+    full = np.broadcast_shapes(shape, log_nest.shape)
+    upper = np.array(np.broadcast_to(log_price, full))  # the nest enters the upper level at P_N
+    upper[..., members, :] = np.where(inner, log_nest, lp)
     return log_price_index(weights, upper, sigma), log_nest
 
 
