@@ -9,6 +9,7 @@ import pytest
 
 from tradesim import cli, io
 from tradesim.analysis import backtest, calibrate
+from tradesim.errors import DataError
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +95,34 @@ def test_cli_backtest_prints_both_directions(capsys: pytest.CaptureFixture[str],
     assert "2024-2025 → 2017-2019" in out
     assert (tmp_path / "bt.png").stat().st_size > 10_000
     assert cli.main(["backtest", "--boot", "-1"]) == 2
+
+
+def test_cli_calibrate_writes_a_file_the_model_reads(capsys: pytest.CaptureFixture[str],
+                                                     tmp_path) -> None:  # noqa: ANN001
+    out = tmp_path / "one.csv"
+    assert cli.main(["calibrate", "--episodes", "2024-2025", "--boot", "0", "-o", str(out)]) == 0
+    assert "wrote" in capsys.readouterr().out
+    table = io.read_reallocation(out).set_index("parameter")["value"]
+    assert table["adjustment"] == pytest.approx(0.858, abs=0.005)  # the 2025 episode alone
+    mine = io.load_baseline(reallocation=out)
+    us = mine.sel(importer="USA")
+    np.testing.assert_allclose((us["sigma_nest"] / us["sigma"]).values, table["nest_ratio"])
+    np.testing.assert_allclose(us["adjustment"].values, table["adjustment"])
+    shipped = io.load_baseline()
+    assert float(shipped["adjustment"].sel(importer="USA").mean()) != pytest.approx(
+        table["adjustment"])
+    assert cli.main(["calibrate", "--episodes", "1999", "-o", str(out)]) == 2
+    assert cli.main(["calibrate", "-o", str(tmp_path / "p.txt")]) == 2
+
+
+def test_a_bad_parameter_file_is_named_in_the_error(tmp_path) -> None:  # noqa: ANN001
+    bad = tmp_path / "bad.csv"
+    bad.write_text("importer,parameter,value,nest,episodes\nUSA,adjustment,1.5,CHN VNM,x\n"
+                   "USA,nest_ratio,1.2,CHN VNM,x\n")
+    with pytest.raises(DataError, match=r"bad.csv: USA adjustment = 1.5 is outside \[1e-06, 1\]"):
+        io.load_baseline(reallocation=bad)
+    bad.write_text("importer,parameter,value,nest,episodes\nUSA,adjustment,0.5,CHN VNM,x\n")
+    with pytest.raises(DataError, match="market USA has no 'nest_ratio' row"):
+        io.read_reallocation(bad)
+    with pytest.raises(DataError, match="no such reallocation parameter file"):
+        io.read_reallocation(tmp_path / "missing.csv")

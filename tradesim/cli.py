@@ -29,17 +29,19 @@ def _fmt(table: pd.DataFrame) -> str:
     return table.to_string(float_format=lambda x: f"{x:,.2f}")
 
 
-def _baseline_for(resolution: str, year: int,
-                  rest_of_world: float | None = None) -> xr.Dataset:
+def _baseline_for(resolution: str, year: int, rest_of_world: float | None = None,
+                  reallocation: str | None = None) -> xr.Dataset:
     """The embedded baseline for a scenario's base year (2017 exists at chapter level only)."""
     if year != 2024 and resolution == "mixed":
         resolution = "hs2"
-    return tradesim.load_baseline(resolution, year=year, rest_of_world=rest_of_world)
+    return tradesim.load_baseline(resolution, year=year, rest_of_world=rest_of_world,
+                                  reallocation=reallocation)
 
 
 def _run(args: argparse.Namespace) -> int:
     scenario = tradesim.load_scenario(args.scenario)
-    baseline = _baseline_for(args.resolution, scenario.base_year, args.rest_of_world)
+    baseline = _baseline_for(args.resolution, scenario.base_year, args.rest_of_world,
+                             args.reallocation)
     result = tradesim.simulate(scenario, baseline)
     print(f"Scenario: {scenario.name} — {scenario.title}")
     print(f"Method: {scenario.method}; solver iterations {result.attrs['solver_iterations']}, "
@@ -169,7 +171,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
 def _goal(args: argparse.Namespace) -> int:
     scenario = tradesim.load_scenario(args.scenario)
-    baseline = _baseline_for(args.resolution, scenario.base_year)
+    baseline = _baseline_for(args.resolution, scenario.base_year, reallocation=args.reallocation)
     bounds = (args.bounds[0], args.bounds[1]) if args.bounds else None
     g = tradesim.solve_for(scenario, args.target, vary=args.vary, by=args.by, bounds=bounds,
                            baseline=baseline, grid=args.grid)
@@ -189,7 +191,7 @@ def _compare(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
         raise ValueError("compare needs at least two scenario files")
     first = tradesim.load_scenario(args.scenarios[0])
-    baseline = _baseline_for(args.resolution, first.base_year)
+    baseline = _baseline_for(args.resolution, first.base_year, reallocation=args.reallocation)
     results = tradesim.compare(args.scenarios, baseline)
     labels = [str(s) for s in results["scenario"].to_numpy()]
     print("Scenarios:")
@@ -219,11 +221,41 @@ def _report(args: argparse.Namespace) -> int:
         raise ValueError(f"-o {args.output}: the report is .html (self-contained) or .md")
     scenario = tradesim.load_scenario(args.scenario)
     other = tradesim.load_scenario(args.vs) if args.vs else None
-    baseline = _baseline_for(args.resolution, scenario.base_year)
+    baseline = _baseline_for(args.resolution, scenario.base_year, reallocation=args.reallocation)
     written = report.write_report(report.build(scenario, baseline, other, year=args.year),
                                    args.output)
     extra = f" and {len(written) - 1} figure(s) beside it" if len(written) > 1 else ""
     print(f"wrote {written[0]}{extra} (scenario {scenario.name}, digest {scenario.digest()})")
+    return EXIT_OK
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from tradesim.analysis import backtest, calibrate
+
+    if os.path.splitext(args.output)[1].lower() != ".csv":
+        raise ValueError(f"-o {args.output}: the parameter file is .csv (the format of the "
+                         "shipped reallocation.csv)")
+    if args.boot < 0:
+        raise ValueError(f"--boot {args.boot}: the number of bootstrap fits is 0 or more")
+    monthly = io.imports_by_sector_monthly()
+    names = args.episodes or list(backtest.EPISODES)
+    unknown = [n for n in names if n not in backtest.EPISODES]
+    if unknown:
+        raise ValueError(f"--episodes: unknown {unknown}; the episodes are "
+                         f"{list(backtest.EPISODES)}")
+    eps = [calibrate.episode(monthly, n, *backtest.EPISODES[n]) for n in names]
+    est = calibrate.fit(eps, boot=args.boot, seed=args.seed)
+    table = calibrate.parameter_table(
+        est, source=f"tradesim calibrate --episodes {' '.join(names)} --boot {args.boot} "
+                    f"--seed {args.seed} (Census N1 NAICS3 monthly); estimated",
+        persistence=calibrate.trend_persistence(monthly, seed=args.seed))
+    with io.atomic_path(args.output) as tmp:
+        table.to_csv(tmp, index=False, lineterminator="\n")
+    print(f"Estimated on {est.episode} ({args.boot} bootstrap fits over sectors, "
+          f"{est.level:.0%} intervals):")
+    print(_fmt(table.set_index("parameter")[["value", "low", "high"]]))
+    print(f"\nwrote {args.output}; use it with --reallocation {args.output} (run, compare, "
+          "report, goal) or tradesim.load_baseline(reallocation=...)")
     return EXIT_OK
 
 
@@ -342,6 +374,14 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("-o", "--output", required=True, help="report.html or report.md")
     rep.add_argument("--year", type=int, help="year of the product views (default 2030)")
     rep.set_defaults(func=_report)
+    cal = sub.add_parser("calibrate", help="estimate the reallocation parameters (nest premium, "
+                         "adjustment, trend persistence) and write a parameter file")
+    cal.add_argument("-o", "--output", required=True, help="parameter file, .csv")
+    cal.add_argument("--episodes", nargs="+", metavar="NAME",
+                     help="episodes to pool (default: all, 2017-2019 and 2024-2025)")
+    cal.add_argument("--boot", type=int, default=200, help="bootstrap fits (default 200)")
+    cal.add_argument("--seed", type=int, default=1)
+    cal.set_defaults(func=_calibrate)
     bt = sub.add_parser("backtest", help="fit on the 2018-19 episode and predict 2025, and the "
                         "reverse; print actual vs model changes")
     bt.add_argument("--boot", type=int, default=200, help="bootstrap fits per episode (default "
@@ -354,6 +394,10 @@ def build_parser() -> argparse.ArgumentParser:
     for p in (goal, cmp_, rep):
         p.add_argument("--resolution", choices=("mixed", "hs6", "hs2"), default="mixed",
                        help="product axis (a 2017 base year uses hs2)")
+    for p in (run, goal, cmp_, rep):
+        p.add_argument("--reallocation", metavar="FILE.csv",
+                       help="reallocation parameters from tradesim calibrate -o (default: the "
+                            "shipped estimates)")
     return parser
 
 

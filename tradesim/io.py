@@ -10,7 +10,7 @@ import functools
 import os
 import tempfile
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ __all__ = [
     "imports_by_sector_monthly",
     "load_baseline",
     "packaged_tables",
+    "read_reallocation",
     "step_tables",
     "read_scenario",
     "read_sweep",
@@ -114,21 +115,61 @@ def step_tables() -> dict[str, pd.DataFrame]:
     return out
 
 
-@functools.cache
-def _cached_baseline(resolution: str, year: int = 2024) -> xr.Dataset:
+def _build_baseline(resolution: str, year: int,
+                    tables: Mapping[str, pd.DataFrame]) -> xr.Dataset:
     if year == 2025 and resolution in ("mixed", "hs6"):
-        return _baseline.step_2025(_cached_baseline(resolution, 2024),
-                                   {**packaged_tables(), **step_tables()})
+        return _baseline.step_2025(_build_baseline(resolution, 2024, tables), tables)
     if resolution == "hs2":
-        return _baseline.build_chapters(packaged_tables(), year=year)
+        return _baseline.build_chapters(tables, year=year)
     if year != 2024:
         raise DataError(f"the {resolution!r} baseline exists for 2024 and 2025 only; for "
                         f"{year} use resolution='hs2' (years {list(_baseline.CHAPTER_YEARS)})")
-    return _baseline.build({**packaged_tables(), **step_tables()}, resolution=resolution)
+    return _baseline.build(tables, resolution=resolution)
+
+
+@functools.cache
+def _cached_baseline(resolution: str, year: int = 2024) -> xr.Dataset:
+    return _build_baseline(resolution, year, {**packaged_tables(), **step_tables()})
+
+
+#: Columns and parameters a reallocation parameter file (``tradesim calibrate -o``) must have.
+REALLOCATION_COLUMNS = ("importer", "parameter", "value", "nest", "episodes")
+REALLOCATION_BOUNDS = {"nest_ratio": (1.0, 50.0), "adjustment": (1e-6, 1.0),
+                       "trend_persistence": (0.0, 1.0)}
+
+
+def read_reallocation(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read and check a reallocation parameter file (the format of ``reallocation.csv``).
+
+    Raises
+    ------
+    DataError
+        Missing file or column, a market without ``nest_ratio`` or ``adjustment``, a value out
+        of bounds; each message names the file.
+    """
+    where = Path(path)
+    if not where.is_file():
+        raise DataError(f"{where}: no such reallocation parameter file")
+    table = pd.read_csv(where, dtype={"importer": str, "parameter": str, "nest": str})
+    missing = [c for c in REALLOCATION_COLUMNS if c not in table.columns]
+    if missing:
+        raise DataError(f"{where}: missing column(s) {missing}; write it with tradesim "
+                        "calibrate -o FILE.csv")
+    for importer, rows in table.groupby("importer"):
+        value = rows.set_index("parameter")["value"]
+        for name in ("nest_ratio", "adjustment"):
+            if name not in value:
+                raise DataError(f"{where}: market {importer} has no {name!r} row")
+        for name, (low, high) in REALLOCATION_BOUNDS.items():
+            if name in value and not low <= float(value[name]) <= high:
+                raise DataError(f"{where}: {importer} {name} = {float(value[name]):g} is outside "
+                                f"[{low:g}, {high:g}]")
+    return table
 
 
 def load_baseline(resolution: str = "mixed", year: int | None = None,
-                  rest_of_world: float | None = None) -> xr.Dataset:
+                  rest_of_world: float | None = None,
+                  reallocation: str | os.PathLike[str] | None = None) -> xr.Dataset:
     """Return an embedded US–Vietnam baseline (a copy; cached after the first call).
 
     Parameters
@@ -146,8 +187,17 @@ def load_baseline(resolution: str = "mixed", year: int | None = None,
     rest_of_world : float, optional
         Add an assumed rest-of-world import market of this size relative to the US market
         (:func:`tradesim.data.frame.with_rest_of_world`), for GSIM with finite ω.
+    reallocation : path, optional
+        A reallocation parameter file (``tradesim calibrate -o FILE.csv``) instead of the
+        shipped estimates: the nest premium, adjustment and trend persistence by market.
     """
-    baseline = _cached_baseline(resolution, 2024 if year is None else int(year)).copy()
+    year = 2024 if year is None else int(year)
+    if reallocation is None:
+        baseline = _cached_baseline(resolution, year).copy()
+    else:
+        tables = {**packaged_tables(), **step_tables(),
+                  "reallocation": read_reallocation(reallocation)}
+        baseline = _build_baseline(resolution, year, tables)
     if rest_of_world is not None:
         baseline = with_rest_of_world(baseline, rest_of_world)
     return baseline

@@ -27,21 +27,11 @@ def build_reallocation(sh: Build) -> pd.DataFrame:
     eps = [calibrate.episode(monthly, name, base, months)
            for name, (base, months) in backtest.EPISODES.items()]
     est = calibrate.fit(eps, boot=BOOT, seed=SEED)
-    table = calibrate.parameter_table(
-        est, source=f"tradesim calibrate (pooled, --boot {BOOT} --seed {SEED}) on {NAICS3_MONTHLY}"
-                    " (Census N1); estimated, see SOURCES.md")
     rho = calibrate.trend_persistence(monthly, last_year=TREND_BASE, window=TREND_WINDOW,
                                       seed=SEED)
-    table = pd.concat([table, pd.DataFrame([{
-        "importer": "USA", "parameter": "trend_persistence", "value": round(rho.rho, 6),
-        "low": round(rho.interval[0], 6), "high": round(rho.interval[1], 6),
-        "level": rho.level, "boot": 500, "episodes": f"sector trends 2013-{TREND_BASE}",
-        "nest": table["nest"].iloc[0],
-        "method": (f"share of a sector's {TREND_WINDOW}-year log-share trend (VNM, CHN) carried "
-                   f"into the next {TREND_WINDOW} years (least squares through the origin, "
-                   f"{rho.pairs} sector pairs, weighted by share), to the power 1/{TREND_WINDOW}"),
-        "source": f"tradesim.analysis.calibrate.trend_persistence on {NAICS3_MONTHLY} (Census "
-                  "N1); estimated, see SOURCES.md"}])], ignore_index=True)
+    table = calibrate.parameter_table(
+        est, source=f"tradesim calibrate (pooled, --boot {BOOT} --seed {SEED}) on {NAICS3_MONTHLY}"
+                    " (Census N1); estimated, see SOURCES.md", persistence=rho)
     sh.write_table(table, REALLOCATION)
     trends = calibrate.share_trends(monthly, TREND_BASE, TREND_WINDOW)
     trends = pd.DataFrame({

@@ -234,12 +234,14 @@ METHOD = ("nested Armington (China and Vietnam in one nest) with monthly partial
           "nonlinear least squares on quarterly sums; bootstrap over sectors")
 
 
-def parameter_table(est: Estimate, source: str, importer: str = "USA") -> pd.DataFrame:
+def parameter_table(est: Estimate, source: str, importer: str = "USA",
+                    persistence: Persistence | None = None) -> pd.DataFrame:
     """The estimates as the parameter file the baseline reads (one row per parameter).
 
     ``nest_ratio`` (σ_N / σ) carries the nest premium to each product's own σ, and
     ``adjustment`` is the first-year share of the long-run response (the yearly λ of the
     projection engine); ``low``/``high`` bound the ``level`` interval from the bootstrap.
+    With ``persistence``, a ``trend_persistence`` row (:func:`trend_persistence`) follows.
     """
     d = est.draws
     rows = [("sigma", est.sigma, d[:, 0]), ("sigma_nest", est.sigma_nest, d[:, 1]),
@@ -247,6 +249,7 @@ def parameter_table(est: Estimate, source: str, importer: str = "USA") -> pd.Dat
             ("monthly_adjustment", est.mu, d[:, 2]),
             ("adjustment", est.lambda_year1, lambda_year1(d[:, 2]))]
     tail = 100 * (1 - est.level) / 2
+    nest = " ".join(SUPPLIERS[i] for i in np.flatnonzero(NEST[:, 0]))
     out = []
     for name, value, draws in rows:
         low, high = (np.percentile(draws, [tail, 100 - tail]) if len(draws) else
@@ -254,8 +257,18 @@ def parameter_table(est: Estimate, source: str, importer: str = "USA") -> pd.Dat
         out.append({"importer": importer, "parameter": name, "value": round(float(value), 6),
                     "low": round(float(low), 6), "high": round(float(high), 6),
                     "level": est.level, "boot": len(draws), "episodes": est.episode,
-                    "nest": " ".join(SUPPLIERS[i] for i in np.flatnonzero(NEST[:, 0])),
-                    "method": METHOD, "source": source})
+                    "nest": nest, "method": METHOD, "source": source})
+    if persistence is not None:
+        out.append({
+            "importer": importer, "parameter": "trend_persistence",
+            "value": round(persistence.rho, 6), "low": round(persistence.interval[0], 6),
+            "high": round(persistence.interval[1], 6), "level": persistence.level,
+            "boot": persistence.boot, "episodes": persistence.span, "nest": nest,
+            "method": (f"share of a sector's {persistence.window}-year log-share trend (VNM, "
+                       f"CHN) carried into the next {persistence.window} years (least squares "
+                       f"through the origin, {persistence.pairs} sector pairs, weighted by "
+                       f"share), to the power 1/{persistence.window}"),
+            "source": source})
     return pd.DataFrame(out)
 
 
@@ -297,6 +310,9 @@ class Persistence:
     carry: float  # share of one window's trend seen in the next window
     pairs: int
     level: float = 0.9
+    window: int = 3
+    boot: int = 500
+    span: str = ""  # the years the trends came from
 
 
 def trend_persistence(monthly: pd.DataFrame, last_year: int = 2024, window: int = 3,
@@ -336,4 +352,4 @@ def trend_persistence(monthly: pd.DataFrame, last_year: int = 2024, window: int 
     tail = 100 * (1 - level) / 2
     low, high = np.clip(np.percentile(draws, [tail, 100 - tail]), 1e-6, 1.0) ** (1 / window)
     return Persistence(float(np.clip(b, 1e-6, 1.0) ** (1 / window)), (float(low), float(high)),
-                       b, len(xa), level)
+                       b, len(xa), level, window, boot, f"sector trends {first}-{last_year}")
