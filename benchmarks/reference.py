@@ -30,7 +30,8 @@ def balance(baseline: xr.Dataset, scenario: Scenario,
     scenario : Scenario
         Tariff measures only (no commitments, elasticity overrides or re-routing).
     params : Dataset, optional
-        ``sigma``, ``eta``, ``adjustment`` (importer, product) replacing the baseline's.
+        ``sigma``, ``eta``, ``adjustment`` and optionally ``nest_ratio`` (importer, product)
+        replacing the baseline's.
     """
     if scenario.commitments or scenario.elasticities or scenario.transshipment is not None:
         raise ValueError("the reference handles tariff measures only")
@@ -59,7 +60,8 @@ def balance(baseline: xr.Dataset, scenario: Scenario,
     nest = (baseline["nest"].to_dataframe().reset_index() if "nest" in baseline else
             cells[["importer", "exporter"]].drop_duplicates().assign(nest=False))
     df = df.merge(nest[["importer", "exporter", "nest"]], on=["importer", "exporter"])
-    ratio = (baseline["sigma_nest"] / baseline["sigma"]).rename("ratio").to_dataframe()
+    ratio = (params["nest_ratio"] if params is not None and "nest_ratio" in params else
+             baseline["sigma_nest"] / baseline["sigma"]).rename("ratio").to_dataframe()
     df = df.merge(ratio.reset_index()[["importer", "product", "ratio"]], on=["importer", "product"])
     df["sigma_nest"] = df["sigma"] * df["ratio"]
     inside = df[df["nest"]].copy()

@@ -156,7 +156,7 @@ def _sweep_row(subject: str, what: str, spec: sweep.Sweep, baseline, ranges,  # 
     row = Row(subject, what, points, points * _cells(baseline, len(spec.years)), seconds, peak)
     if draws:
         assert spec.monte_carlo is not None
-        few = sweep.sample(spec.monte_carlo, baseline[["sigma", "eta", "adjustment"]], ranges,
+        few = sweep.sample(spec.monte_carlo, sweep.centres(baseline), ranges,
                            0, loop_points)
         t = time.perf_counter()
         reference.loop(baseline, [spec.base], few)
@@ -193,7 +193,7 @@ def reduced(draws: int, dtype: type, smoke: bool) -> Row:
     spec = io.read_sweep(MC_FILE)
     assert spec.monte_carlo is not None
     mc = dataclasses.replace(spec.monte_carlo, draws=draws)
-    centre = baseline[["sigma", "eta", "adjustment"]]
+    centre = sweep.centres(baseline)
 
     def chunk(start: int) -> np.ndarray:
         d = sweep.sample(mc, centre, ranges, start, min(start + 250, draws))

@@ -85,3 +85,32 @@ def test_the_contract_refuses_a_nest_that_substitutes_less() -> None:
                                       nest={"USA": ["CHN", "VNM"]})
     assert dict(zip(ok.exporter.values, ok["nest"].sel(importer="USA").values.tolist(),
                     strict=True)) == {"CHN": True, "MEX": False, "USA": False, "VNM": True}
+
+
+def test_a_scenario_can_switch_the_nest_off(baseline) -> None:
+    doc = tradesim.load_scenario("scenarios/framework-2025.toml").to_dict()
+    doc["elasticities"] = {**doc.get("elasticities", {}), "nest_ratio": 1.0}
+    off = tradesim.simulate(doc, baseline)
+    np.testing.assert_allclose(off["value"].values, tradesim.simulate(
+        "scenarios/framework-2025.toml", one_level(baseline))["value"].values, rtol=1e-13)
+
+
+def test_draws_of_the_nest_ratio_move_vietnam(baseline) -> None:
+    import xarray as xr
+
+    draws = xr.Dataset({"nest_ratio": ("draw", [1.0, 2.5])}, coords={"draw": [0, 1]})
+    s = tradesim.load_scenario(CHINA_ONLY)
+    r = trajectory.run(baseline, [s], draws).isel(scenario=0)
+    vn = r["imports"].sel(year=2027).values
+    assert vn[1] > vn[0]
+    with pytest.raises(tradesim.ScheduleError, match="draws may vary"):
+        trajectory.run(baseline, [s], xr.Dataset({"nest": ("draw", [1.0])}))
+
+
+def test_the_sweep_centre_of_the_nest_ratio_is_the_baseline_premium(baseline) -> None:
+    from tradesim.analysis import sweep
+
+    c = sweep.centres(baseline)
+    np.testing.assert_allclose(c["nest_ratio"].values,
+                               (baseline["sigma_nest"] / baseline["sigma"]).values)
+    assert float(c["nest_ratio"].sel(importer="VNM").max()) == 1.0

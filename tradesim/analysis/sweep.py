@@ -57,6 +57,7 @@ __all__ = [
     "Statement",
     "Sweep",
     "SweepRun",
+    "centres",
     "evaluate",
     "nanquantile",
     "open_store",
@@ -116,6 +117,15 @@ def _transform(d: Distribution, z: np.ndarray, centre: np.ndarray, low: np.ndarr
     lower = a + np.sqrt(u * width * (c - a))
     upper = b - np.sqrt((1.0 - u) * width * (b - c))
     return np.where(u < below, lower, upper)
+
+
+def centres(baseline: xr.Dataset) -> xr.Dataset:
+    """The baseline value of every drawable parameter (importer, product): σ, η, λ and the nest
+    ratio σ_N / σ (1 where the baseline has no nest)."""
+    out = baseline[[p for p in PARAMS if p in baseline]]
+    ratio = (baseline["sigma_nest"] / baseline["sigma"]) if "sigma_nest" in baseline else \
+        xr.ones_like(baseline["sigma"])
+    return out.assign(nest_ratio=ratio)
 
 
 def sample(mc: MonteCarlo, centre: xr.Dataset, ranges: xr.Dataset | None, start: int = 0,
@@ -232,8 +242,7 @@ def _compute_chunk(sweep: Sweep, baseline: xr.Dataset, ranges: xr.Dataset | None
     rows, cols = p.slices(chunk)
     draws = None
     if sweep.monte_carlo is not None and cols is not None:
-        centre = baseline[list(PARAMS)]
-        draws = sample(sweep.monte_carlo, centre, ranges, cols.start, cols.stop)
+        draws = sample(sweep.monte_carlo, centres(baseline), ranges, cols.start, cols.stop)
     keep = [*sweep.outputs.variables, *(f"{v}_baseline" for v in sweep.outputs.variables)]
     if sweep.outputs.products:
         keep.append("value")  # product detail needs every supplier: the full pass

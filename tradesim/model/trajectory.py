@@ -63,7 +63,7 @@ def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset |
     scenarios : sequence of Scenario
         Sharing base year and horizon.
     draws : Dataset, optional
-        Dim ``draw`` and any of ``sigma``, ``eta``, ``adjustment`` with dims
+        Dim ``draw`` and any of ``sigma``, ``eta``, ``adjustment``, ``nest_ratio`` with dims
         (draw, importer, product) or a broadcastable subset; they replace the baseline's
         values, and a scenario's ``[elasticities]`` overrides still win.
     labels : sequence of str, optional
@@ -105,10 +105,12 @@ def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset |
     drawn = _draws(baseline, draws)
     params = {p: response.compose(baseline[p].transpose(IMPORTER, PRODUCT).to_numpy(),
                                drawn.get(p), [o.get(p) for o in over]) for p in PARAMS}
-    nest_premium = _nest_ratio(baseline)  # σ_N / σ (I, P): a scenario's σ carries its nest
+    # σ_N = σ × nest_ratio: a scenario's or a draw's σ carries the nest premium with it
+    nest_ratio = response.compose(_nest_ratio(baseline), drawn.get("nest_ratio"),
+                                  [o.get("nest_ratio") for o in over])
     a = response.market_arrays(cube(baseline["value"]), cube(baseline["tariff"]), growth, t1,
                             (years - first.base_year).astype(float), **params,
-                            sigma_nest=params["sigma"] * nest_premium[:, None, :],
+                            sigma_nest=params["sigma"] * nest_ratio,
                             nest=baseline["nest"].transpose(IMPORTER, EXPORTER).to_numpy()
                             if "nest" in baseline else None,
                             share_trend=cube(baseline["share_trend"])
@@ -239,9 +241,10 @@ def _draws(baseline: xr.Dataset, draws: xr.Dataset | None) -> dict[str, np.ndarr
     """Per-draw parameter arrays (D, I, P), broadcast against the baseline's labels."""
     if draws is None:
         return {}
-    unknown = set(draws.data_vars) - set(PARAMS)
+    unknown = set(draws.data_vars) - set(PARAMS) - {"nest_ratio"}
     if unknown:
-        raise ScheduleError(f"draws may vary {PARAMS}, not {sorted(map(str, unknown))}")
+        raise ScheduleError(f"draws may vary {(*PARAMS, 'nest_ratio')}, not "
+                            f"{sorted(map(str, unknown))}")
     if DRAW not in draws.dims:
         raise ScheduleError("draws need a 'draw' dimension")
     template = baseline["sigma"].expand_dims({DRAW: draws.sizes[DRAW]})

@@ -131,6 +131,8 @@ ELASTICITY_PARAMS: dict[str, tuple[str, float, float]] = {
     "adjustment": ("lambda: share of the gap to the long run closed each year", 0.01, 1.0),
     "growth": ("baseline growth per year, fraction", -0.5, 1.0),
     "omega": ("export supply elasticity, > 0; inf = full pass-through", 0.01, float("inf")),
+    "nest_ratio": ("sigma_nest / sigma: substitution inside the China-Vietnam nest relative to "
+                   "sigma, >= 1 (1 = no nest premium)", 1.0, 50.0),
 }
 
 TRANSSHIPMENT_FIELDS: tuple[Field, ...] = (

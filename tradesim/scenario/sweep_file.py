@@ -43,7 +43,7 @@ MAX_POINTS = 10_000_000
 #: Yearly totals a sweep can keep for every point.
 VARIABLES = ("balance", "exports", "imports")
 #: Parameters a Monte Carlo block can draw, with their random-stream numbers.
-PARAMS = {"sigma": 0, "eta": 1, "adjustment": 2}
+PARAMS = {"sigma": 0, "eta": 1, "adjustment": 2, "nest_ratio": 3}
 _RANGED = ("sigma", "eta")  # parameters with a low/high range in the embedded table
 _SWEEPABLE = {
     "tariff": {"rate": "percent", "share": "fraction"},
