@@ -18,6 +18,7 @@ map) and variables
 ``sigma_nest`` importer × product              substitution inside the nest, >= sigma
 ``nest``       importer × exporter             bool: suppliers in the nest of close substitutes
 ``share_trend`` importer × exporter × product  log-share trend per year (0: none)
+``omega_exporter`` importer × exporter         an exporter's own supply elasticity (NaN: use omega)
 ``trend_persistence`` importer                 share of a share trend kept each year, [0, 1]
 ``member_product`` hs6                          product label of each member code
 =============  ==============================  =========================================
@@ -190,6 +191,12 @@ def validate_baseline(ds: xr.Dataset) -> xr.Dataset:
                             "change would move a supplier's sales by more than float range)")
     if "nest" in ds and (ds["nest"].dims != (IMPORTER, EXPORTER) or ds["nest"].dtype != bool):
         raise DataError("baseline variable 'nest' must be bool with dims (importer, exporter)")
+    if "omega_exporter" in ds:
+        own = ds["omega_exporter"]
+        values = own.to_numpy()
+        if own.dims != (IMPORTER, EXPORTER) or (values[~np.isnan(values)] <= 0).any():
+            raise DataError("omega_exporter must have dims (importer, exporter) and be > 0 "
+                            "(NaN where the product's omega applies)")
     if "share_trend" in ds:
         trend = ds["share_trend"]
         if trend.dims != MARKET_DIMS or not np.isfinite(trend.to_numpy()).all() or \

@@ -105,6 +105,7 @@ def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset |
     drawn = _draws(baseline, draws)
     params = {p: response.compose(baseline[p].transpose(IMPORTER, PRODUCT).to_numpy(),
                                drawn.get(p), [o.get(p) for o in over]) for p in PARAMS}
+    params["omega"] = _omega_cells(baseline, params["omega"], over)
     # σ_N = σ × nest_ratio: a scenario's or a draw's σ carries the nest premium with it
     nest_ratio = response.compose(_nest_ratio(baseline), drawn.get("nest_ratio"),
                                   [o.get("nest_ratio") for o in over])
@@ -219,6 +220,26 @@ def _reroute(importers: list[str], exporters: list[str], scenarios: Sequence[Sce
     out = priced.copy()
     out[..., us, hub, :] += moved
     return out, moved
+
+
+def _omega_cells(baseline: xr.Dataset, omega: np.ndarray,
+                 over: list[dict[str, tuple[np.ndarray, np.ndarray]]]) -> np.ndarray:
+    """ω per cell (S, D, 1, I, E, P): the exporter's own ω where the baseline's
+    ``omega_exporter`` (importer, exporter) or a scenario's supplier key gives one, else the
+    product's; stays (S, D, 1, I, 1, P) when no exporter has its own."""
+    own = (baseline["omega_exporter"].transpose(IMPORTER, EXPORTER).to_numpy()
+           if "omega_exporter" in baseline else None)
+    if own is None and not any("omega_exporter" in o for o in over):
+        return omega
+    n_e = baseline.sizes[EXPORTER]
+    cells = np.repeat(omega, n_e, axis=-2)
+    if own is not None:
+        cells = np.where(np.isnan(own)[..., None], cells, own[..., None])
+    for s, o in enumerate(over):
+        if "omega_exporter" in o:
+            mask, value = o["omega_exporter"]
+            cells[s] = np.where(mask[:, None], value[:, None], cells[s])
+    return cells
 
 
 def _nest_ratio(baseline: xr.Dataset) -> np.ndarray:

@@ -479,8 +479,13 @@ def _parse_elasticities(c: Problems, raw: object) -> tuple | None:
         pairs = []
         for prefix, value in table.items():
             code = prefix if prefix == "all" else normalize_hs(prefix)
-            if code != "all" and not _HS.match(code):
-                c.add(f"{where}.{prefix}", 'keys are HS prefixes or "all"', prefix)
+            supplier = name == "omega" and prefix in KNOWN_CODES
+            if supplier:
+                code = prefix
+            if code != "all" and not supplier and not _HS.match(code):
+                c.add(f"{where}.{prefix}", 'keys are HS prefixes or "all"' + (
+                    " (or, for omega, a supplier code such as CHN)" if name == "omega" else ""),
+                    prefix)
             elif not _is_number(value) or math.isnan(value) or (
                     math.isinf(value) and not (name == "omega" and value > 0)):
                 c.add(f"{where}.{prefix}", "must be a finite number" + (

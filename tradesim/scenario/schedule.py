@@ -481,11 +481,24 @@ def overrides(baseline: xr.Dataset, scenario: Scenario,
 
     An override keyed by an HS prefix applies to every product it covers whole (the longest
     prefix wins; ``all`` is the fallback); a prefix finer than the axis is an error. Returns
-    ``{parameter: (mask (P,) bool, value (P,) float)}`` for the parameters the scenario sets.
+    ``{parameter: (mask (P,) bool, value (P,) float)}`` for the parameters the scenario sets;
+    ω keyed by supplier code comes as ``omega_exporter``: (mask (E,), value (E,)).
     """
     axis = axis or axis_of(baseline)
     out = {}
     for param, pairs in scenario.elasticities:
+        if param == "omega":  # supplier keys (CHN = 2.0) give that exporter its own ω
+            suppliers = [(k, v) for k, v in pairs if k != "all" and not k.isdigit()]
+            pairs = tuple((k, v) for k, v in pairs if (k, v) not in suppliers)
+            if suppliers:
+                where = "elasticities.omega"
+                mask_e = axis.codes([k for k, _ in suppliers], axis.exporters, where)
+                value_e = np.zeros(len(axis.exporters))
+                for k, v in suppliers:
+                    value_e[axis.exporters.index(k)] = v
+                out["omega_exporter"] = (mask_e, value_e)
+            if not pairs:
+                continue
         mask = np.zeros(len(axis.products), dtype=bool)
         value = np.zeros(len(axis.products))
         for prefix, number in sorted(pairs, key=lambda kv: (kv[0] != "all", len(kv[0]))):
