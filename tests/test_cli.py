@@ -112,3 +112,18 @@ def test_failed_write_leaves_the_old_file(tmp_path: Path) -> None:
         crash()
     assert target.read_text() == "old"
     assert list(tmp_path.iterdir()) == [target]
+
+
+@pytest.mark.parametrize("year", ["2040", "2020"])
+def test_a_year_outside_the_simulated_years_is_a_bad_input(year: str,
+                                                           capsys: pytest.CaptureFixture[str],
+                                                           tmp_path) -> None:  # noqa: ANN001
+    here = Path(__file__).resolve().parents[1] / "scenarios"
+    scenario = str(here / "framework-2025.toml")
+    for argv in (["run", scenario, "--year", year],
+                 ["compare", scenario, str(here / "turn-2026.toml"), "--year", year],
+                 ["report", scenario, "-o", str(tmp_path / "r.html"), "--year", year]):
+        assert cli.main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert f"--year {year} is outside the simulated years 2024–" in err
+    assert not (tmp_path / "r.html").exists()

@@ -38,8 +38,20 @@ def _baseline_for(resolution: str, year: int, rest_of_world: float | None = None
                                   reallocation=reallocation)
 
 
+def _view_year(requested: int | None, first: int, last: int) -> int:
+    """The year of the product views: ``--year`` if within ``first``–``last``, else 2030 (or
+    the last year). A ``--year`` outside the simulated years is a bad input."""
+    if requested is None:
+        return min(2030, last)
+    if not first <= requested <= last:
+        raise ValueError(f"--year {requested} is outside the simulated years {first}–{last}; "
+                         "raise [scenario].horizon or pick a year within them")
+    return requested
+
+
 def _run(args: argparse.Namespace) -> int:
     scenario = tradesim.load_scenario(args.scenario)
+    _view_year(args.year, scenario.base_year, scenario.horizon)  # before the run
     baseline = _baseline_for(args.resolution, scenario.base_year, args.rest_of_world,
                              args.reallocation)
     result = tradesim.simulate(scenario, baseline)
@@ -51,7 +63,7 @@ def _run(args: argparse.Namespace) -> int:
     print(f"\nUS goods balance with Vietnam, bn USD (exports − imports), on "
           f"{stats[scenario.basis]}")
     print(_fmt(tables.balance_table(result)))
-    year = min(args.year or 2030, scenario.horizon)
+    year = _view_year(args.year, scenario.base_year, scenario.horizon)
     print(f"\nProducts moving the balance most in {year}, bn USD")
     print(_fmt(tables.top_products(result, year, n=args.top)))
     print(f"\nWho sells to the US market in {year}, all products, bn USD and % of US imports")
@@ -201,7 +213,8 @@ def _compare(args: argparse.Namespace) -> int:
     print(f"\nUS goods balance with Vietnam, bn USD (exports − imports); basis: "
           f"{results['balance'].attrs.get('basis', '')}")
     print(_fmt(tables.comparison_table(results)))
-    year = min(args.year or 2030, int(results["year"].to_numpy()[-1]))
+    years = results["year"].to_numpy()
+    year = _view_year(args.year, int(years[0]), int(years[-1]))
     print(f"\nProducts whose balance change in {year} differs most between the scenarios, bn USD"
           " (each against the baseline; spread = largest − smallest)")
     print(_fmt(tables.comparison_products(results, year, n=args.top)))
@@ -221,6 +234,8 @@ def _report(args: argparse.Namespace) -> int:
         raise ValueError(f"-o {args.output}: the report is .html (self-contained) or .md")
     scenario = tradesim.load_scenario(args.scenario)
     other = tradesim.load_scenario(args.vs) if args.vs else None
+    if args.year is not None:
+        _view_year(args.year, scenario.base_year, scenario.horizon)
     baseline = _baseline_for(args.resolution, scenario.base_year, reallocation=args.reallocation)
     written = report.write_report(report.build(scenario, baseline, other, year=args.year),
                                    args.output)
