@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 import tempfile
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
@@ -224,12 +225,40 @@ def _read_toml(path: Path, where: str) -> dict[str, Any]:
         raise ScenarioError(Problem("", f"TOML syntax error: {err}"), where) from None
 
 
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^(file|data|ftp|https?):", re.IGNORECASE)
+
+
+def _include_target(including: Path, name: str, where: str) -> Path:
+    """The file an ``include`` names, resolved against the including file's folder (after
+    symlinks, whatever the current directory); it must stay inside that folder."""
+    folder = including.parent
+    if _URL.match(name):
+        raise ScenarioError(Problem("scenario.include", "include takes a file path, not a URL",
+                                    name, "download the file next to the scenario"), where)
+    if Path(name).is_absolute():
+        raise ScenarioError(Problem("scenario.include", "include path leaves the scenario's "
+                                    "folder (absolute path)", name,
+                                    "give a path relative to the including file"), where)
+    target = (folder / name).resolve()
+    if not target.is_relative_to(folder):
+        raise ScenarioError(Problem("scenario.include", "include path leaves the scenario's "
+                                    "folder", name, f"it resolves to {target}"), where)
+    if target.is_dir():
+        raise ScenarioError(Problem("scenario.include", "included path is a folder, not a "
+                                    "scenario file", name), where)
+    if not target.is_file():
+        raise ScenarioError(Problem("scenario.include", "included file does not exist",
+                                    name, f"looked for {target}"), where)
+    return target
+
+
 def read_scenario(source: str | os.PathLike[str] | dict[str, Any],
                   _seen: tuple[Path, ...] = ()) -> Scenario:
     """Read and validate a scenario from a TOML path or an already parsed dict.
 
-    ``include = [...]`` in the header names other scenario files, relative to this one; their
-    measures and commitments come first. Include cycles are errors.
+    ``include = [...]`` in the header names other scenario files, relative to this one and
+    inside its folder (after symlinks, whatever the current directory; no URLs, absolute paths
+    or folders); their measures and commitments come first. Include cycles are errors.
     """
     if isinstance(source, dict):
         return parse_scenario(source)
@@ -246,13 +275,7 @@ def read_scenario(source: str | os.PathLike[str] | dict[str, Any],
         for name in names:
             if not isinstance(name, str):
                 continue  # parse_scenario reports the type
-            target = (path.parent / name).resolve()
-            if not target.is_relative_to(path.parent) and not target.is_relative_to(Path.cwd()):
-                raise ScenarioError(Problem("scenario.include", "include path leaves the "
-                                            "scenario's folder", name), where)
-            if not target.is_file():
-                raise ScenarioError(Problem("scenario.include", "included file does not exist",
-                                            name, f"looked for {target}"), where)
+            target = _include_target(path, name, where)
             included.append(read_scenario(target, (*_seen, path)))
     return parse_scenario(doc, file=where, includes=included)
 
