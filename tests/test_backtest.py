@@ -15,8 +15,7 @@ from tradesim.errors import DataError
 @pytest.fixture(scope="module")
 def episodes() -> dict[str, calibrate.Episode]:
     monthly = io.imports_by_sector_monthly()
-    return {name: calibrate.episode(monthly, name, base, months)
-            for name, (base, months) in backtest.EPISODES.items()}
+    return backtest.episodes(monthly)
 
 
 @pytest.fixture(scope="module")

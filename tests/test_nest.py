@@ -34,8 +34,7 @@ def test_the_embedded_baseline_carries_the_estimates(baseline) -> None:
 
 def test_the_shipped_estimates_are_a_fresh_pooled_fit() -> None:
     monthly = io.imports_by_sector_monthly()
-    eps = [calibrate.episode(monthly, n, b, m) for n, (b, m) in backtest.EPISODES.items()]
-    est = calibrate.fit(eps, boot=0)
+    est = calibrate.fit(list(backtest.episodes(monthly).values()), boot=0)
     table = io.packaged_tables()["reallocation"].set_index("parameter")["value"]
     assert est.sigma == pytest.approx(table["sigma"], abs=1e-6)
     assert est.sigma_nest == pytest.approx(table["sigma_nest"], abs=1e-6)

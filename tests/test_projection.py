@@ -89,10 +89,9 @@ def test_a_demand_shift_on_an_unknown_code_is_refused(baseline) -> None:
 @pytest.fixture(scope="module")
 def engine() -> pd.DataFrame:
     baseline = tradesim.load_baseline()
-    member = pd.Series(baseline["member_product"].to_numpy(), index=baseline["hs6"].to_numpy())
     demand = backtest.observed_demand(io.imports_by_sector_monthly(),
                                       io.step_tables()["step_hs6_naics3"],
-                                      io.packaged_tables()["imports_hs6"], member)
+                                      io.packaged_tables()["imports_hs6"], baseline)
     table = io.packaged_tables()["reallocation"].set_index("parameter")
     # the shipped 90 % interval of the two parameters, as a small grid of draws
     ratio, lam = table.loc["nest_ratio"], table.loc["adjustment"]

@@ -244,22 +244,24 @@ def _report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _bootstrap_fits(boot: int) -> int:
+    """``--boot``, checked: the number of bootstrap fits is 0 or more."""
+    if boot < 0:
+        raise ValueError(f"--boot {boot}: the number of bootstrap fits is 0 or more")
+    return boot
+
+
 def _calibrate(args: argparse.Namespace) -> int:
     from tradesim.analysis import backtest, calibrate
 
     if os.path.splitext(args.output)[1].lower() != ".csv":
         raise ValueError(f"-o {args.output}: the parameter file is .csv (the format of the "
                          "shipped reallocation.csv)")
-    if args.boot < 0:
-        raise ValueError(f"--boot {args.boot}: the number of bootstrap fits is 0 or more")
+    boot = _bootstrap_fits(args.boot)
     monthly = io.imports_by_sector_monthly()
-    names = args.episodes or list(backtest.EPISODES)
-    unknown = [n for n in names if n not in backtest.EPISODES]
-    if unknown:
-        raise ValueError(f"--episodes: unknown {unknown}; the episodes are "
-                         f"{list(backtest.EPISODES)}")
-    eps = [calibrate.episode(monthly, n, *backtest.EPISODES[n]) for n in names]
-    est = calibrate.fit(eps, boot=args.boot, seed=args.seed)
+    eps = backtest.episodes(monthly, args.episodes)
+    names = list(eps)
+    est = calibrate.fit(list(eps.values()), boot=boot, seed=args.seed)
     table = calibrate.parameter_table(
         est, source=f"tradesim calibrate --episodes {' '.join(names)} --boot {args.boot} "
                     f"--seed {args.seed} (Census N1 NAICS3 monthly); estimated",
@@ -277,9 +279,8 @@ def _calibrate(args: argparse.Namespace) -> int:
 def _backtest(args: argparse.Namespace) -> int:
     from tradesim.analysis import backtest
 
-    if args.boot < 0:
-        raise ValueError(f"--boot {args.boot}: the number of bootstrap fits is 0 or more")
-    result = backtest.backtest(io.imports_by_sector_monthly(), boot=args.boot, seed=args.seed)
+    boot = _bootstrap_fits(args.boot)
+    result = backtest.backtest(io.imports_by_sector_monthly(), boot=boot, seed=args.seed)
     print("Backtest: fit on one episode, predict the other (out of sample), conditional on "
           "observed world imports by NAICS3 sector.\nUS imports for consumption, bn USD: the "
           "episode's last year against the same months of the base year (2025: Jan-Nov)")
@@ -307,11 +308,9 @@ def _backtest(args: argparse.Namespace) -> int:
     else:
         scenario = tradesim.load_scenario(scenario_file)
         baseline = _baseline_for("mixed", scenario.base_year)
-        member = pd.Series(baseline["member_product"].to_numpy(),
-                           index=baseline["hs6"].to_numpy())
         demand = backtest.observed_demand(io.imports_by_sector_monthly(),
                                           io.step_tables()["step_hs6_naics3"],
-                                          io.packaged_tables()["imports_hs6"], member)
+                                          io.packaged_tables()["imports_hs6"], baseline)
         engine = backtest.engine_2025(baseline, scenario, demand,
                                       backtest.reallocation_draws(result.pooled), est.level)
         print(f"\nThe projection engine on the 2024 baseline: {scenario.name} (the 2025 "

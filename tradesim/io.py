@@ -70,6 +70,14 @@ def embedded_path(name: str) -> Path:
     return Path(str(resources.files("tradesim.data") / "embedded" / name))
 
 
+def _read_packaged(name: str, **options: Any) -> pd.DataFrame:
+    """One packaged CSV (``pd.read_csv`` options), or :class:`DataError` if it is missing."""
+    path = embedded_path(name)
+    if not path.exists():
+        raise DataError(f"packaged data file {name} is missing from {path.parent}")
+    return pd.read_csv(path, **options)
+
+
 @functools.cache
 def imports_by_sector_monthly() -> pd.DataFrame:
     """US imports for consumption by NAICS3 × month for VNM, CHN and WORLD (packaged, cached).
@@ -77,23 +85,15 @@ def imports_by_sector_monthly() -> pd.DataFrame:
     Columns ``month, partner, naics3, name, value_usd, duty_usd, basis, source``; read only by
     the backtests and calibration, so a plain run never pays for it.
     """
-    path = embedded_path("us_imports_naics3_monthly_vn_cn_world.csv.gz")
-    if not path.exists():
-        raise DataError(f"packaged data file {path.name} is missing from {path.parent}")
-    return pd.read_csv(path, dtype={"month": str, "partner": str, "naics3": str})
+    return _read_packaged("us_imports_naics3_monthly_vn_cn_world.csv.gz",
+                          dtype={"month": str, "partner": str, "naics3": str})
 
 
 @functools.cache
 def packaged_tables() -> dict[str, pd.DataFrame]:
     """Read every packaged table (cached; treat the frames as read-only)."""
-    out = {}
-    for key, name in _FILES.items():
-        path = embedded_path(name)
-        if not path.exists():
-            raise DataError(f"packaged data file {name} is missing from {path.parent}")
-        out[key] = pd.read_csv(path, dtype=_CODE_COLUMNS, keep_default_na=False,
-                               na_values=[""])
-    return out
+    return {key: _read_packaged(name, dtype=_CODE_COLUMNS, keep_default_na=False,
+                                na_values=[""]) for key, name in _FILES.items()}
 
 
 #: Packaged tables of the 2025 starting point (``tools/package_data/step2025.py``).
@@ -106,14 +106,9 @@ _STEP_FILES: dict[str, str] = {
 @functools.cache
 def step_tables() -> dict[str, pd.DataFrame]:
     """The 2025-step tables (cached), with every code column read as text."""
-    out = {}
-    for key, name in _STEP_FILES.items():
-        path = embedded_path(name)
-        if not path.exists():
-            raise DataError(f"packaged data file {name} is missing from {path.parent}")
-        out[key] = pd.read_csv(path, dtype={"group": str, "hs6": str, "naics3": str,
-                                            "kind": str}, keep_default_na=False, na_values=[""])
-    return out
+    codes = {"group": str, "hs6": str, "naics3": str, "kind": str}
+    return {key: _read_packaged(name, dtype=codes, keep_default_na=False, na_values=[""])
+            for key, name in _STEP_FILES.items()}
 
 
 def _build_baseline(resolution: str, year: int,

@@ -24,9 +24,7 @@ def build_reallocation(sh: Build) -> pd.DataFrame:
     monthly = read_csv(sh.out / NAICS3_MONTHLY)
     for col in ("value_usd", "duty_usd"):
         monthly[col] = pd.to_numeric(monthly[col])
-    eps = [calibrate.episode(monthly, name, base, months)
-           for name, (base, months) in backtest.EPISODES.items()]
-    est = calibrate.fit(eps, boot=BOOT, seed=SEED)
+    est = calibrate.fit(list(backtest.episodes(monthly).values()), boot=BOOT, seed=SEED)
     rho = calibrate.trend_persistence(monthly, last_year=TREND_BASE, window=TREND_WINDOW,
                                       seed=SEED)
     table = calibrate.parameter_table(

@@ -21,7 +21,7 @@ from tradesim.model.trajectory import simulate as _run
 from tradesim.scenario.parse import Scenario, parse_scenario
 
 __all__ = ["ACTUAL_2025", "EPISODES", "Backtest", "backtest", "by_sector", "compare",
-           "engine_2025", "observed_demand", "reallocation_draws"]
+           "engine_2025", "episodes", "observed_demand", "reallocation_draws"]
 
 
 def simulate(doc: Mapping[str, object], baseline: xr.Dataset) -> xr.Dataset:
@@ -73,11 +73,25 @@ class Backtest:
     bands: pd.DataFrame = field(repr=False)    # bootstrap band of the model change
 
 
+def episodes(monthly: pd.DataFrame, names: Sequence[str] | None = None) -> dict[str, Episode]:
+    """The shipped episodes (all, or ``names``) on the packaged NAICS3 frame.
+
+    Raises
+    ------
+    ValueError
+        For a name that is not in :data:`EPISODES`.
+    """
+    names = list(EPISODES) if names is None else list(names)
+    unknown = [n for n in names if n not in EPISODES]
+    if unknown:
+        raise ValueError(f"unknown episode(s) {unknown}; the episodes are {list(EPISODES)}")
+    return {name: episode(monthly, name, *EPISODES[name]) for name in names}
+
+
 def backtest(monthly: pd.DataFrame, boot: int = 200, seed: int = 1) -> Backtest:
     """Fit on each shipped episode and predict the other (``monthly``: the packaged NAICS3
     frame, see :func:`tradesim.analysis.calibrate.episode`)."""
-    eps = {name: episode(monthly, name, base, months)
-           for name, (base, months) in EPISODES.items()}
+    eps = episodes(monthly)
     estimates = {name: fit(ep, boot=boot, seed=seed) for name, ep in eps.items()}
     tables, sectors, bands = [], [], []
     for trained, target in (("2017-2019", "2024-2025"), ("2024-2025", "2017-2019")):
@@ -116,13 +130,12 @@ ACTUAL_2025 = {"VNM": (136.50, 193.86), "CHN": (438.8, 308.4)}
 
 
 def observed_demand(monthly: pd.DataFrame, weights: pd.DataFrame, imports_hs6: pd.DataFrame,
-                    member: pd.Series, year: int = 2025) -> list[dict[str, object]]:
+                    baseline: xr.Dataset, year: int = 2025) -> list[dict[str, object]]:
     """``[[demand]]`` entries stating the observed growth of US world imports in ``year`` by
-    product, from NAICS3 (January–November on January–November) through the HS6 → NAICS3
-    weights of every supplier's 2024 imports.
-
-    ``member`` maps HS6 codes to the product labels of a baseline (an HS prefix each).
+    product of ``baseline``, from NAICS3 (January–November on January–November) through the
+    HS6 → NAICS3 weights of every supplier's 2024 imports.
     """
+    member = pd.Series(baseline["member_product"].to_numpy(), index=baseline["hs6"].to_numpy())
     goods = monthly[(monthly["partner"] == "WORLD") & (monthly["month"].str[5:] <= "11")]
     by_year = goods.assign(year=goods["month"].str[:4].astype(int)).pivot_table(
         index="naics3", columns="year", values="value_usd", aggfunc="sum")

@@ -178,8 +178,11 @@ def nested_ces_demand(
     log_index, log_nest = nested_log_index(value * (1.0 + t0), log_price, sigma, sigma_nest,
                                            nest)
     log_ratio = nested_log_gap(log_price, log_index, log_nest, sigma, sigma_nest, eta, nest)
-    flat = np.broadcast_to(sigma_nest == sigma, log_index.shape)
-    if flat.any():  # the one-level model, computed as the one-level model
+    # Where the nest has members but no premium, the one-level model is computed as the
+    # one-level model (bit for bit); a market without members already is, so it needs no rerun.
+    members = np.broadcast_to(nest, log_ratio.shape).any(axis=SUPPLIER_AXIS, keepdims=True)
+    flat = np.broadcast_to(sigma_nest == sigma, log_index.shape) & members
+    if flat.any():
         ratio, index = ces_demand(value, t0, t1, sigma, eta)
         return (np.where(flat, ratio, np.exp(log_ratio)), np.where(flat, index,
                                                                     np.exp(log_index)))

@@ -108,10 +108,11 @@ def market_arrays(value: np.ndarray, t0: np.ndarray, growth: np.ndarray, t1: np.
         Stated demand growth replacing ``growth`` where ``share`` > 0, for the baseline
         projection and the scenario alike.
     """
-    step = offsets[None, :, None, None, None]
-    projected = value[None, None] * (1.0 + growth[:, None]) ** step
     if demand is not None and any(d is not None for d in demand):
         projected = value[None, None] * _demand_index(growth, offsets, demand)
+    else:
+        step = offsets[None, :, None, None, None]
+        projected = value[None, None] * (1.0 + growth[:, None]) ** step
     if share_trend is not None and np.any(share_trend != 0):
         projected = projected * share_drift(projected, share_trend, offsets, persistence)
     return MarketArrays(
@@ -240,7 +241,8 @@ def _smart(a: MarketArrays, shape: tuple[int, ...]) -> Response:
 
 
 def _one_omega(a: MarketArrays, method: str) -> np.ndarray:
-    """ω per exporter and product (..., 1, 1, P): GSIM gives an exporter one supply curve."""
+    """ω per exporter and product (..., 1, 1 or E, P): GSIM gives an exporter one supply
+    curve across the markets it sells to."""
     omega = a.omega.min(axis=-3, keepdims=True)
     if not np.array_equal(omega, a.omega.max(axis=-3, keepdims=True)):
         raise ScheduleError(f"method {method!r} needs one export supply elasticity per product "
