@@ -37,6 +37,7 @@ __all__ = [
     "step_tables",
     "read_scenario",
     "read_sweep",
+    "shipped_path",
     "write_figure",
     "write_result",
 ]
@@ -68,6 +69,13 @@ MAX_SCENARIO_BYTES = 1_000_000
 def embedded_path(name: str) -> Path:
     """Path of a packaged data file in ``tradesim/data/embedded``."""
     return Path(str(resources.files("tradesim.data") / "embedded" / name))
+
+
+def shipped_path(name: str, kind: str = "scenarios") -> Path:
+    """Path of a shipped scenario (``kind="scenarios"``) or sweep file by name (``.toml``
+    optional), packaged with tradesim (the repository's ``scenarios/`` and ``sweeps/``)."""
+    stem = name.removesuffix(".toml")
+    return Path(str(resources.files("tradesim.data") / kind / f"{stem}.toml"))
 
 
 def _read_packaged(name: str, **options: Any) -> pd.DataFrame:
