@@ -2,9 +2,9 @@
 
 One scenario (and one parameter draw) at a time, on a long table of cells with ``groupby``:
 what an analyst would write first. It shares only the tariff schedule with tradesim
-(``schedule.tariff_path``) and recomputes the rest (DESIGN §2–3, full pass-through): projection,
-share drift (``share_trend`` decaying at ``trend_persistence``), the nested CES price
-indices (China and its close substitutes in a nest, ``sigma_nest``),
+(``schedule.tariff_path``) and recomputes the rest (DESIGN §2–3, full pass-through):
+projection, share drift (``share_trend`` decaying at ``trend_persistence``), the 2025 anchor,
+the nested CES price indices (China and its close substitutes in a nest, ``sigma_nest``),
 demand, partial adjustment, the balance. ``check`` compares it with the engine.
 """
 
@@ -54,6 +54,11 @@ def balance(baseline: xr.Dataset, scenario: Scenario,
         scale = (df.groupby(cell)["projected"].transform("sum")
                  / df.groupby(cell)["drifted"].transform("sum").replace(0, np.nan)).fillna(1.0)
         df["projected"] = df["drifted"] * scale
+    if "anchor" in baseline:  # the level factor from the observed year on
+        factor = baseline["anchor"].to_dataframe().reset_index()
+        df = df.merge(factor[[*KEYS, "anchor"]], on=KEYS)
+        later = df["year"] >= int(baseline.attrs["anchor_year"])
+        df["projected"] = np.where(later, df["projected"] * df["anchor"], df["projected"])
     df["weight"] = df["projected"] * (1 + df["tariff"])
     market = ["year", "importer", "product"]
     df["log_price"] = np.log1p(df["t1"]) - np.log1p(df["tariff"])

@@ -53,6 +53,12 @@ def baseline():
     return tradesim.load_baseline()
 
 
+@pytest.fixture(scope="session")
+def plain_baseline():
+    """The same baseline without the 2025 anchor: the 2024-based projection (backtests)."""
+    return tradesim.load_baseline(anchor=False)
+
+
 @pytest.fixture
 def toy():
     return toy_baseline()

@@ -23,7 +23,7 @@ def test_goal_answers_how_much_vietnam_must_buy(capsys) -> None:
     assert "Solution: commitment.extra-purchases.value_usd = " in out
     per_year = re.search(r"([\d.]+) bn USD a year in 2026–2032", out)
     assert per_year is not None
-    assert 10 < float(per_year.group(1)) < 12.5
+    assert 12 < float(per_year.group(1)) < 14.5  # 13.1 on the 2025-anchored baseline
     assert "Achieved: balance(2028) = " in out
     assert "Check: an independent simulate() of the solved scenario" in out
     assert "the target holds." in out

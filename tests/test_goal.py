@@ -252,7 +252,9 @@ def test_the_framework_deal_how_much_must_vietnam_buy(baseline) -> None:
     assert g.holds_check
     extra = next(c for c in g.scenario.commitments if c.id == "extra-purchases")
     per_year = extra.schedule[0][1]
-    assert 10e9 < per_year < 12.5e9  # ~11.3 bn USD a year 2026-2032, on top of the deal
+    # ~13.1 bn USD a year 2026-2032 on top of the deal (the 2025-anchored baseline's deficit
+    # is wider than the 2024-based one's, which needed ~11.3)
+    assert 12e9 < per_year < 14.5e9
     # the check, done here once more from scratch: deficit 2028 cut by a fifth vs baseline
     r = tradesim.simulate(g.scenario, baseline).sel(year=2028)
     assert float(r["balance"]) >= 0.8 * float(r["balance_baseline"])

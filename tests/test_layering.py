@@ -28,7 +28,7 @@ WITHIN = {
     "data": ["products", "frame", "baseline", "examples"],
     "scenario": ["fields", "parse", "sweep_file", "schedule", "target"],
     "model": ["kernels", "smart", "supply", "gsim", "gsim_linear", "response", "trajectory"],
-    "analysis": ["sweep", "comparison", "decomposition", "goal", "calibrate", "backtest"],
+    "analysis": ["anchor", "sweep", "comparison", "decomposition", "goal", "calibrate", "backtest"],
     "present": ["tables", "figures", "report"],
 }
 CORE = {"dims", "errors", "data", "scenario", "model", "analysis", "io"}

@@ -10,7 +10,7 @@ import pytest
 import tradesim
 from tradesim import io
 from tradesim.analysis import backtest
-from tradesim.errors import ScenarioError, ScheduleError
+from tradesim.errors import DataError, ScenarioError, ScheduleError
 from tradesim.model.response import share_drift
 
 NONE = {"scenario": {"name": "none", "horizon": 2030}}
@@ -21,7 +21,8 @@ def test_us_demand_growth_is_common_to_every_supplier(baseline) -> None:
     assert (g.max("exporter") == g.min("exporter")).all()
 
 
-def test_share_trends_move_shares_not_market_totals(baseline) -> None:
+def test_share_trends_move_shares_not_market_totals(plain_baseline) -> None:
+    baseline = plain_baseline
     r = tradesim.simulate(NONE, baseline)
     flat = tradesim.simulate(NONE, baseline.assign(share_trend=baseline["share_trend"] * 0))
     us = dict(importer="USA")
@@ -43,7 +44,8 @@ def test_the_drift_decays_at_the_persistence(rho: float) -> None:
     np.testing.assert_allclose(factor.mean(axis=-2), 1.0, rtol=1e-12)  # totals kept
 
 
-def test_stated_demand_moves_baseline_and_scenario_alike(baseline) -> None:
+def test_stated_demand_moves_baseline_and_scenario_alike(plain_baseline) -> None:
+    baseline = plain_baseline
     doc = {**NONE, "demand": [{"id": "ai", "products": ["8471", "847330"], "growth": 30,
                                "start": 2025, "end": 2026}]}
     shifted, plain = tradesim.simulate(doc, baseline), tradesim.simulate(NONE, baseline)
@@ -88,7 +90,7 @@ def test_a_demand_shift_on_an_unknown_code_is_refused(baseline) -> None:
 
 @pytest.fixture(scope="module")
 def engine() -> pd.DataFrame:
-    baseline = tradesim.load_baseline()
+    baseline = tradesim.load_baseline(anchor=False)  # the engine's own 2025, not the observed
     demand = backtest.observed_demand(io.imports_by_sector_monthly(),
                                       io.step_tables()["step_hs6_naics3"],
                                       io.packaged_tables()["imports_hs6"], baseline)
@@ -107,6 +109,12 @@ def test_the_engine_gets_the_direction_and_china_right_in_2025(engine: pd.DataFr
     assert abs(cn["error %"]) <= 25
     # Vietnam: the engine gets about 60 % of the +57 bn (docs/validation.md says why)
     assert vn["model change"] / vn["actual change"] == pytest.approx(0.58, abs=0.05)
+
+
+def test_the_engine_check_refuses_an_anchored_baseline(baseline) -> None:
+    scenario = tradesim.load_scenario("scenarios/framework-2025.toml")
+    with pytest.raises(DataError, match="anchor=False"):
+        backtest.engine_2025(baseline, scenario, [])
 
 
 def test_the_band_from_the_estimated_intervals_covers_2025(engine: pd.DataFrame) -> None:

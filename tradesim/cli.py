@@ -30,12 +30,22 @@ def _fmt(table: pd.DataFrame) -> str:
 
 
 def _baseline_for(resolution: str, year: int, rest_of_world: float | None = None,
-                  reallocation: str | None = None) -> xr.Dataset:
-    """The embedded baseline for a scenario's base year (2017 exists at chapter level only)."""
+                  reallocation: str | None = None, anchor: bool = True) -> xr.Dataset:
+    """The embedded baseline for a scenario's base year (2017 exists at chapter level only),
+    anchored to the observed 2025 where a 2025 step exists unless ``anchor`` is false."""
     if year != 2024 and resolution == "mixed":
         resolution = "hs2"
     return tradesim.load_baseline(resolution, year=year, rest_of_world=rest_of_world,
-                                  reallocation=reallocation)
+                                  reallocation=reallocation, anchor=None if anchor else False)
+
+
+def _anchor_line(baseline: xr.Dataset) -> str:
+    """What the CLI tables say about the 2025 anchor (empty for an unanchored baseline)."""
+    if "anchor" not in baseline:
+        return ""
+    return (f"Anchored: {baseline.attrs['anchor_year']} is observed; the 2025 measures in force "
+            f"({baseline.attrs['anchor_regime']}) reproduce the 2025 totals by construction of "
+            "the baseline (--no-anchor: the 2024-based projection)")
 
 
 def _view_year(requested: int | None, first: int, last: int) -> int:
@@ -53,12 +63,14 @@ def _run(args: argparse.Namespace) -> int:
     scenario = tradesim.load_scenario(args.scenario)
     _view_year(args.year, scenario.base_year, scenario.horizon)  # before the run
     baseline = _baseline_for(args.resolution, scenario.base_year, args.rest_of_world,
-                             args.reallocation)
+                             args.reallocation, not args.no_anchor)
     result = tradesim.simulate(scenario, baseline)
     print(f"Scenario: {scenario.name} — {scenario.title}")
     print(f"Method: {scenario.method}; solver iterations {result.attrs['solver_iterations']}, "
           f"max residual {result.attrs['solver_max_residual']:.1e}")
     print(f"Baseline: {baseline.attrs['title']}; basis: {result['balance'].attrs['basis']}")
+    if _anchor_line(baseline):
+        print(_anchor_line(baseline))
     stats = {"us": "US Census statistics", "vn": "Vietnamese customs statistics"}
     print(f"\nUS goods balance with Vietnam, bn USD (exports − imports), on "
           f"{stats[scenario.basis]}")
@@ -84,7 +96,7 @@ def _validate(args: argparse.Namespace) -> int:
     s = tradesim.load_scenario(args.scenario)
     from tradesim.scenario import schedule
 
-    baseline = _baseline_for(args.resolution, s.base_year)
+    baseline = _baseline_for(args.resolution, s.base_year, anchor=False)
     schedule.tariff_path(baseline, s)
     schedule.commitment_path(baseline, s)
     schedule.overrides(baseline, s)
@@ -110,6 +122,12 @@ def _describe(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _central_baseline(results: xr.Dataset) -> xr.DataArray:
+    """The first scenario's baseline balance by year (the median over draws, if it has them)."""
+    base = results["balance_baseline"].isel(scenario=0).load()
+    return base.median("draw") if "draw" in base.dims else base
+
+
 def _sweep(args: argparse.Namespace) -> int:
     import time
 
@@ -121,7 +139,8 @@ def _sweep(args: argparse.Namespace) -> int:
                          "[sweep.monte_carlo]")
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be >= 1 (got {args.workers})")
-    baseline = tradesim.load_baseline(spec.resolution)
+    baseline = tradesim.load_baseline(spec.resolution,
+                                      anchor=False if args.no_anchor else None)
     ranged = spec.monte_carlo and any(d.low is None for d in spec.monte_carlo.distributions)
     ranges = io.elasticity_ranges(baseline) if ranged else None
     where = args.scheduler or (f"local cluster, {args.workers} worker process(es)"
@@ -173,7 +192,7 @@ def _sweep(args: argparse.Namespace) -> int:
         from tradesim.present import figures
 
         fig = figures.balance_fan(summary["balance_quantile"].isel(scenario=0),
-                               results["balance_baseline"].isel(scenario=0).load(),
+                               _central_baseline(results),
                                title=f"{spec.title or spec.name}: "
                                      f"{summary['scenario'].to_numpy()[0]}")
         io.write_figure(fig, args.plot)
@@ -183,7 +202,8 @@ def _sweep(args: argparse.Namespace) -> int:
 
 def _goal(args: argparse.Namespace) -> int:
     scenario = tradesim.load_scenario(args.scenario)
-    baseline = _baseline_for(args.resolution, scenario.base_year, reallocation=args.reallocation)
+    baseline = _baseline_for(args.resolution, scenario.base_year, reallocation=args.reallocation,
+                             anchor=not args.no_anchor)
     bounds = (args.bounds[0], args.bounds[1]) if args.bounds else None
     g = tradesim.solve_for(scenario, args.target, vary=args.vary, by=args.by, bounds=bounds,
                            baseline=baseline, grid=args.grid)
@@ -203,7 +223,8 @@ def _compare(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
         raise ValueError("compare needs at least two scenario files")
     first = tradesim.load_scenario(args.scenarios[0])
-    baseline = _baseline_for(args.resolution, first.base_year, reallocation=args.reallocation)
+    baseline = _baseline_for(args.resolution, first.base_year, reallocation=args.reallocation,
+                             anchor=not args.no_anchor)
     results = tradesim.compare(args.scenarios, baseline)
     labels = [str(s) for s in results["scenario"].to_numpy()]
     print("Scenarios:")
@@ -212,6 +233,8 @@ def _compare(args: argparse.Namespace) -> int:
         print(f"  {label}: {title} (digest {digest})")
     print(f"\nUS goods balance with Vietnam, bn USD (exports − imports); basis: "
           f"{results['balance'].attrs.get('basis', '')}")
+    if _anchor_line(baseline):
+        print(_anchor_line(baseline))
     print(_fmt(tables.comparison_table(results)))
     years = results["year"].to_numpy()
     year = _view_year(args.year, int(years[0]), int(years[-1]))
@@ -236,7 +259,8 @@ def _report(args: argparse.Namespace) -> int:
     other = tradesim.load_scenario(args.vs) if args.vs else None
     if args.year is not None:
         _view_year(args.year, scenario.base_year, scenario.horizon)
-    baseline = _baseline_for(args.resolution, scenario.base_year, reallocation=args.reallocation)
+    baseline = _baseline_for(args.resolution, scenario.base_year, reallocation=args.reallocation,
+                             anchor=not args.no_anchor)
     written = report.write_report(report.build(scenario, baseline, other, year=args.year),
                                    args.output)
     extra = f" and {len(written) - 1} figure(s) beside it" if len(written) > 1 else ""
@@ -307,7 +331,7 @@ def _backtest(args: argparse.Namespace) -> int:
               "framework-2025.toml (from the repository's scenarios/).")
     else:
         scenario = tradesim.load_scenario(scenario_file)
-        baseline = _baseline_for("mixed", scenario.base_year)
+        baseline = _baseline_for("mixed", scenario.base_year, anchor=False)
         demand = backtest.observed_demand(io.imports_by_sector_monthly(),
                                           io.step_tables()["step_hs6_naics3"],
                                           io.packaged_tables()["imports_hs6"], baseline)
@@ -408,6 +432,10 @@ def build_parser() -> argparse.ArgumentParser:
     for p in (goal, cmp_, rep):
         p.add_argument("--resolution", choices=("mixed", "hs6", "hs2"), default="mixed",
                        help="product axis (a 2017 base year uses hs2)")
+    for p in (run, goal, cmp_, rep, swp):
+        p.add_argument("--no-anchor", action="store_true",
+                       help="the 2024-based projection: 2025 as the model projects it, not the "
+                            "observed 2025 the default baseline is anchored to")
     for p in (run, goal, cmp_, rep):
         p.add_argument("--reallocation", metavar="FILE.csv",
                        help="reallocation parameters from tradesim calibrate -o (default: the "

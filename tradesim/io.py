@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from tradesim.analysis import anchor as _anchor
 from tradesim.data import baseline as _baseline
 from tradesim.data.frame import with_rest_of_world
 from tradesim.dims import IMPORTER, PRODUCT
@@ -119,8 +120,20 @@ def step_tables() -> dict[str, pd.DataFrame]:
             for key, name in _STEP_FILES.items()}
 
 
-def _build_baseline(resolution: str, year: int,
-                    tables: Mapping[str, pd.DataFrame]) -> xr.Dataset:
+def _build_baseline(resolution: str, year: int, tables: Mapping[str, pd.DataFrame],
+                    anchor: bool = False) -> xr.Dataset:
+    if anchor:
+        plain = _build_baseline(resolution, 2024, tables)
+        observed = _baseline.step_2025(plain, tables)["value"]
+        regime = read_scenario(shipped_path(ANCHOR_REGIME))
+        anchored = _anchor.anchor(plain, regime, observed, ANCHOR_YEAR)
+        unscaled = float(anchored.attrs["anchor_unscaled_usd"])
+        note = ANCHOR_NOTE if unscaled == 0 else (
+            f"{ANCHOR_NOTE}. Left out: {unscaled / 1e9:.3f} bn USD of 2025 flows in cells "
+            "with no 2024 flow, which a level factor cannot scale")
+        anchored.attrs.update(title=f"{plain.attrs['title']}, anchored to observed 2025",
+                              anchor_note=note)
+        return anchored
     if year == 2025 and resolution in ("mixed", "hs6"):
         return _baseline.step_2025(_build_baseline(resolution, 2024, tables), tables)
     if resolution == "hs2":
@@ -132,8 +145,21 @@ def _build_baseline(resolution: str, year: int,
 
 
 @functools.cache
-def _cached_baseline(resolution: str, year: int = 2024) -> xr.Dataset:
-    return _build_baseline(resolution, year, {**packaged_tables(), **step_tables()})
+def _cached_baseline(resolution: str, year: int = 2024, anchor: bool = False) -> xr.Dataset:
+    return _build_baseline(resolution, year, {**packaged_tables(), **step_tables()}, anchor)
+
+
+#: The observed year the default baselines are anchored to, and the shipped scenario holding
+#: the measures in force that year (framework-2025 and turn-2026 agree on every 2025 measure).
+ANCHOR_YEAR = 2025
+ANCHOR_REGIME = "framework-2025"
+ANCHOR_NOTE = (
+    "2025 is observed: the baseline carries a level factor per cell from 2025 on so that the "
+    "2025 measures in force (scenario framework-2025, identical to turn-2026 for 2025) "
+    "reproduce the 2025 step exactly (US imports from Vietnam 193.86 bn, US exports to Vietnam "
+    "15.66 bn, balance -178.2 bn, US imports from China 308.4 bn); a scenario with other 2025 "
+    "measures differs from them in 2025 by what those measures change. load_baseline("
+    "anchor=False) / --no-anchor: the 2024-based projection (backtests)")
 
 
 #: Columns and parameters a reallocation parameter file (``tradesim calibrate -o``) must have.
@@ -173,7 +199,8 @@ def read_reallocation(path: str | os.PathLike[str]) -> pd.DataFrame:
 
 def load_baseline(resolution: str = "mixed", year: int | None = None,
                   rest_of_world: float | None = None,
-                  reallocation: str | os.PathLike[str] | None = None) -> xr.Dataset:
+                  reallocation: str | os.PathLike[str] | None = None,
+                  anchor: bool | None = None) -> xr.Dataset:
     """Return an embedded US–Vietnam baseline (a copy; cached after the first call).
 
     Parameters
@@ -194,14 +221,26 @@ def load_baseline(resolution: str = "mixed", year: int | None = None,
     reallocation : path, optional
         A reallocation parameter file (``tradesim calibrate -o FILE.csv``) instead of the
         shipped estimates: the nest premium, adjustment and trend persistence by market.
+    anchor : bool, optional
+        Calibrate the 2024 baseline to the observed 2025 (:func:`tradesim.analysis.anchor.
+        anchor`): a level factor per cell from 2025 on, solved so that the 2025 measures in
+        force (the shipped ``framework-2025``) reproduce the 2025 step exactly, so projections
+        pass through the observed 2025 totals. Default: on for ``"mixed"`` and ``"hs6"`` with
+        base year 2024, the only baselines a 2025 step exists for; ``False`` gives the
+        2024-based projection the backtests use.
     """
     year = 2024 if year is None else int(year)
+    possible = resolution in ("mixed", "hs6") and year == 2024
+    if anchor and not possible:
+        raise DataError(f"anchor=True needs the 'mixed' or 'hs6' baseline of 2024, not "
+                        f"{resolution!r} of {year}: only they have a 2025 step")
+    anchor = possible if anchor is None else bool(anchor)
     if reallocation is None:
-        baseline = _cached_baseline(resolution, year).copy()
+        baseline = _cached_baseline(resolution, year, anchor).copy()
     else:
         tables = {**packaged_tables(), **step_tables(),
                   "reallocation": read_reallocation(reallocation)}
-        baseline = _build_baseline(resolution, year, tables)
+        baseline = _build_baseline(resolution, year, tables, anchor)
     if rest_of_world is not None:
         baseline = with_rest_of_world(baseline, rest_of_world)
     return baseline

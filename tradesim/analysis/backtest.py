@@ -17,6 +17,7 @@ import pandas as pd
 import xarray as xr
 
 from tradesim.analysis.calibrate import SUPPLIERS, Episode, Estimate, episode, fit, predict
+from tradesim.errors import DataError
 from tradesim.model.trajectory import simulate as _run
 from tradesim.scenario.parse import Scenario, parse_scenario
 
@@ -176,6 +177,9 @@ def engine_2025(baseline: xr.Dataset, scenario: Scenario,
     US imports 2024→2025 (general imports, bn USD), the error, and — with ``draws`` (B, 2) of
     (σ_N/σ, first-year adjustment) from the calibration's bootstrap — the ``level`` band.
     """
+    if "anchor" in baseline:
+        raise DataError("the engine's 2025 check needs the 2024-based projection: an anchored "
+                        "baseline reproduces 2025 by construction (load_baseline(anchor=False))")
     doc = scenario.to_dict()
     doc["demand"] = [*doc.get("demand", []), *demand]
     doc["scenario"]["horizon"] = max(2025, int(doc["scenario"]["horizon"]))

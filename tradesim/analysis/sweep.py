@@ -251,9 +251,9 @@ def _compute_chunk(sweep: Sweep, baseline: xr.Dataset, ranges: xr.Dataset | None
     out = {}
     for var in sweep.outputs.variables:
         out[var] = result[var].transpose(*lead, YEAR).to_numpy()
-        base = result[f"{var}_baseline"]
-        out[f"{var}_baseline"] = (base.isel({DRAW: 0}) if DRAW in base.dims else base).transpose(
-            SCENARIO, YEAR).to_numpy()
+        # per draw: on a baseline anchored to an observed year the no-policy path depends on
+        # the draw's elasticities (tradesim.model.response.reanchor)
+        out[f"{var}_baseline"] = result[f"{var}_baseline"].transpose(*lead, YEAR).to_numpy()
     if sweep.outputs.products:
         order, starts = _members(baseline, sweep.outputs.products)
         value = result["value"].transpose(*lead, YEAR, IMPORTER, EXPORTER, PRODUCT).to_numpy()
@@ -286,7 +286,7 @@ def _template(sweep: Sweep, baseline: xr.Dataset, p: Plan, lazy: bool) -> xr.Dat
     data: dict[str, Any] = {}
     for var in sweep.outputs.variables:
         data[var] = empty([*lead, YEAR])
-        data[f"{var}_baseline"] = empty([SCENARIO, YEAR])
+        data[f"{var}_baseline"] = empty([*lead, YEAR])
     if sweep.outputs.products:
         data["value"] = empty([*lead, YEAR, IMPORTER, EXPORTER, PRODUCT])
     coords: dict[str, Any] = {SCENARIO: list(sweep.labels), YEAR: years}
@@ -314,9 +314,9 @@ def _template(sweep: Sweep, baseline: xr.Dataset, p: Plan, lazy: bool) -> xr.Dat
 
 
 def _region(p: Plan, chunk: tuple[int, int], name: str) -> tuple[slice, ...]:
-    """Where a chunk's array goes in the full output (baselines have no draw dim)."""
+    """Where a chunk's array goes in the full output."""
     rows, cols = p.slices(chunk)
-    if name.endswith("_baseline") or cols is None:
+    if cols is None:
         return (rows,)
     return (rows, cols)
 
@@ -329,7 +329,7 @@ def evaluate(sweep: Sweep, baseline: xr.Dataset, ranges: xr.Dataset | None = Non
     -------
     Dataset
         For each output variable ``v``: ``v`` (scenario, [draw,] year; USD) and
-        ``v_baseline`` (scenario, year); ``value`` (scenario, [draw,] year, importer,
+        ``v_baseline`` (scenario, [draw,] year); ``value`` (scenario, [draw,] year, importer,
         exporter, product) summed over each listed HS prefix. One coordinate per grid key.
     """
     p = plan(sweep, baseline, chunk)
@@ -512,8 +512,6 @@ def run_sweep(sweep: Sweep, baseline: xr.Dataset, store: str | os.PathLike[str],
 
         def sink(c: tuple[int, int], arrays: dict[str, np.ndarray]) -> None:
             for name, values in arrays.items():
-                if name.endswith("_baseline") and c[1] != 0:
-                    continue
                 group[name][_region(p, c, name)] = values
             group["chunk_done"][c] = session  # written last: the chunk is complete
             computed.append(c)
@@ -598,7 +596,7 @@ def _probability(st: Statement, data: Mapping[str, np.ndarray], years: list[int]
         diff = x - st.threshold
     else:
         if st.reference == "baseline":
-            ref = sign * data[f"{var}_baseline"][:, None, years.index(st.year)]
+            ref = sign * data[f"{var}_baseline"][..., years.index(st.year)]  # each draw's
         else:
             ref = sign * data[var][..., years.index(int(st.reference))]
         change = x - ref
@@ -644,8 +642,7 @@ def summarize(results: xr.Dataset, sweep: Sweep, block: int = 64) -> xr.Dataset:
         first = part[sweep.outputs.variables[0]]
         first = first if has_draws else first[:, None]
         done.append((~np.isnan(first)).any(-1).sum(-1))
-        expand = {k: (v if has_draws or k.endswith("_baseline") else v[:, None])
-                  for k, v in part.items()}
+        expand = {k: (v if has_draws else v[:, None]) for k, v in part.items()}
         probs.append(np.stack([_probability(st, expand, years)
                                for st in sweep.outputs.statements], axis=-1)
                      if sweep.outputs.statements else np.zeros((rows.stop - rows.start, 0)))
@@ -661,6 +658,16 @@ def summarize(results: xr.Dataset, sweep: Sweep, block: int = 64) -> xr.Dataset:
                                "statement holds"})
     summary["draws_done"] = (SCENARIO, np.concatenate(done))
     return summary
+
+
+def central(baseline: xr.DataArray) -> np.ndarray:
+    """The baseline path to show beside the quantiles: the median over draws (the baseline
+    differs by draw only on a baseline anchored to an observed year)."""
+    values = np.asarray(baseline.values)
+    if DRAW not in baseline.dims:
+        return values
+    with np.errstate(invalid="ignore"):
+        return np.nanmedian(values, axis=baseline.dims.index(DRAW))
 
 
 def summary_tables(summary: xr.Dataset, results: xr.Dataset, rows: int = 12) -> dict[str, Any]:
@@ -683,11 +690,11 @@ def summary_tables(summary: xr.Dataset, results: xr.Dataset, rows: int = 12) -> 
     elif summary.sizes[SCENARIO] == 1:
         table = pd.DataFrame(quantile.isel({SCENARIO: 0}).transpose(YEAR, "quantile").to_numpy(),
                              index=pd.Index(summary[YEAR].to_numpy(), name=YEAR), columns=labels)
-        table.insert(0, "baseline", np.asarray(results["balance_baseline"][0].values) / bn)
+        table.insert(0, "baseline", central(results["balance_baseline"][0]) / bn)
     else:
         table = pd.DataFrame(quantile.sel({YEAR: last}).to_numpy(), index=index, columns=labels)
         table.insert(0, f"baseline {last}",
-                     np.asarray(results["balance_baseline"].sel({YEAR: last}).values) / bn)
+                     central(results["balance_baseline"].sel({YEAR: last})) / bn)
     prob = summary["probability"].to_pandas()
     cut = lambda t: t if len(t) <= rows else pd.concat(  # noqa: E731
         [t.head(rows // 2), t.tail(rows // 2)])

@@ -576,6 +576,9 @@ def step_2025(baseline: xr.Dataset, tables: Mapping[str, pd.DataFrame]) -> xr.Da
     if resolution not in ("mixed", "hs6") or int(baseline.attrs.get("base_year", 0)) != 2024:
         raise DataError(f"step_2025 carries a 2024 'mixed' or 'hs6' baseline, not "
                         f"{baseline.attrs.get('base_year')} {resolution!r}")
+    if "anchor" in baseline:
+        raise DataError("step_2025 carries the unanchored 2024 baseline (the anchor is "
+                        "calibrated to this step: load_baseline(anchor=False))")
     member = baseline["member_product"].to_series()
     products = [str(p) for p in baseline.indexes["product"]]
     exporters = [str(e) for e in baseline.indexes["exporter"]]

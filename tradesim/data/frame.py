@@ -20,6 +20,9 @@ map) and variables
 ``share_trend`` importer × exporter × product  log-share trend per year (0: none)
 ``omega_exporter`` importer × exporter         an exporter's own supply elasticity (NaN: use omega)
 ``trend_persistence`` importer                 share of a share trend kept each year, [0, 1]
+``anchor``     importer × exporter × product   level factor on the projection from
+                                               ``attrs["anchor_year"]`` on (1: none)
+``anchor_tariff`` importer × exporter × product the anchor regime's tariffs that year
 ``member_product`` hs6                          product label of each member code
 =============  ==============================  =========================================
 
@@ -29,6 +32,9 @@ the one-level CES; with them it is the nested Armington of
 ``share_trend`` and ``trend_persistence`` are optional too: the projection moves each supplier's
 share of its market and product by ``exp(δ h(t))``, renormalised so the market total follows
 ``growth`` alone, with ``h(t) = (1 − ρ^t)/(1 − ρ)`` (``t`` when ``ρ = 1``).
+``anchor`` is optional: it multiplies each cell's projection from ``attrs["anchor_year"]`` on,
+so that a stated regime reproduces observed values in that year
+(:func:`tradesim.analysis.anchor.anchor`).
 """
 
 from __future__ import annotations
@@ -66,6 +72,7 @@ UNITS = {
     "value": "USD", "tariff": "fraction", "growth": "fraction per year", "sigma": "1",
     "eta": "1", "adjustment": "fraction per year", "omega": "1 (inf = perfectly elastic)",
     "sigma_nest": "1", "share_trend": "1 per year (log points)", "trend_persistence": "1",
+    "anchor": "1",
 }
 
 
@@ -206,6 +213,15 @@ def validate_baseline(ds: xr.Dataset) -> xr.Dataset:
         rho = ds["trend_persistence"].to_numpy() if "trend_persistence" in ds else np.ones(1)
         if not ((rho >= 0) & (rho <= 1)).all():
             raise DataError("trend_persistence must lie in [0, 1]")
+    if "anchor" in ds:
+        factor = ds["anchor"].to_numpy()
+        if ds["anchor"].dims != MARKET_DIMS or not np.isfinite(factor).all() or \
+                (factor < 0).any() or "anchor_year" not in ds.attrs:
+            raise DataError(f"anchor must be finite factors >= 0 with dims {MARKET_DIMS} and "
+                            "attrs['anchor_year'] the first year they apply")
+    if "anchor_tariff" in ds and (ds["anchor_tariff"].dims != MARKET_DIMS or not np.isfinite(
+            ds["anchor_tariff"].to_numpy()).all() or (ds["anchor_tariff"] < 0).any()):
+        raise DataError(f"anchor_tariff must be finite tariffs >= 0 with dims {MARKET_DIMS}")
     for dim in (IMPORTER, EXPORTER, PRODUCT):
         if not ds.indexes[dim].is_unique:
             raise DataError(f"duplicate labels on dimension {dim!r}")
@@ -321,6 +337,10 @@ def with_rest_of_world(baseline: xr.Dataset, ratio: float, like: str = "USA") ->
     row["value"] = row["value"] * ratio
     row["value"].loc[{EXPORTER: "ROW"}] = 0.0  # the rest of the world's own supply is not trade
     row["tariff"] = row["tariff"] * 0.0
+    if "anchor" in row:
+        row["anchor"] = row["anchor"] * 0.0 + 1.0  # the assumed market has no observed year
+    if "anchor_tariff" in row:
+        row["anchor_tariff"] = row["tariff"]
     market_vars = [v for v in baseline.data_vars if IMPORTER in baseline[v].dims]
     merged = xr.concat([baseline[market_vars], row[market_vars]], dim=IMPORTER)
     out = baseline.drop_vars(market_vars).drop_dims(IMPORTER).merge(merged)

@@ -15,7 +15,8 @@ import numpy as np
 from tradesim.errors import ScheduleError
 from tradesim.model import gsim, gsim_linear, kernels, smart, supply
 
-__all__ = ["MarketArrays", "Response", "compose", "market_arrays", "respond", "share_drift"]
+__all__ = ["MarketArrays", "Response", "anchor_correction", "compose", "market_arrays",
+           "respond", "share_drift"]
 
 
 class MarketArrays(NamedTuple):
@@ -82,6 +83,7 @@ def market_arrays(value: np.ndarray, t0: np.ndarray, growth: np.ndarray, t1: np.
                   share_trend: np.ndarray | None = None,
                   persistence: np.ndarray | None = None,
                   demand: list[tuple[np.ndarray, np.ndarray] | None] | None = None,
+                  anchor: tuple[np.ndarray, float] | None = None,
                   ) -> MarketArrays:
     """Kernel-ordered arrays for a batch.
 
@@ -107,6 +109,9 @@ def market_arrays(value: np.ndarray, t0: np.ndarray, growth: np.ndarray, t1: np.
     demand : list over scenarios of (share (T, I, P), growth (T, I, P)) or None, optional
         Stated demand growth replacing ``growth`` where ``share`` > 0, for the baseline
         projection and the scenario alike.
+    anchor : (factor (I, E, P), offset), optional
+        Level factor on each cell's projection from that offset (years since the base) on:
+        the baseline's calibration to an observed year (:mod:`tradesim.analysis.anchor`).
     """
     if demand is not None and any(d is not None for d in demand):
         projected = value[None, None] * _demand_index(growth, offsets, demand)
@@ -115,6 +120,10 @@ def market_arrays(value: np.ndarray, t0: np.ndarray, growth: np.ndarray, t1: np.
         projected = value[None, None] * (1.0 + growth[:, None]) ** step
     if share_trend is not None and np.any(share_trend != 0):
         projected = projected * share_drift(projected, share_trend, offsets, persistence)
+    if anchor is not None:
+        factor, first = anchor
+        projected = np.where((offsets >= first)[None, :, None, None, None], projected * factor,
+                             projected)
     return MarketArrays(
         projected=np.ascontiguousarray(projected[:, None]),
         t0=t0, t1=t1[:, None], sigma=sigma, eta=eta, adjustment=adjustment, omega=omega,
@@ -154,6 +163,71 @@ def share_drift(projected: np.ndarray, share_trend: np.ndarray, offsets: np.ndar
     moved = (projected * drift).sum(axis=-2, keepdims=True)
     scale = np.divide(total, moved, out=np.ones_like(total), where=moved > 0)
     return drift * scale
+
+
+def anchor_correction(a: MarketArrays, first: int, tariff: np.ndarray,
+                      central: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None],
+                      ) -> np.ndarray | None:
+    """Per-draw factors that keep an anchored year observed under other parameters.
+
+    An anchored baseline's factor makes the anchor regime reproduce the observed year under the
+    baseline's own parameters. A draw (or a scenario's elasticity override) would explain that
+    year differently; scaling its values and its baseline from the anchor year on by
+
+        ``c = exp(λ_c gap_c − λ_d gap_d)``  (S, D, I, E, P)
+
+    makes the regime's anchor-year values the same under every draw. ``gap`` is the regime's
+    long-run log gap in the anchor year (CES, nested where ``a`` is) and ``λ gap`` its first
+    year of adjustment, with the market shares of the anchored projection (they are not
+    re-solved per draw: the error is of second order in ``c − 1``, and the draws keep one set
+    of weights). ``c = 1`` exactly at the central parameters and where the regime changes no
+    tariff. CES with full pass-through only.
+
+    Parameters
+    ----------
+    a : MarketArrays
+        The batch (its ``projected`` carries the baseline's anchor factor).
+    first : int
+        Offset of the anchor year; it must be the first year after the base.
+    tariff : ndarray (I, E, P)
+        The anchor regime's tariffs in the anchor year, fraction.
+    central : (sigma, eta, adjustment, sigma_nest), each (S, 1, 1, I, 1, P)
+        The baseline's parameters (``sigma_nest`` None without a nest).
+
+    Returns
+    -------
+    ndarray (S, D, I, E, P) or None
+        None when the regime moves no tariff (nothing to correct).
+    """
+    if first != 1:
+        raise ScheduleError(f"keeping the anchor year observed needs it right after the base "
+                            f"year (offset {first})")
+    moved = np.flatnonzero((tariff != a.t0).any(axis=(-2, -1)))  # importers the regime moves
+    if moved.size == 0:
+        return None
+    rows = lambda x: x[..., moved, :, :]  # noqa: E731  the importer axis is -3 throughout
+    weights = rows(a.projected[:, :, first] * (1.0 + a.t0))  # (S, 1, I', E, P)
+    log_price = np.log1p(rows(tariff)) - np.log1p(rows(a.t0))
+    nest = None if a.nest is None else rows(a.nest)
+
+    def first_year(sigma: np.ndarray, eta: np.ndarray, rate: np.ndarray,
+                   sigma_nest: np.ndarray | None) -> np.ndarray:
+        pick = lambda x: rows(x[:, :, 0])  # noqa: E731  (S, D, I', 1, P)
+        if a.nested and sigma_nest is not None and nest is not None:
+            log_index, log_nest = kernels.nested_log_index(weights, log_price, pick(sigma),
+                                                           pick(sigma_nest), nest)
+            gap = kernels.nested_log_gap(log_price, log_index, log_nest, pick(sigma),
+                                         pick(sigma_nest), pick(eta), nest)
+        else:
+            log_index = kernels.log_price_index(weights, log_price, pick(sigma))
+            gap = -pick(eta) * log_index - pick(sigma) * (log_price - log_index)
+        return pick(rate) * gap
+
+    drawn = first_year(a.sigma, a.eta, a.adjustment, a.sigma_nest)
+    c = np.exp(first_year(*central) - drawn)
+    full = np.ones((*c.shape[:2], a.projected.shape[-3], *c.shape[-2:]))
+    full[..., moved, :, :] = c
+    return full
 
 
 METHODS = ("ces", "smart", "gsim", "gsim-exact")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import xarray as xr
@@ -118,7 +119,24 @@ def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset |
                             if "share_trend" in baseline else None,
                             persistence=baseline["trend_persistence"].to_numpy()
                             if "trend_persistence" in baseline else None,
-                            demand=[schedule.demand_path(baseline, s, axis) for s in scenarios])
+                            demand=[schedule.demand_path(baseline, s, axis) for s in scenarios],
+                            anchor=(cube(baseline["anchor"]),
+                                    int(baseline.attrs["anchor_year"]) - first.base_year)
+                            if "anchor" in baseline else None)
+    correction = None
+    if "anchor_tariff" in baseline and first.method == "ces" and np.isinf(a.omega).all() \
+            and (drawn or any(o.get(k) is not None for o in over
+                              for k in (*PARAMS, "nest_ratio"))):
+        # draws and elasticity overrides explain the observed year differently: keep it
+        none: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(scenarios)
+        base = {p: response.compose(baseline[p].transpose(IMPORTER, PRODUCT).to_numpy(), None,
+                                    none) for p in ("sigma", "eta", "adjustment")}
+        nest = base["sigma"] * response.compose(_nest_ratio(baseline), None, none)
+        first_offset = int(baseline.attrs["anchor_year"]) - first.base_year
+        c = response.anchor_correction(a, first_offset, cube(baseline["anchor_tariff"]),
+                                       (base["sigma"], base["eta"], base["adjustment"], nest))
+        if c is not None:
+            correction = _Correction(c, years - first.base_year >= first_offset)
     methods = {s.method for s in scenarios}
     if len(methods) > 1:
         raise ScheduleError(f"scenarios in one batch must share a method, got {sorted(methods)}")
@@ -126,7 +144,7 @@ def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset |
     keep = None if keep is None else list(keep)
     if keep is not None and set(keep) <= set(TOTALS) and first.method == "ces" \
             and np.isinf(a.omega).all():
-        totals = _bilateral_totals(baseline, scenarios, a, rate, deals, paths)
+        totals = _bilateral_totals(baseline, scenarios, a, rate, deals, paths, correction)
         result = xr.Dataset({k: ((SCENARIO, DRAW, YEAR), totals[k]) for k in keep},
                             coords={SCENARIO: labels, DRAW: np.arange(a.sigma.shape[1]),
                                     YEAR: years})
@@ -136,6 +154,8 @@ def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset |
         result = result[keep]
         return _with_draws(result, draws)
     r = response.respond(a, first.method)
+    if correction is not None:  # values and baseline from the anchor year on, per draw
+        a = a._replace(projected=correction.apply(a.projected))
     priced = a.projected * np.exp(kernels.adjust(np.log(r.ratio), rate, axis=2))
     priced, rerouted = _reroute(list(baseline.indexes[IMPORTER]),
                                 list(baseline.indexes[EXPORTER]), scenarios, a, priced)
@@ -146,6 +166,19 @@ def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset |
     if keep is not None:
         result = result[keep]
     return _with_draws(result, draws)
+
+
+class _Correction(NamedTuple):
+    """Per-draw anchor factors (S, D, I, E, P) and the years (T,) they apply to."""
+
+    factor: np.ndarray
+    later: np.ndarray
+
+    def apply(self, cells: np.ndarray, cols: Sequence[int] | slice = slice(None)) -> np.ndarray:
+        """``cells`` (S, 1 or D, T, I, E', P) scaled from the anchor year on; ``cols``: the
+        exporters ``cells`` holds."""
+        factor = self.factor[..., cols, :][:, :, None]
+        return np.where(self.later[:, None, None, None], cells * factor, cells)
 
 
 def _with_draws(result: xr.Dataset, draws: xr.Dataset | None) -> xr.Dataset:
@@ -159,7 +192,9 @@ def _with_draws(result: xr.Dataset, draws: xr.Dataset | None) -> xr.Dataset:
 
 def _bilateral_totals(baseline: xr.Dataset, scenarios: Sequence[Scenario],
                       a: response.MarketArrays, rate: np.ndarray, deals: list[xr.Dataset],
-                      paths: Callable[[xr.DataArray], np.ndarray]) -> dict[str, np.ndarray]:
+                      paths: Callable[[xr.DataArray], np.ndarray],
+                      correction: _Correction | None = None,
+                      ) -> dict[str, np.ndarray]:
     """Exports, imports and balance (S, D, T) from the price index and the bilateral cells."""
     exporters = list(baseline.indexes[EXPORTER])
     importers = list(baseline.indexes[IMPORTER])
@@ -177,6 +212,8 @@ def _bilateral_totals(baseline: xr.Dataset, scenarios: Sequence[Scenario],
         log_index = kernels.log_price_index(a.projected * (1.0 + a.t0), log_price, a.sigma)
         gap = -a.eta * log_index - a.sigma * (own - log_index)
     projected = a.projected[..., cols, :]
+    if correction is not None:  # per-draw anchor factors (response.anchor_correction)
+        projected = correction.apply(projected, cols)
     priced = projected * np.exp(kernels.adjust(gap, rate, axis=2))
     sub = a._replace(projected=projected, t1=a.t1[..., cols, :], t0=a.t0[..., cols, :])
     sub_exporters = [exporters[c] for c in cols]
@@ -365,7 +402,8 @@ def _bilateral(cube: np.ndarray, importers: list[str], exporters: list[str],
 
 _DOCS = {
     "value": ("USD", "customs value after the scenario"),
-    "value_baseline": ("USD", "baseline projection: base value × (1 + growth)^(year − base)"),
+    "value_baseline": ("USD", "baseline projection: base value × (1 + growth)^(year − base) "
+                       "(× the anchor factor from the anchor year on, when the baseline has one)"),
     "tariff": ("fraction", "applied ad valorem tariff, day-weighted within the year"),
     "tariff_baseline": ("fraction", "base-year applied tariff"),
     "duty_revenue": ("USD", "tariff × customs value"),

@@ -223,6 +223,7 @@ def build(scenario: Scenario, baseline: xr.Dataset, other: Scenario | None = Non
         f"Valuation: {baseline.attrs.get('basis', '')}",
         f"Tariffs: {baseline.attrs.get('tariff_source', '')}",
         f"Growth: {baseline.attrs.get('growth_source', '')}",
+        *([f"Observed 2025: {baseline.attrs['anchor_note']}"] if "anchor" in baseline else []),
         f"Model: partial-equilibrium Armington ({scenario.method}), yearly partial adjustment; "
         "equations in docs/model.md.",
     ])
