@@ -49,8 +49,9 @@ def balance_fan(quantiles: xr.DataArray, baseline: xr.DataArray | None = None,
         Balance quantiles in USD, e.g. ``summary["balance_quantile"].sel(scenario=...)`` from
         :func:`tradesim.analysis.sweep.summarize`. Symmetric pairs (0.05/0.95, 0.25/0.75) become
         bands, 0.5 the median line.
-    baseline : DataArray (year), optional
-        The no-change projection, drawn dashed.
+    baseline : DataArray (year) or (draw, year), optional
+        The no-change projection, drawn dashed (the median over draws when it has them: on a
+        baseline anchored to an observed year it differs by draw).
     title : str, optional
 
     Returns
@@ -58,6 +59,9 @@ def balance_fan(quantiles: xr.DataArray, baseline: xr.DataArray | None = None,
     matplotlib.figure.Figure
     """
     from matplotlib.figure import Figure
+
+    if baseline is not None and "draw" in baseline.dims:
+        baseline = baseline.median("draw")
 
     q = quantiles.squeeze(drop=True) if "scenario" in quantiles.dims else quantiles
     if set(q.dims) != {"quantile", "year"}:
