@@ -42,6 +42,10 @@ def toy_scenario():
      "value(USA, all, 85*, 2030) == baseline(value(USA, all, 85*, 2030))"),
     ("balance ≥ (1 - 0.2) * baseline", "balance >= (1 - 0.2) * baseline(balance)"),
     ("-balance(2028) <= 140 bn + 500 m", "-balance(2028) <= 140 bn + 500 m"),
+    ("balance(2030) > -175 bn", "balance(2030) > -175 bn"),
+    ("deficit(2028)<0.9*baseline", "deficit(2028) < 0.9 * baseline(deficit(2028))"),
+    ("deficit(2028) vs baseline <= -10%", "deficit(2028) vs baseline <= -10%"),
+    ("exports(2030) vs 2025 >= 5 bn", "exports(2030) vs 2025 >= 5 bn"),
 ])
 def test_targets_parse(text: str, shown: str) -> None:
     t = parse_target(text)
@@ -58,8 +62,8 @@ def test_numbers_with_units() -> None:
 
 
 @pytest.mark.parametrize(("text", "message", "position"), [
-    ("balance(2028) >> 0", "unexpected character '>'", 14),
-    ("balance(2028) > 0", "unexpected character '>'", 14),
+    ("balance(2028) >> 0", "expected a number, a quantity, baseline or '\\('", 15),
+    ("balance(2028) = 0", "unexpected character '='", 14),
     ("balance(2028) >= ", "expected a number, a quantity, baseline or '\\('", 17),
     ("balance(28) >= 0", "expected a year such as 2028", 8),
     ("balanse(2028) >= 0", "unknown name 'balanse'", 0),
