@@ -221,7 +221,8 @@ def _goal(args: argparse.Namespace) -> int:
     print(f"Scenario: {scenario.name} — {scenario.title}")
     print(_said(args), end="")
     print(f"Target:   {g.target.text}")
-    print(f"          ({'relative change' if g.target.relative else 'USD'}; balance = US exports to Vietnam − US imports from Vietnam, "
+    unit = "relative change" if g.target.relative else "USD"
+    print(f"          ({unit}; balance = US exports to Vietnam − US imports from Vietnam, "
           f"{'Vietnamese' if scenario.basis == 'vn' else 'US'} statistics)")
     print(f"Vary:     {g.vary} ({g.unit or 'file units'}) within [{lo:g}, {hi:g}]; "
           f"{g.evaluations} model runs")

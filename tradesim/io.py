@@ -317,8 +317,8 @@ def read_scenario(source: str | os.PathLike[str] | dict[str, Any],
     if isinstance(source, dict):
         return parse_scenario(source)
     where = os.fspath(source)
-    if isinstance(source, str) and source.startswith(SHIPPED):
-        path = resolve_shipped(source, "scenarios")
+    if where.startswith(SHIPPED):
+        path = resolve_shipped(where, "scenarios")
     else:
         path = Path(source).resolve()
     if path in _seen:
@@ -346,8 +346,8 @@ def read_sweep(source: str | os.PathLike[str]) -> Sweep:
         Every problem of the sweep (or of its base scenario), with file and key path.
     """
     where = os.fspath(source)
-    shipped = isinstance(source, str) and source.startswith(SHIPPED)
-    path = resolve_shipped(source, "sweeps") if shipped else Path(source).resolve()
+    shipped = where.startswith(SHIPPED)
+    path = resolve_shipped(where, "sweeps") if shipped else Path(source).resolve()
     doc = _read_toml(path, where)
     head = doc.get("sweep")
     base = head.get("base") if isinstance(head, dict) else None

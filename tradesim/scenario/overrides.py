@@ -206,11 +206,11 @@ def apply_overrides(scenario: Scenario,
     ...                 "products": "all", "rate": 20}]})
     >>> apply_overrides(s, {"tariff.t.rate": 46, "scenario.horizon": 2028}).measures[0].rate
     0.46
-    >>> apply_overrides(s, {"tariff.tt.rate": 46})
-    Traceback (most recent call last):
-    ...
-    tradesim.errors.ScenarioError: 1 problem(s) in scenario:
-      - override tariff.tt.rate: no tariff with that id in the scenario (got 'tt'); did you mean 't'? tariff ids: t
+    >>> try:
+    ...     apply_overrides(s, {"tariff.tt.rate": 46})
+    ... except ScenarioError as err:
+    ...     print(err.problems[0].path, "|", err.problems[0].hint)
+    override tariff.tt.rate | did you mean 't'? tariff ids: t
     """
     pairs = list(overrides.items() if isinstance(overrides, Mapping) else overrides)
     if not pairs:

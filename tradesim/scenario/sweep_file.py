@@ -22,8 +22,14 @@ from typing import Any
 from tradesim.errors import Problem, Problems, ScenarioError, closest
 from tradesim.scenario.fields import ELASTICITY_PARAMS
 from tradesim.scenario.parse import Scenario, normalize_hs, parse_scenario
-from tradesim.scenario.target import (Change, Quantity, TargetError, constant, parse_target,
-                                     quantities_in)
+from tradesim.scenario.target import (
+    Change,
+    Quantity,
+    TargetError,
+    constant,
+    parse_target,
+    quantities_in,
+)
 
 __all__ = [
     "DRAW_BLOCK",

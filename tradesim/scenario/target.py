@@ -60,7 +60,7 @@ _TOKEN = re.compile(r"""
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<string>"[^"]*"|'[^']*')
   | (?P<op>>=|<=|==|≥|≤|[-+*/(),<>%])
-""", re.VERBOSE)
+""", re.VERBOSE | re.ASCII)
 
 
 class TargetError(TradesimError, ValueError):
@@ -241,7 +241,8 @@ def _map(node: Node, f: Callable[[Quantity], Node]) -> Node:
         return f(node)
     if isinstance(node, Change):
         q, r = f(node.quantity), f(node.reference)
-        assert isinstance(q, Quantity) and isinstance(r, Quantity)
+        assert isinstance(q, Quantity)
+        assert isinstance(r, Quantity)
         return replace(node, quantity=q, reference=r)
     if isinstance(node, _Neg):
         return _Neg(_map(node.operand, f))
