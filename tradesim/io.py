@@ -118,7 +118,8 @@ def shipped_files() -> list[dict[str, Any]]:
     for name in shipped_names("sweeps"):
         path = shipped_path(name, "sweeps")
         head = _read_toml(path, SHIPPED + name).get("sweep", {})
-        base = read_scenario((path.parent / str(head.get("base", ""))).resolve())
+        ref = str(head.get("base", ""))
+        base = read_scenario(ref if ref.startswith(SHIPPED) else (path.parent / ref).resolve())
         rows.append({"kind": "sweep", "name": name, "title": str(head.get("title", "")),
                      "base_year": base.base_year, "horizon": base.horizon,
                      "base": str(head.get("base", ""))})
