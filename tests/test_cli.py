@@ -168,8 +168,9 @@ def test_set_works_on_validate_goal_compare_and_report(scenario_file: Path, tmp_
     assert "2029 " in capsys.readouterr().out
     report = tmp_path / "r.md"
     assert cli.main(["report", str(scenario_file), "-o", str(report),
-                     "--set", "tariff.recip.rate=46"]) == 0
-    assert report.exists()
+                     "--set", "tariff.recip.rate=46", "--vs", str(scenario_file)]) == 0
+    assert "with --set tariff.recip.rate=46" in capsys.readouterr().out
+    assert "20 % on Vietnam (with tariff.recip.rate=46)" in report.read_text()
 
 
 @pytest.mark.parametrize(("option", "message"), [

@@ -4,6 +4,7 @@ compare | report``. The only module that prints."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from collections.abc import Sequence
@@ -302,6 +303,9 @@ def _report(args: argparse.Namespace) -> int:
     if os.path.splitext(args.output)[1].lower() not in (".html", ".htm", ".md"):
         raise ValueError(f"-o {args.output}: the report is .html (self-contained) or .md")
     scenario = _load(args.scenario, args)
+    if args.set:  # the report says it is a what-if, and tells it apart from --vs
+        scenario = dataclasses.replace(
+            scenario, title=f"{scenario.title or scenario.name} (with {', '.join(args.set)})")
     other = tradesim.load_scenario(args.vs) if args.vs else None
     if args.year is not None:
         _view_year(args.year, scenario.base_year, scenario.horizon)
@@ -309,7 +313,9 @@ def _report(args: argparse.Namespace) -> int:
     written = report.write_report(report.build(scenario, baseline, other, year=args.year),
                                    args.output)
     extra = f" and {len(written) - 1} figure(s) beside it" if len(written) > 1 else ""
-    print(f"wrote {written[0]}{extra} (scenario {scenario.name}, digest {scenario.digest()})")
+    sets = f", with --set {', '.join(args.set)}" if args.set else ""
+    print(f"wrote {written[0]}{extra} (scenario {scenario.name}{sets}, digest "
+          f"{scenario.digest()})")
     return EXIT_OK
 
 
