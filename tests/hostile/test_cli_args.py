@@ -106,3 +106,9 @@ def test_hostile_set_values_exit_2(option: str, message: str, capsys) -> None:  
                                   "tradesim:" + "a" * 5000])
 def test_hostile_shipped_names_exit_2(name: str, capsys) -> None:  # noqa: ANN001
     bad(["run", name], capsys, "no shipped scenario of that name")
+
+
+@pytest.mark.parametrize("grid", ["1000000", "1", "0", "-3"])
+def test_goal_grid_outside_its_limits_is_refused_at_once(grid: str, capsys) -> None:  # noqa: ANN001
+    bad(["goal", FRAMEWORK, "--target", "balance(2030) >= -175 bn",
+         "--vary", "tariff.vn-recip-20.rate", "--grid", grid], capsys, "grid must be 2 to 1001")

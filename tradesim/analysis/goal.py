@@ -29,7 +29,10 @@ from tradesim.scenario.parse import Scenario, normalize_hs
 from tradesim.scenario.sweep_file import parse_sweep
 from tradesim.scenario.target import Node, Target, TargetError, evaluate, parse_target
 
-__all__ = ["GoalResult", "current_value", "default_bounds", "solve_for", "variants"]
+#: Most points of the first scan (each is a scenario variant in one batched run).
+MAX_GRID = 1001
+
+__all__ = ["MAX_GRID", "GoalResult", "current_value", "default_bounds", "solve_for", "variants"]
 
 
 # --------------------------------------------------------------------------- solving
@@ -261,7 +264,8 @@ def solve_for(baseline: xr.Dataset, scenario: Scenario, target: str | Target, va
     by : int, optional
         Year for quantities written without one (``balance >= 0.8 * baseline``).
     grid : int
-        Points of the scan over the bounds, evaluated in one batched run (>= 2).
+        Points of the scan over the bounds, evaluated in one batched run (2 to
+        :data:`MAX_GRID`).
     xtol : float, optional
         Absolute tolerance on the solution (default 1e-9 of the bounds' width).
 
@@ -300,8 +304,9 @@ def solve_for(baseline: xr.Dataset, scenario: Scenario, target: str | Target, va
     lo, hi = default_bounds(vary) if bounds is None else (float(bounds[0]), float(bounds[1]))
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
         raise TargetError(f"bounds must be two finite numbers, low < high (got {bounds})")
-    if grid < 2:
-        raise TargetError(f"grid must be >= 2 points (got {grid})")
+    if not 2 <= grid <= MAX_GRID:
+        raise TargetError(f"grid must be 2 to {MAX_GRID} points (got {grid}); the scan only "
+                          "brackets the answer, brentq then refines it")
     if vary.endswith(".value_usd") and current_value(scenario, vary) == 0:
         raise ScenarioError(Problem(f"vary {vary}", "the commitment's schedule sums to 0, and "
                                     "value_usd rescales the schedule", 0.0,
