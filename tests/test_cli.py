@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,112 @@ def test_a_year_outside_the_simulated_years_is_a_bad_input(year: str,
         err = capsys.readouterr().err
         assert f"--year {year} is outside the simulated years 2024–" in err
     assert not (tmp_path / "r.html").exists()
+
+
+# --------------------------------------------------------------------------- --set, tradesim:NAME
+
+
+def _balance_2028(out: str) -> str:
+    return next(line for line in out.splitlines() if line.startswith("2028 "))
+
+
+def test_set_overrides_equal_the_edited_file(scenario_file: Path, tmp_path: Path,
+                                             capsys) -> None:
+    edited = tmp_path / "edited.toml"
+    edited.write_text(TOY.replace("rate = 20", "rate = 46").replace(
+        "end = 2028", "end = 2028\nadditionality = 0.5"))
+    assert cli.main(["run", str(edited)]) == 0
+    want = _balance_2028(capsys.readouterr().out)
+    assert cli.main(["run", str(scenario_file), "--set", "tariff.recip.rate=46",
+                     "--set", "commitment.boeing.additionality=0.5"]) == 0
+    out = capsys.readouterr().out
+    assert _balance_2028(out) == want
+    assert "Set:      tariff.recip.rate=46, commitment.boeing.additionality=0.5" in out
+    assert cli.main(["run", str(scenario_file)]) == 0
+    assert _balance_2028(capsys.readouterr().out) != want
+
+
+def test_set_works_on_validate_goal_compare_and_report(scenario_file: Path, tmp_path: Path,
+                                                       capsys) -> None:
+    assert cli.main(["validate", str(scenario_file), "--set", "scenario.horizon=2030"]) == 0
+    assert "2024–2030" in capsys.readouterr().out
+    assert cli.main(["goal", str(scenario_file), "--target", "balance(2028) >= -115 bn",
+                     "--vary", "commitment.boeing.value_usd",
+                     "--set", "commitment.boeing.additionality=0.5"]) == 0
+    out = capsys.readouterr().out
+    assert "additionality 0.5" in out
+    assert "Set:      commitment.boeing.additionality=0.5" in out
+    assert cli.main(["compare", str(scenario_file), str(scenario_file),
+                     "--set", "scenario.horizon=2029", "--top", "2"]) == 0
+    assert "2029 " in capsys.readouterr().out
+    report = tmp_path / "r.md"
+    assert cli.main(["report", str(scenario_file), "-o", str(report),
+                     "--set", "tariff.recip.rate=46", "--vs", str(scenario_file)]) == 0
+    assert "with --set tariff.recip.rate=46" in capsys.readouterr().out
+    assert "20 % on Vietnam (with tariff.recip.rate=46)" in report.read_text()
+
+
+@pytest.mark.parametrize(("option", "message"), [
+    ("tariff.recip.rate=-5", r"override tariff\.recip\.rate: must be >= 0"),
+    ("tariff.recp.rate=46", r"no tariff with that id.*did you mean 'recip'"),
+    ("commitment.boieng.additionality=0.5", r"did you mean 'boeing'"),
+    ("commitment.boeing.additionality=2", r"override commitment\.boeing\.additionality: "
+                                          r"must be <= 1"),
+    ("scenario.horizon=2099", r"override scenario\.horizon: must be <="),
+    ("elasticities.sigmaa=2", r"did you mean 'sigma'"),
+    ("tariff.recip.rate", r"must be KEY\.PATH=VALUE"),
+    ("tarrif.recip.rate=1", r"did you mean 'tariff'"),
+])
+def test_a_bad_set_exits_2_naming_the_path(scenario_file: Path, tmp_path: Path, option: str,
+                                           message: str, capsys) -> None:
+    report = tmp_path / "r.html"
+    for argv in (["run", str(scenario_file)], ["validate", str(scenario_file)],
+                 ["report", str(scenario_file), "-o", str(report)],
+                 ["compare", str(scenario_file), str(scenario_file)],
+                 ["goal", str(scenario_file), "--target", "balance(2028) >= 0",
+                  "--vary", "tariff.recip.rate"]):
+        assert cli.main([*argv, "--set", option]) == 2, argv
+        err = capsys.readouterr().err
+        assert re.search(message, err), err
+        assert "internal error" not in err
+    assert not report.exists()
+
+
+def test_shipped_scenarios_run_from_anywhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["scenarios"]) == 0
+    out = capsys.readouterr().out
+    assert "framework-2025" in out
+    assert "2024–2032" in out
+    assert "replay/us-china-2018-19" in out
+    assert "framework-rate-grid" in out
+    assert 'include = ["tradesim:NAME"]' in out
+    mine = tmp_path / "mine.toml"
+    mine.write_text('[scenario]\nname = "mine"\nhorizon = 2032\n'
+                    'include = ["tradesim:framework-2025"]\n')
+    assert cli.main(["run", str(mine), "--top", "1"]) == 0
+    own = _balance_2028(capsys.readouterr().out)
+    assert cli.main(["run", "tradesim:framework-2025", "--top", "1"]) == 0
+    assert _balance_2028(capsys.readouterr().out) == own
+    assert cli.main(["run", "tradesim:framework-2052"]) == 2
+    assert "did you mean 'framework-2025'" in capsys.readouterr().err
+
+
+def test_compare_checks_targets_for_each_scenario(scenario_file: Path, capsys) -> None:
+    assert cli.main(["compare", str(scenario_file), "tradesim:baseline", "--year", "2028",
+                     "--set", "scenario.horizon=2028",
+                     "--target", "balance(2028) > -1000 bn",
+                     "--target", "deficit vs baseline <= -1%"]) == 0
+    out = capsys.readouterr().out
+    table = out[out.index("Targets"):out.index("Products whose")]
+    rows = [line.split() for line in table.splitlines()[3:] if line.strip()]
+    assert [r[-1] for r in rows] == ["yes", "yes", "yes", "no"]  # the baseline does not move
+    assert rows[-1][-3:] == ["0.00", "-1.00", "no"]
+
+
+def test_goal_takes_the_strict_and_the_relative_forms(scenario_file: Path, capsys) -> None:
+    for text in ("balance(2028) > -150 bn", "deficit(2028) vs baseline <= -10%"):
+        assert cli.main(["goal", str(scenario_file), "--target", text,
+                         "--vary", "commitment.boeing.value_usd"]) == 0, text
+        assert "the target holds." in capsys.readouterr().out

@@ -47,7 +47,9 @@ def test_goal_on_a_tariff_rate_with_by(capsys) -> None:
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--target", "balance(2028) >> 0", "--vary", "commitment.extra-purchases.value_usd"],
-     "unexpected character '>' at position 14"),
+     "expected a number, a quantity, baseline or '(', got '>' at position 15"),
+    (["--target", "1 >= 0", "--vary", "commitment.extra-purchases.value_usd"],
+     "names no quantity of the run"),
     (["--target", "balance(2028) >= 0", "--vary", "commitment.extra.value_usd"],
      "vary commitment.extra.value_usd: no commitment with that id"),
     (["--target", "balance(2040) >= 0", "--vary", "commitment.extra-purchases.value_usd"],

@@ -42,6 +42,10 @@ def toy_scenario():
      "value(USA, all, 85*, 2030) == baseline(value(USA, all, 85*, 2030))"),
     ("balance ≥ (1 - 0.2) * baseline", "balance >= (1 - 0.2) * baseline(balance)"),
     ("-balance(2028) <= 140 bn + 500 m", "-balance(2028) <= 140 bn + 500 m"),
+    ("balance(2030) > -175 bn", "balance(2030) > -175 bn"),
+    ("deficit(2028)<0.9*baseline", "deficit(2028) < 0.9 * baseline(deficit(2028))"),
+    ("deficit(2028) vs baseline <= -10%", "deficit(2028) vs baseline <= -10%"),
+    ("exports(2030) vs 2025 >= 5 bn", "exports(2030) vs 2025 >= 5 bn"),
 ])
 def test_targets_parse(text: str, shown: str) -> None:
     t = parse_target(text)
@@ -58,8 +62,8 @@ def test_numbers_with_units() -> None:
 
 
 @pytest.mark.parametrize(("text", "message", "position"), [
-    ("balance(2028) >> 0", "unexpected character '>'", 14),
-    ("balance(2028) > 0", "unexpected character '>'", 14),
+    ("balance(2028) >> 0", "expected a number, a quantity, baseline or '\\('", 15),
+    ("balance(2028) = 0", "unexpected character '='", 14),
     ("balance(2028) >= ", "expected a number, a quantity, baseline or '\\('", 17),
     ("balance(28) >= 0", "expected a year such as 2028", 8),
     ("balanse(2028) >= 0", "unknown name 'balanse'", 0),
@@ -264,3 +268,69 @@ def test_the_framework_deal_how_much_must_vietnam_buy(baseline) -> None:
     r = tradesim.simulate(short, baseline).sel(year=2028)
     assert float(r["balance"]) < 0.8 * float(r["balance_baseline"])
     assert np.isclose(g.left, 0.8 * float(r["balance_baseline"]), rtol=1e-9)
+
+
+# --------------------------------------------------------------------------- one grammar: > <, vs
+
+
+def test_changes_against_the_baseline_and_a_year_by_hand(toy, toy_scenario) -> None:
+    r = simulate(toy, toy_scenario)
+    at, base = r.sel(year=2027), float(r["balance_baseline"].sel(year=2027))
+    deficit, start = -float(at["balance"]), float(r["exports"].sel(year=2024))
+    left, right, _ = target.evaluate(parse_target("deficit(2027) vs baseline <= -5 bn"), r)
+    assert float(left) == pytest.approx(deficit - -base)
+    assert float(right) == -5e9
+    left, right, margin = target.evaluate(parse_target("deficit(2027) vs baseline <= -10%"), r)
+    assert float(left) == pytest.approx((deficit + base) / abs(base))
+    assert float(right) == pytest.approx(-0.1)
+    assert float(margin) == pytest.approx(-0.1 - float(left))
+    left, _, _ = target.evaluate(parse_target("exports(2027) vs 2024 > 0%"), r)
+    assert float(left) == pytest.approx((float(at["exports"]) - start) / start)
+    left, _, _ = target.evaluate(parse_target("exports vs 2024 > 0 bn").with_year(2027), r)
+    assert float(left) == pytest.approx(float(at["exports"]) - start)
+
+
+def test_strict_comparisons_hold_only_with_a_positive_margin() -> None:
+    t, u = parse_target("balance(2028) > 0"), parse_target("balance(2028) >= 0")
+    assert t.holds(0.0).item() is False
+    assert u.holds(0.0).item() is True
+    assert t.holds(1.0).item() is True
+    assert parse_target("balance(2028) < 0").holds(0.0).item() is False
+
+
+def test_goal_with_a_strict_target(toy, toy_scenario) -> None:
+    g = goal.solve_for(toy, toy_scenario, "balance(2027) > -30 bn",
+                       "commitment.jets.schedule.2027")
+    assert g.status == "solved"
+    assert g.checked > 0
+    assert g.holds_check
+    assert "holds above" in g.summary()
+
+
+def test_goal_with_a_relative_change_against_the_baseline(toy, toy_scenario) -> None:
+    g = goal.solve_for(toy, toy_scenario, "deficit(2027) vs baseline <= -10%",
+                       "tariff.recip.rate", bounds=(0, 100))
+    assert g.status == "solved"
+    assert g.holds_check
+    assert g.right == pytest.approx(-0.1)
+    assert g.left == pytest.approx(-0.1, abs=1e-6)
+    r = simulate(toy, g.scenario)
+    change = (-float(r["balance"].sel(year=2027)) + float(r["balance_baseline"].sel(year=2027))
+              ) / abs(float(r["balance_baseline"].sel(year=2027)))
+    assert change <= -0.1 + 1e-9
+    assert "%" in g.summary()
+
+
+def test_sweep_statements_are_targets() -> None:
+    from tradesim.scenario.sweep_file import parse_statement
+
+    years = range(2024, 2031)
+    for text in ("deficit(2028) vs baseline <= -10%", "balance(2030) > -175 bn",
+                 "imports(2030) vs 2024 < 0%", "exports(2026) vs 2025 >= 1e9"):
+        s, t = parse_statement(text, years), parse_target(text)
+        assert t.op == s.op
+        assert target.constant(t.right) == pytest.approx(s.threshold)
+        assert t.relative == s.relative
+    flipped = parse_statement("-175 bn < balance(2030)", years)
+    assert (flipped.variable, flipped.op, flipped.threshold) == ("balance", ">", -175e9)
+    assert parse_statement("balance(2030) > -175 bn + 5 bn", years).threshold == -170e9

@@ -10,6 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tradesim
+from tradesim import io
+from tradesim.errors import ScenarioError
+from tradesim.scenario.overrides import apply_overrides, parse_assignment
 from tradesim.scenario.parse import normalize_hs, parse_scenario
 
 from .conftest import SCENARIOS
@@ -108,3 +111,142 @@ def documents(draw: st.DrawFn) -> dict:
 def test_parse_dump_parse_is_identity(doc: dict) -> None:
     s = parse_scenario(doc)
     assert parse_scenario(s.to_dict()) == s
+
+
+# --------------------------------------------------------------------------- overrides (--set)
+
+OVERRIDABLE = {"scenario": {"name": "o", "horizon": 2028}, "tariff": [
+    {"id": "vn.recip", "importer": "USA", "exporters": ["VNM"], "products": "all", "rate": 20},
+    {"id": "vn", "importer": "USA", "exporters": ["VNM"], "products": ["61"], "rate": 5}],
+    "commitment": [{"id": "jets", "buyer": "VNM", "seller": "USA", "product": "8802",
+                    "schedule": {"2026": 1e9, "2027": 3e9}, "additionality": 0.8}]}
+
+
+def test_overrides_set_values_in_file_units_and_reparse() -> None:
+    s = parse_scenario(OVERRIDABLE)
+    t = apply_overrides(s, {"tariff.vn.recip.rate": 46, "tariff.vn.share": 0.5,
+                            "commitment.jets.additionality": 0.5,
+                            "scenario.horizon": 2030, "scenario.basis": "vn",
+                            "elasticities.sigma": 3.0, "elasticities.sigma.61": 2.5})
+    rates = {m.id: (m.rate, m.share) for m in t.measures}
+    assert rates == {"vn.recip": (pytest.approx(0.46), 1.0), "vn": (pytest.approx(0.05), 0.5)}
+    assert t.commitments[0].additionality == 0.5
+    assert (t.horizon, t.basis) == (2030, "vn")
+    assert dict(t.elasticities)["sigma"] == (("all", 3.0), ("61", 2.5))
+    assert s.measures[0].rate == pytest.approx(0.2)  # the original is unchanged
+    assert t.digest() != s.digest()
+    assert apply_overrides(s, {}) is s
+
+
+def test_commitment_amount_overrides_keep_or_respread_the_schedule() -> None:
+    s = parse_scenario(OVERRIDABLE)
+    scaled = apply_overrides(s, {"commitment.jets.value_usd": 8e9}).commitments[0]
+    assert scaled.schedule == ((2026, 2e9), (2027, 6e9))  # the shape is kept
+    one = apply_overrides(s, {"commitment.jets.schedule.2028": 5e8}).commitments[0]
+    assert one.schedule == ((2026, 1e9), (2027, 3e9), (2028, 5e8))
+    spread = apply_overrides(s, {"commitment.jets.end": 2028}).commitments[0]
+    assert spread.schedule == ((2026, 4e9 / 3), (2027, 4e9 / 3), (2028, 4e9 / 3))
+
+
+def test_overrides_equal_the_same_edit_in_the_file() -> None:
+    edited = {**OVERRIDABLE, "tariff": [{**OVERRIDABLE["tariff"][0], "rate": 46},
+                                        OVERRIDABLE["tariff"][1]]}
+    assert (apply_overrides(parse_scenario(OVERRIDABLE), {"tariff.vn.recip.rate": 46}).digest()
+            == parse_scenario(edited).digest())
+
+
+@pytest.mark.parametrize(("path", "value", "message"), [
+    ("tarif.vn.rate", 1, r"override tarif\.vn\.rate: unknown section.*did you mean 'tariff'"),
+    ("tariff.vnn.rate", 1, r"no tariff with that id.*'vnn'.*did you mean 'vn'"),
+    ("tariff.vn.rat", 1, r"unknown key of tariff 'vn'.*did you mean 'rate'"),
+    ("tariff.vn.rate", -5, r"override tariff\.vn\.rate: must be >= 0"),
+    ("tariff.vn.rate", "abc", r"override tariff\.vn\.rate: must be a number"),
+    ("tariff.vn.rate", True, r"override tariff\.vn\.rate: must be a number"),
+    ("commitment.jets.additionality", 2, r"override commitment\.jets\.additionality: must be <= 1"),
+    ("commitment.jets.schedule.28", 1, r"schedule keys are years"),
+    ("commitment.jet.additionality", 1, r"did you mean 'jets'"),
+    ("demand.x.growth", 1, r"the scenario has no \[\[demand\]\]"),
+    ("scenario.horizn", 2030, r"unknown key of \[scenario\].*did you mean 'horizon'"),
+    ("scenario.horizon", 2020, r"override scenario\.horizon"),
+    ("scenario.include", "x.toml", r"cannot be set"),
+    ("tariff.vn.id", "w", r"cannot be set"),
+    ("elasticities.sigmaa", 2, r"unknown elasticity parameter.*did you mean 'sigma'"),
+    ("elasticities.sigma", 0, r"override elasticities\.sigma: must lie in"),
+])
+def test_bad_overrides_name_the_path_and_the_closest(path: str, value: object,
+                                                     message: str) -> None:
+    with pytest.raises(ScenarioError, match=message):
+        apply_overrides(parse_scenario(OVERRIDABLE), {path: value})
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("tariff.vn.rate=46", ("tariff.vn.rate", 46)),
+    ("commitment.jets.additionality = 0.5", ("commitment.jets.additionality", 0.5)),
+    ("scenario.basis=vn", ("scenario.basis", "vn")),
+    ("scenario.basis=\"vn\"", ("scenario.basis", "vn")),
+    ("tariff.vn.from=2025-08-07", ("tariff.vn.from", dt.date(2025, 8, 7))),
+    ("tariff.vn.exporters=[\"VNM\", \"CHN\"]", ("tariff.vn.exporters", ["VNM", "CHN"])),
+    ("x.y=true", ("x.y", True)),
+])
+def test_assignments_read_toml_values(text: str, expected: tuple) -> None:
+    assert parse_assignment(text) == expected
+
+
+@pytest.mark.parametrize("text", ["tariff.vn.rate", "=46", "tariff.vn.rate="])
+def test_bad_assignments(text: str) -> None:
+    with pytest.raises(ScenarioError, match="KEY.PATH=VALUE|has no value"):
+        parse_assignment(text)
+
+
+def test_load_scenario_takes_overrides() -> None:
+    s = tradesim.load_scenario("tradesim:framework-2025",
+                               overrides={"tariff.vn-recip-20.rate": 46})
+    assert [m.rate for m in s.measures if m.id == "vn-recip-20"] == [pytest.approx(0.46)]
+
+
+# --------------------------------------------------------------------------- shipped: tradesim:NAME
+
+
+def test_a_user_file_includes_a_shipped_scenario_from_its_own_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mine = tmp_path / "mine.toml"
+    mine.write_text('[scenario]\nname = "mine"\nhorizon = 2032\n'
+                    'include = ["tradesim:framework-2025"]\n\n[[tariff]]\nid = "extra"\n'
+                    'importer = "USA"\nexporters = ["VNM"]\nproducts = ["61"]\nrate = 10\n')
+    monkeypatch.chdir(tmp_path)
+    s = tradesim.load_scenario("mine.toml")
+    shipped = tradesim.load_scenario("tradesim:framework-2025")
+    assert [m.id for m in s.measures] == [m.id for m in shipped.measures] + ["extra"]
+    assert shipped.measures == tradesim.load_scenario(SCENARIOS[0].parent /
+                                                      "framework-2025.toml").measures
+    assert shipped.file == "tradesim:framework-2025"
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("tradesim:framework-2052", r"no shipped scenario of that name.*did you mean "
+                                r"'framework-2025'"),
+    ("tradesim:../pyproject", "no shipped scenario of that name"),
+    ("tradesim:/etc/passwd", "no shipped scenario of that name"),
+    ("tradesim:", "no shipped scenario of that name"),
+])
+def test_an_unknown_shipped_name_gets_the_closest(tmp_path: Path, name: str,
+                                                  message: str) -> None:
+    with pytest.raises(ScenarioError, match=message):
+        tradesim.load_scenario(name)
+    mine = tmp_path / "mine.toml"
+    mine.write_text(f'[scenario]\nname = "mine"\ninclude = ["{name}"]\n')
+    with pytest.raises(ScenarioError, match=r"scenario\.include: " + message):
+        tradesim.load_scenario(mine)
+
+
+def test_every_shipped_file_is_listed_and_loads() -> None:
+    rows = io.shipped_files()
+    names = {(r["kind"], r["name"]) for r in rows}
+    on_disk = {("scenario", p.stem) for p in SCENARIOS} | {
+        ("scenario", "replay/" + p.stem) for p in (SCENARIOS[0].parent / "replay").glob("*.toml")
+    } | {("sweep", p.stem) for p in (SCENARIOS[0].parent.parent / "sweeps").glob("*.toml")}
+    assert names == on_disk
+    framework = next(r for r in rows if r["name"] == "framework-2025")
+    assert (framework["base_year"], framework["horizon"]) == (2024, 2032)
+    assert framework["title"].startswith("August 2025 framework")
+    assert io.read_sweep("tradesim:framework-rate-grid").base.name == "framework-2025"

@@ -14,6 +14,7 @@ from tradesim import io
 from tradesim.analysis import comparison, decomposition, goal
 from tradesim.data import frame
 from tradesim.model import trajectory
+from tradesim.scenario import overrides as overrides_
 from tradesim.scenario.parse import Scenario
 
 __all__ = ["baseline_from_frame", "compare", "decompose", "load_baseline", "load_scenario",
@@ -22,22 +23,34 @@ __all__ = ["baseline_from_frame", "compare", "decompose", "load_baseline", "load
 load_baseline = io.load_baseline
 
 
-def load_scenario(source: str | os.PathLike[str] | dict[str, Any] | Scenario) -> Scenario:
+def load_scenario(source: str | os.PathLike[str] | dict[str, Any] | Scenario,
+                  overrides: Mapping[str, Any] | None = None) -> Scenario:
     """Return a validated, frozen :class:`~tradesim.scenario.parse.Scenario`.
 
     Parameters
     ----------
     source : path, dict or Scenario
-        A TOML file (``include`` resolved relative to it), a parsed document, or a Scenario.
+        A TOML file (``include`` resolved relative to it), ``"tradesim:NAME"`` for a shipped
+        scenario (``tradesim scenarios`` lists them), a parsed document, or a Scenario.
+    overrides : mapping, optional
+        Key path -> value in file units, e.g. ``{"tariff.vn-recip-20.rate": 46}`` (what
+        ``--set`` does on the command line; :mod:`tradesim.scenario.overrides`), checked
+        exactly like the file.
 
     Raises
     ------
     ScenarioError
-        Every problem in the document at once, each with file, key path, value and hint.
+        Every problem in the document (or the overrides) at once, each with file, key path,
+        value and hint.
+
+    Examples
+    --------
+    >>> s = load_scenario("tradesim:framework-2025", overrides={"tariff.vn-recip-20.rate": 46})
+    >>> [m.rate for m in s.measures if m.id == "vn-recip-20"]
+    [0.46]
     """
-    if isinstance(source, Scenario):
-        return source
-    return io.read_scenario(source)
+    s = source if isinstance(source, Scenario) else io.read_scenario(source)
+    return overrides_.apply_overrides(s, overrides) if overrides else s
 
 
 def simulate(
@@ -88,7 +101,8 @@ ScenarioLike = str | os.PathLike[str] | dict[str, Any] | Scenario
 
 
 def compare(scenarios: Sequence[ScenarioLike], baseline: xr.Dataset | None = None,
-            labels: Sequence[str] | None = None) -> xr.Dataset:
+            labels: Sequence[str] | None = None,
+            overrides: Mapping[str, Any] | None = None) -> xr.Dataset:
     """Simulate several scenarios and stack them along a ``scenario`` dimension.
 
     Parameters
@@ -99,6 +113,8 @@ def compare(scenarios: Sequence[ScenarioLike], baseline: xr.Dataset | None = Non
         Defaults to the embedded 2024 baseline at mixed resolution.
     labels : sequence of str, optional
         The ``scenario`` coordinate (default: file stems for paths, else scenario names).
+    overrides : mapping, optional
+        Key path -> value set in every scenario (see :func:`load_scenario`).
 
     Returns
     -------
@@ -115,10 +131,11 @@ def compare(scenarios: Sequence[ScenarioLike], baseline: xr.Dataset | None = Non
     >>> ds["balance"].sel(year=2026).to_series().round(-8).div(1e9).to_dict()
     {'r10': -45.2, 'r46': -21.2}
     """
-    loaded = [load_scenario(s) for s in scenarios]
+    loaded = [load_scenario(s, overrides) for s in scenarios]
     if labels is None:
         labels = comparison.unique_labels([
-            Path(src).stem if isinstance(src, str | os.PathLike) else s.name
+            Path(os.fspath(src).removeprefix(io.SHIPPED)).stem
+            if isinstance(src, str | os.PathLike) else s.name
             for src, s in zip(scenarios, loaded, strict=True)])
     return comparison.compare(io.load_baseline() if baseline is None else baseline, loaded,
                               labels)

@@ -1,9 +1,10 @@
-"""Command line: ``tradesim run | validate | baseline | describe | sweep | goal | compare |
-report``. The only module that prints."""
+"""Command line: ``tradesim run | validate | baseline | describe | scenarios | sweep | goal |
+compare | report``. The only module that prints."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from collections.abc import Sequence
@@ -16,6 +17,8 @@ from tradesim import io
 from tradesim.errors import TradesimError
 from tradesim.present import tables
 from tradesim.scenario import fields
+from tradesim.scenario import target as targets
+from tradesim.scenario.overrides import parse_assignment
 
 EXIT_OK, EXIT_RUNTIME, EXIT_INPUT = 0, 1, 2
 
@@ -59,13 +62,38 @@ def _view_year(requested: int | None, first: int, last: int) -> int:
     return requested
 
 
+def _overrides(args: argparse.Namespace) -> dict[str, object]:
+    """``--set KEY.PATH=VALUE`` options as an ordered mapping (the last of a path wins)."""
+    return dict(parse_assignment(text) for text in getattr(args, "set", None) or [])
+
+
+def _load(source: str, args: argparse.Namespace) -> tradesim.Scenario:
+    """A scenario file or ``tradesim:NAME``, with the ``--set`` overrides applied."""
+    return tradesim.load_scenario(source, overrides=_overrides(args))
+
+
+def _said(args: argparse.Namespace) -> str:
+    """The overrides as one line for the header, or nothing."""
+    sets = getattr(args, "set", None)
+    return f"Set:      {', '.join(sets)}\n" if sets else ""
+
+
+def _top(n: int) -> int:
+    """``--top``, checked: at least one product."""
+    if n < 1:
+        raise ValueError(f"--top {n}: the number of products shown is 1 or more")
+    return n
+
+
 def _run(args: argparse.Namespace) -> int:
-    scenario = tradesim.load_scenario(args.scenario)
+    scenario = _load(args.scenario, args)
     _view_year(args.year, scenario.base_year, scenario.horizon)  # before the run
+    _top(args.top)
     baseline = _baseline_for(args.resolution, scenario.base_year, args.rest_of_world,
                              args.reallocation, not args.no_anchor)
     result = tradesim.simulate(scenario, baseline)
     print(f"Scenario: {scenario.name} — {scenario.title}")
+    print(_said(args), end="")
     print(f"Method: {scenario.method}; solver iterations {result.attrs['solver_iterations']}, "
           f"max residual {result.attrs['solver_max_residual']:.1e}")
     print(f"Baseline: {baseline.attrs['title']}; basis: {result['balance'].attrs['basis']}")
@@ -93,7 +121,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    s = tradesim.load_scenario(args.scenario)
+    s = _load(args.scenario, args)
     from tradesim.scenario import schedule
 
     baseline = _baseline_for(args.resolution, s.base_year, anchor=False)
@@ -201,7 +229,10 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _goal(args: argparse.Namespace) -> int:
-    scenario = tradesim.load_scenario(args.scenario)
+    scenario = _load(args.scenario, args)
+    if args.by is not None and args.by not in scenario.years:
+        raise ValueError(f"--by {args.by} is outside the simulated years {scenario.base_year}–"
+                         f"{scenario.horizon}")
     baseline = _baseline_for(args.resolution, scenario.base_year, reallocation=args.reallocation,
                              anchor=not args.no_anchor)
     bounds = (args.bounds[0], args.bounds[1]) if args.bounds else None
@@ -209,8 +240,10 @@ def _goal(args: argparse.Namespace) -> int:
                            baseline=baseline, grid=args.grid)
     lo, hi = g.bounds
     print(f"Scenario: {scenario.name} — {scenario.title}")
+    print(_said(args), end="")
     print(f"Target:   {g.target.text}")
-    print("          (USD; balance = US exports to Vietnam − US imports from Vietnam, "
+    unit = "relative change" if g.target.relative else "USD"
+    print(f"          ({unit}; balance = US exports to Vietnam − US imports from Vietnam, "
           f"{'Vietnamese' if scenario.basis == 'vn' else 'US'} statistics)")
     print(f"Vary:     {g.vary} ({g.unit or 'file units'}) within [{lo:g}, {hi:g}]; "
           f"{g.evaluations} model runs")
@@ -222,10 +255,14 @@ def _goal(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
         raise ValueError("compare needs at least two scenario files")
-    first = tradesim.load_scenario(args.scenarios[0])
+    loaded = [_load(source, args) for source in args.scenarios]
+    first = loaded[0]
+    _view_year(args.year, first.base_year, min(s.horizon for s in loaded))  # before the run
+    _top(args.top)
+    goals = [targets.parse_target(t) for t in args.target or []]
     baseline = _baseline_for(args.resolution, first.base_year, reallocation=args.reallocation,
                              anchor=not args.no_anchor)
-    results = tradesim.compare(args.scenarios, baseline)
+    results = tradesim.compare(args.scenarios, baseline, overrides=_overrides(args))
     labels = [str(s) for s in results["scenario"].to_numpy()]
     print("Scenarios:")
     for label, title, digest in zip(labels, results["scenario_title"].to_numpy(),
@@ -235,9 +272,14 @@ def _compare(args: argparse.Namespace) -> int:
           f"{results['balance'].attrs.get('basis', '')}")
     if _anchor_line(baseline):
         print(_anchor_line(baseline))
+    print(_said(args), end="")
     print(_fmt(tables.comparison_table(results)))
     years = results["year"].to_numpy()
     year = _view_year(args.year, int(years[0]), int(years[-1]))
+    if goals:
+        print(f"\nTargets (quantities without a year are in {year}; bn USD, or % for a change "
+              "against a percentage)")
+        print(_fmt(_target_table(goals, results, year)))
     print(f"\nProducts whose balance change in {year} differs most between the scenarios, bn USD"
           " (each against the baseline; spread = largest − smallest)")
     print(_fmt(tables.comparison_products(results, year, n=args.top)))
@@ -250,12 +292,43 @@ def _compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _target_table(goals: Sequence[targets.Target], results: xr.Dataset,
+                  year: int) -> pd.DataFrame:
+    """Both sides of each target for each scenario of a comparison, and whether it holds."""
+    rows = []
+    for t in goals:
+        t = t.with_year(year)
+        left, right, margin = targets.evaluate(t, results)
+        scale = 100.0 if t.relative else 1e-9
+        for label, a, b, ok in zip(results["scenario"].to_numpy(), left, right, t.holds(
+                margin, atol=1e-6 * float(abs(right).max()) + (1e-9 if t.relative else 1.0)),
+                strict=True):
+            rows.append({"target": t.text, "scenario": str(label), "left": a * scale,
+                         "right": b * scale, "holds": "yes" if ok else "no"})
+    return pd.DataFrame(rows).set_index(["target", "scenario"])
+
+
+def _scenarios(args: argparse.Namespace) -> int:
+    rows = pd.DataFrame(io.shipped_files())
+    rows["years"] = [f"{a}–{b}" for a, b in zip(rows["base_year"], rows["horizon"], strict=True)]
+    for kind, part in rows.groupby("kind", sort=False):
+        use = "tradesim run tradesim:NAME, or include = [\"tradesim:NAME\"] in your own file" \
+            if kind == "scenario" else "tradesim sweep tradesim:NAME -o out.zarr"
+        print(f"Shipped {kind}s ({use})")
+        print(part.set_index("name")[["years", "title"]].to_string())
+        print()
+    return EXIT_OK
+
+
 def _report(args: argparse.Namespace) -> int:
     from tradesim.present import report
 
     if os.path.splitext(args.output)[1].lower() not in (".html", ".htm", ".md"):
         raise ValueError(f"-o {args.output}: the report is .html (self-contained) or .md")
-    scenario = tradesim.load_scenario(args.scenario)
+    scenario = _load(args.scenario, args)
+    if args.set:  # the report says it is a what-if, and tells it apart from --vs
+        scenario = dataclasses.replace(
+            scenario, title=f"{scenario.title or scenario.name} (with {', '.join(args.set)})")
     other = tradesim.load_scenario(args.vs) if args.vs else None
     if args.year is not None:
         _view_year(args.year, scenario.base_year, scenario.horizon)
@@ -264,7 +337,9 @@ def _report(args: argparse.Namespace) -> int:
     written = report.write_report(report.build(scenario, baseline, other, year=args.year),
                                    args.output)
     extra = f" and {len(written) - 1} figure(s) beside it" if len(written) > 1 else ""
-    print(f"wrote {written[0]}{extra} (scenario {scenario.name}, digest {scenario.digest()})")
+    sets = f", with --set {', '.join(args.set)}" if args.set else ""
+    print(f"wrote {written[0]}{extra} (scenario {scenario.name}{sets}, digest "
+          f"{scenario.digest()})")
     return EXIT_OK
 
 
@@ -323,13 +398,8 @@ def _backtest(args: argparse.Namespace) -> int:
     print(f"  pooled (the shipped defaults): sigma {est.sigma:.2f}, sigma_nest "
           f"{est.sigma_nest:.2f} ({est.sigma_nest / est.sigma:.2f} x sigma), first-year "
           f"share {est.lambda_year1:.2f}")
-    scenario_file = args.scenario or (
-        "scenarios/framework-2025.toml" if os.path.exists("scenarios/framework-2025.toml")
-        else None)
-    if scenario_file is None:
-        print("\nThe projection engine's 2025 check needs the 2025 measures: pass --scenario "
-              "framework-2025.toml (from the repository's scenarios/).")
-    else:
+    scenario_file = args.scenario or "tradesim:framework-2025"  # the 2025 measures in force
+    if scenario_file:
         scenario = tradesim.load_scenario(scenario_file)
         baseline = _baseline_for("mixed", scenario.base_year, anchor=False)
         demand = backtest.observed_demand(io.imports_by_sector_monthly(),
@@ -356,7 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="simulate a scenario and print the balance by year")
-    run.add_argument("scenario")
+    run.add_argument("scenario", help="scenario file, or tradesim:NAME (tradesim scenarios)")
     run.add_argument("-o", "--output", help="write results (.nc or .csv)")
     run.add_argument("--plot", help="write the balance figure (.png, .svg or .pdf)")
     run.add_argument("--year", type=int, help="year for the product table (default 2030)")
@@ -388,8 +458,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "target, e.g. how much Vietnam must buy")
     goal.add_argument("scenario")
     goal.add_argument("--target", required=True,
-                      help="e.g. \"balance(2028) >= 0.8 * baseline\" (USD; 150 bn; deficit, "
-                           "exports, imports, value(USA, VNM, 61, 2028); >= <= ==)")
+                      help="e.g. \"balance(2028) >= 0.8 * baseline\" or \"deficit(2028) vs "
+                           "baseline <= -10%%\" (USD; 150 bn; deficit, exports, imports, "
+                           "value(USA, VNM, 61, 2028); >= <= == > <; docs/targets.md)")
     goal.add_argument("--vary", required=True,
                       help="key path: commitment.<id>.value_usd, commitment.<id>.additionality, "
                            "tariff.<id>.rate (percent), tariff.<id>.share, elasticities.<param>")
@@ -405,6 +476,9 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--year", type=int, help="year for the product table (default 2030)")
     cmp_.add_argument("--top", type=int, default=10, help="products in the table")
     cmp_.add_argument("--plot", help="write the balance figure (.png, .svg or .pdf)")
+    cmp_.add_argument("--target", action="append", metavar="EXPR",
+                      help="a target to check for each scenario (repeatable), e.g. "
+                           "\"balance(2030) > -175 bn\" or \"deficit(2028) vs baseline <= -10%%\"")
     cmp_.set_defaults(func=_compare)
     rep = sub.add_parser("report", help="write a self-contained HTML (or Markdown) report")
     rep.add_argument("scenario")
@@ -426,7 +500,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "200; 0 for point estimates only)")
     bt.add_argument("--seed", type=int, default=1)
     bt.add_argument("--scenario", metavar="FILE", help="the 2025 measures for the engine check "
-                    "(default: scenarios/framework-2025.toml when present)")
+                    "(default: the shipped tradesim:framework-2025)")
     bt.add_argument("--plot", metavar="FILE", help="write actual vs model by sector (PNG/SVG)")
     bt.set_defaults(func=_backtest)
     for p in (goal, cmp_, rep):
@@ -436,6 +510,15 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--no-anchor", action="store_true",
                        help="the 2024-based projection: 2025 as the model projects it, not the "
                             "observed 2025 the default baseline is anchored to")
+    shipped = sub.add_parser("scenarios", help="list the shipped scenarios and sweeps (use them "
+                             "as tradesim:NAME)")
+    shipped.set_defaults(func=_scenarios)
+    for p in (run, val, goal, cmp_, rep):
+        p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE",
+                       help="override one value of the scenario (repeatable; file units), e.g. "
+                            "tariff.vn-recip-20.rate=46, commitment.ID.additionality=0.5, "
+                            "scenario.horizon=2032, elasticities.sigma.61=3" + (
+                                "; applied to every scenario" if p is cmp_ else ""))
     for p in (run, goal, cmp_, rep):
         p.add_argument("--reallocation", metavar="FILE.csv",
                        help="reallocation parameters from tradesim calibrate -o (default: the "

@@ -24,7 +24,7 @@ from tradesim.analysis import anchor as _anchor
 from tradesim.data import baseline as _baseline
 from tradesim.data.frame import with_rest_of_world
 from tradesim.dims import IMPORTER, PRODUCT
-from tradesim.errors import DataError, Problem, ScenarioError
+from tradesim.errors import DataError, Problem, ScenarioError, closest
 from tradesim.scenario.parse import Scenario, parse_scenario
 from tradesim.scenario.sweep_file import Sweep, parse_sweep
 
@@ -38,6 +38,9 @@ __all__ = [
     "step_tables",
     "read_scenario",
     "read_sweep",
+    "resolve_shipped",
+    "shipped_files",
+    "shipped_names",
     "shipped_path",
     "write_figure",
     "write_result",
@@ -77,6 +80,51 @@ def shipped_path(name: str, kind: str = "scenarios") -> Path:
     optional), packaged with tradesim (the repository's ``scenarios/`` and ``sweeps/``)."""
     stem = name.removesuffix(".toml")
     return Path(str(resources.files("tradesim.data") / kind / f"{stem}.toml"))
+
+
+#: Prefix naming a shipped file: ``tradesim:framework-2025`` (``tradesim run``, ``include``).
+SHIPPED = "tradesim:"
+_SHIPPED_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)?$")
+
+
+def shipped_names(kind: str = "scenarios") -> list[str]:
+    """Names of the shipped scenarios (``replay/...`` for the 2018–19 replay) or sweeps."""
+    folder = shipped_path("x", kind).parent
+    return sorted(p.relative_to(folder).with_suffix("").as_posix()
+                  for p in folder.rglob("*.toml"))
+
+
+def resolve_shipped(source: str, kind: str = "scenarios", where: str = "",
+                    path: str = "") -> Path:
+    """The file a ``tradesim:NAME`` reference names, or :class:`ScenarioError` with the
+    closest shipped name (``path``: the key path for the message, e.g. ``scenario.include``)."""
+    name = source.removeprefix(SHIPPED).removesuffix(".toml")
+    names = shipped_names(kind)
+    if _SHIPPED_NAME.match(name) and name in names:
+        return shipped_path(name, kind).resolve()
+    listing = f"shipped {kind} (tradesim scenarios lists them)"
+    raise ScenarioError(Problem(path, f"no shipped {kind[:-1]} of that name", source,
+                                closest(name, names, listing)), where or source)
+
+
+def shipped_files() -> list[dict[str, Any]]:
+    """Every shipped scenario and sweep: ``kind``, ``name`` (use it as ``tradesim:NAME``),
+    ``title``, ``base_year``, ``horizon`` (a sweep's are its base scenario's) and ``base``
+    (a sweep's base scenario file)."""
+    rows = []
+    for name in shipped_names("scenarios"):
+        s = read_scenario(SHIPPED + name)
+        rows.append({"kind": "scenario", "name": name, "title": s.title,
+                     "base_year": s.base_year, "horizon": s.horizon, "base": ""})
+    for name in shipped_names("sweeps"):
+        path = shipped_path(name, "sweeps")
+        head = _read_toml(path, SHIPPED + name).get("sweep", {})
+        ref = str(head.get("base", ""))
+        base = read_scenario(ref if ref.startswith(SHIPPED) else (path.parent / ref).resolve())
+        rows.append({"kind": "sweep", "name": name, "title": str(head.get("title", "")),
+                     "base_year": base.base_year, "horizon": base.horizon,
+                     "base": str(head.get("base", ""))})
+    return rows
 
 
 def _read_packaged(name: str, **options: Any) -> pd.DataFrame:
@@ -274,6 +322,8 @@ def _include_target(including: Path, name: str, where: str) -> Path:
     """The file an ``include`` names, resolved against the including file's folder (after
     symlinks, whatever the current directory); it must stay inside that folder."""
     folder = including.parent
+    if name.startswith(SHIPPED):
+        return resolve_shipped(name, "scenarios", where, "scenario.include")
     if _URL.match(name):
         raise ScenarioError(Problem("scenario.include", "include takes a file path, not a URL",
                                     name, "download the file next to the scenario"), where)
@@ -300,12 +350,17 @@ def read_scenario(source: str | os.PathLike[str] | dict[str, Any],
 
     ``include = [...]`` in the header names other scenario files, relative to this one and
     inside its folder (after symlinks, whatever the current directory; no URLs, absolute paths
-    or folders); their measures and commitments come first. Include cycles are errors.
+    or folders), or shipped ones by name (``"tradesim:framework-2025"``, from anywhere); their
+    measures and commitments come first. Include cycles are errors. ``source`` may itself be
+    ``"tradesim:NAME"`` (:func:`shipped_names`).
     """
     if isinstance(source, dict):
         return parse_scenario(source)
-    path = Path(source).resolve()
     where = os.fspath(source)
+    if where.startswith(SHIPPED):
+        path = resolve_shipped(where, "scenarios")
+    else:
+        path = Path(source).resolve()
     if path in _seen:
         chain = " -> ".join(p.name for p in (*_seen, path))
         raise ScenarioError(Problem("scenario.include", "include cycle", chain), where)
@@ -331,10 +386,13 @@ def read_sweep(source: str | os.PathLike[str]) -> Sweep:
         Every problem of the sweep (or of its base scenario), with file and key path.
     """
     where = os.fspath(source)
-    path = Path(source).resolve()
+    shipped = where.startswith(SHIPPED)
+    path = resolve_shipped(where, "sweeps") if shipped else Path(source).resolve()
     doc = _read_toml(path, where)
     head = doc.get("sweep")
     base = head.get("base") if isinstance(head, dict) else None
+    if isinstance(base, str) and base.startswith(SHIPPED):
+        return parse_sweep(doc, read_scenario(base), file=where)
     if not isinstance(base, str):
         raise ScenarioError(Problem("sweep.base", "required: the base scenario file, relative "
                                     "to this sweep file", base,

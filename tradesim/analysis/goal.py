@@ -29,7 +29,10 @@ from tradesim.scenario.parse import Scenario, normalize_hs
 from tradesim.scenario.sweep_file import parse_sweep
 from tradesim.scenario.target import Node, Target, TargetError, evaluate, parse_target
 
-__all__ = ["GoalResult", "current_value", "default_bounds", "solve_for", "variants"]
+#: Most points of the first scan (each is a scenario variant in one batched run).
+MAX_GRID = 1001
+
+__all__ = ["MAX_GRID", "GoalResult", "current_value", "default_bounds", "solve_for", "variants"]
 
 
 # --------------------------------------------------------------------------- solving
@@ -156,35 +159,37 @@ class GoalResult:
     def summary(self) -> str:
         """The answer in words, numbers in bn USD (a few lines, for printing)."""
         lhs, rhs = _side(self.target.left), _side(self.target.right)
+        amount = _percent if self.target.relative else _usd
         lo, hi = self.bounds
         bounds = f"[{_fmt(lo, self.unit)}, {_fmt(hi, self.unit)}]"
-        op = {">=": "≥", "<=": "≤", "==": "="}[self.target.op]
+        op = {">=": "≥", "<=": "≤", "==": "=", ">": ">", "<": "<"}[self.target.op]
         if self.status == "unreachable":
             lines = [f"Not reachable within {bounds}: best achievable {lhs} = "
-                     f"{_usd(self.left)} at {self.vary} = {_fmt(self.best, self.unit)} "
-                     f"(required {op} {_usd(self.right)}; short by "
-                     f"{_usd(abs(self.grid_margin[self.grid.index(self.best)]))})."]
+                     f"{amount(self.left)} at {self.vary} = {_fmt(self.best, self.unit)} "
+                     f"(required {op} {amount(self.right)}; short by "
+                     f"{amount(abs(self.grid_margin[self.grid.index(self.best)]))})."]
         elif self.status == "met":
-            lines = [f"Already met everywhere in {bounds}: {lhs} = {_usd(self.grid_left[0])} "
-                     f"at {_fmt(lo, self.unit)} and {_usd(self.grid_left[-1])} at "
-                     f"{_fmt(hi, self.unit)} (required {op} {_usd(self.right)})."]
+            lines = [f"Already met everywhere in {bounds}: {lhs} = {amount(self.grid_left[0])} "
+                     f"at {_fmt(lo, self.unit)} and {amount(self.grid_left[-1])} at "
+                     f"{_fmt(hi, self.unit)} (required {op} {amount(self.right)})."]
         else:
             assert self.solution is not None
-            side = {"above": f"at or above {_fmt(self.solution, self.unit)}",
-                    "below": f"at or below {_fmt(self.solution, self.unit)}",
+            edge = "" if self.target.strict else "at or "
+            side = {"above": f"{edge}above {_fmt(self.solution, self.unit)}",
+                    "below": f"{edge}below {_fmt(self.solution, self.unit)}",
                     "at": f"at {_fmt(self.solution, self.unit)}"}[self.holds or "at"]
             lines = [f"Solution: {self.vary} = {_fmt(self.solution, self.unit)}; the "
                      f"target holds {side}.",
-                     f"Achieved: {lhs} = {_usd(self.left)}; required {op} {rhs} = "
-                     f"{_usd(self.right)}."]
+                     f"Achieved: {lhs} = {amount(self.left)}; required {op} {rhs} = "
+                     f"{amount(self.right)}."]
             lines += _schedule_lines(self.scenario, self.vary)
         now = "" if self.current is None else f" ({self.vary} = {_fmt(self.current, self.unit)})"
-        lines.insert(0, f"As written{now}: {lhs} = {_usd(self.as_written)}.")
+        lines.insert(0, f"As written{now}: {lhs} = {amount(self.as_written)}.")
         verdict = "holds" if self.holds_check else "does NOT hold"
         if self.status != "unreachable":
             lines.append(f"Check: an independent simulate() of the solved scenario gives {lhs} = "
-                         f"{_usd(self.check_left)} {op} {_usd(self.check_right)} (margin "
-                         f"{_usd(self.checked)}): the target {verdict}.")
+                         f"{amount(self.check_left)} {op} {amount(self.check_right)} (margin "
+                         f"{amount(self.checked)}): the target {verdict}.")
         if self.note:
             lines.append(f"Note: {self.note}")
         return "\n".join(lines)
@@ -193,6 +198,11 @@ class GoalResult:
 def _side(node: Node) -> str:
     text = str(node)
     return text[1:-1] if text.startswith("(") and text.endswith(")") else text
+
+
+def _percent(x: float) -> str:
+    """A relative change (fraction) as a signed percentage."""
+    return f"{100 * x:+.2f} %".replace("-", "−") if math.isfinite(x) else str(x)
 
 
 def _usd(x: float) -> str:
@@ -254,7 +264,8 @@ def solve_for(baseline: xr.Dataset, scenario: Scenario, target: str | Target, va
     by : int, optional
         Year for quantities written without one (``balance >= 0.8 * baseline``).
     grid : int
-        Points of the scan over the bounds, evaluated in one batched run (>= 2).
+        Points of the scan over the bounds, evaluated in one batched run (2 to
+        :data:`MAX_GRID`).
     xtol : float, optional
         Absolute tolerance on the solution (default 1e-9 of the bounds' width).
 
@@ -293,8 +304,9 @@ def solve_for(baseline: xr.Dataset, scenario: Scenario, target: str | Target, va
     lo, hi = default_bounds(vary) if bounds is None else (float(bounds[0]), float(bounds[1]))
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
         raise TargetError(f"bounds must be two finite numbers, low < high (got {bounds})")
-    if grid < 2:
-        raise TargetError(f"grid must be >= 2 points (got {grid})")
+    if not 2 <= grid <= MAX_GRID:
+        raise TargetError(f"grid must be 2 to {MAX_GRID} points (got {grid}); the scan only "
+                          "brackets the answer, brentq then refines it")
     if vary.endswith(".value_usd") and current_value(scenario, vary) == 0:
         raise ScenarioError(Problem(f"vary {vary}", "the commitment's schedule sums to 0, and "
                                     "value_usd rescales the schedule", 0.0,
@@ -319,8 +331,8 @@ def solve_for(baseline: xr.Dataset, scenario: Scenario, target: str | Target, va
         return float(a[0]), float(b[0]), float(m[0]), s
 
     equal = t.op == "=="
-    ok = np.isclose(margin_g, 0.0, rtol=0, atol=1e-6 * np.abs(right_g).max() + 1.0) if equal \
-        else margin_g >= 0
+    ok = np.isclose(margin_g, 0.0, rtol=0, atol=_equal_atol(t, right_g)) if equal \
+        else t.holds(margin_g)
     note = ""
     crossings = np.flatnonzero(np.sign(margin_g[:-1]) * np.sign(margin_g[1:]) < 0) if equal \
         else np.flatnonzero(ok[:-1] != ok[1:])
@@ -351,15 +363,22 @@ def solve_for(baseline: xr.Dataset, scenario: Scenario, target: str | Target, va
     x = float(optimize.brentq(lambda v: run_at(v)[2], a_x, b_x, xtol=xtol))
     left, right, margin, s = run_at(x)
     holds = "at" if equal else ("above" if ok[i + 1] else "below")
-    if not equal and margin < 0:  # land on the side where the target holds
+    if not equal and not t.holds(margin):  # land on the side where the target holds
         step = xtol
         for _ in range(60):
             x = min(max(x + (step if holds == "above" else -step), a_x), b_x)
             left, right, margin, s = run_at(x)
-            if margin >= 0:
+            if t.holds(margin):
                 break
             step *= 2
     return _finish(baseline, t, s, common, "solved", x, left, right, holds, count[0], note)
+
+
+def _equal_atol(t: Target, right: np.ndarray) -> float:
+    """Tolerance of ``==``: 1e-6 of the right side, at least 1 USD (1e-9 for a relative
+    change)."""
+    floor = 1e-9 if t.relative else 1.0
+    return float(1e-6 * np.abs(right).max() + floor)
 
 
 def _finish(baseline: xr.Dataset, t: Target, s: Scenario, common: dict[str, Any],
@@ -370,8 +389,7 @@ def _finish(baseline: xr.Dataset, t: Target, s: Scenario, common: dict[str, Any]
     checked = trajectory.simulate(baseline, s)
     check_left, check_right, m = evaluate(t, checked)
     margin = float(m)
-    scale = 1e-6 * max(abs(right), 1.0)
-    holds_check = abs(margin) <= scale if t.op == "==" else margin >= 0
+    holds_check = bool(t.holds(margin, atol=_equal_atol(t, np.asarray(right))))
     chosen = solution if best is None else best
     assert chosen is not None, "a solution or a best value"
     return GoalResult(status=status, solution=solution, best=chosen, left=left, right=right,

@@ -22,6 +22,14 @@ from typing import Any
 from tradesim.errors import Problem, Problems, ScenarioError, closest
 from tradesim.scenario.fields import ELASTICITY_PARAMS
 from tradesim.scenario.parse import Scenario, normalize_hs, parse_scenario
+from tradesim.scenario.target import (
+    Change,
+    Quantity,
+    TargetError,
+    constant,
+    parse_target,
+    quantities_in,
+)
 
 __all__ = [
     "DRAW_BLOCK",
@@ -385,25 +393,27 @@ def _monte_carlo(p: Problems, raw: object) -> MonteCarlo | None:
     return MonteCarlo(draws, seed, tuple(d for d in dists if d is not None), float(rho))
 
 
-_STATEMENT = re.compile(
-    r"^\s*(?P<var>[a-z]+)\s*\(\s*(?P<year>\d{4})\s*\)\s*"
-    r"(?:vs\s+(?P<ref>baseline|\d{4})\s*)?(?P<op><=|>=|<|>)\s*"
-    r"(?P<num>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*(?P<unit>%|bn)?\s*$")
 _STATEMENT_VARS = (*VARIABLES, "deficit")
+_STATEMENT_SYNTAX = ("syntax: VAR(YEAR) [vs baseline|YEAR] OP NUMBER [%|bn|m], e.g. "
+                     "'deficit(2028) vs baseline <= -10%' (the target grammar of "
+                     "docs/targets.md, one quantity against a number; OP one of >= <= > <)")
+_MIRROR = {">=": "<=", "<=": ">=", ">": "<", "<": ">", "==": "=="}
 
 
 def parse_statement(text: str, years: range) -> Statement:
-    """Parse ``VAR(YEAR) [vs baseline|YEAR] OP NUMBER [%|bn]`` (never evaluated as code).
+    """Parse ``VAR(YEAR) [vs baseline|YEAR] OP NUMBER [%|bn|m]`` with the target grammar
+    (:func:`tradesim.scenario.target.parse_target`; never evaluated as code).
 
     ``VAR`` is balance, exports, imports or deficit (= −balance, USD). Without ``vs`` the
     number is a level in USD (``bn``: billions); with ``vs`` it is a change against the
     baseline projection or another year of the same draw, in USD, or relative with ``%``
-    (``(x − ref) / |ref|``).
+    (``(x − ref) / |ref|``). The number may be written first (``0 < balance(2030)``).
 
     Raises
     ------
     ValueError
-        With what is wrong and the syntax.
+        With what is wrong and the syntax (a :class:`~tradesim.scenario.target.TargetError`
+        for what the target grammar refuses).
 
     Examples
     --------
@@ -411,22 +421,34 @@ def parse_statement(text: str, years: range) -> Statement:
     >>> (s.variable, s.year, s.reference, s.op, s.threshold, s.relative)
     ('deficit', 2028, 'baseline', '<=', -0.1, True)
     """
-    syntax = ("syntax: VAR(YEAR) [vs baseline|YEAR] OP NUMBER [%|bn], e.g. "
-              "'deficit(2028) vs baseline <= -10%'")
-    m = _STATEMENT.match(text.replace("≥", ">=").replace("≤", "<="))
-    if m is None:
-        raise ValueError(f"cannot read this statement; {syntax}")
-    var, year, ref, unit = m["var"], int(m["year"]), m["ref"], m["unit"]
-    if var not in _STATEMENT_VARS:
-        raise ValueError(f"unknown variable {var!r}; use {', '.join(_STATEMENT_VARS)}")
-    for y in (year, int(ref) if ref and ref != "baseline" else year):
+    try:
+        t = parse_target(text)
+    except TargetError as err:
+        if err.position is None:  # not a token: percentages, limits, numbers, constants
+            raise ValueError(err.reason) from None
+        raise ValueError(f"cannot read this statement; {_STATEMENT_SYNTAX} (at position "
+                         f"{err.position}: {err.reason})") from None
+    left, op, right = t.left, t.op, t.right
+    if not quantities_in(left) and quantities_in(right):
+        left, right, op = right, left, _MIRROR[op]
+    q = left.quantity if isinstance(left, Change) else left
+    if not isinstance(q, Quantity) or q.baseline or q.kind == "value" or quantities_in(right):
+        raise ValueError(f"a statement compares one quantity with a number; "
+                         f"{_STATEMENT_SYNTAX}")
+    if op == "==":
+        raise ValueError("a statement needs <, <=, > or >= (a probability of exact equality "
+                         "is 0)")
+    if q.kind not in _STATEMENT_VARS:
+        raise ValueError(f"unknown variable {q.kind!r}; use {', '.join(_STATEMENT_VARS)}")
+    if q.year is None:
+        raise ValueError(f"{q.kind} needs a year in a statement: write {q.kind}(2028)")
+    ref = left.reference if isinstance(left, Change) else None
+    for y in (q.year, ref.year if ref is not None and ref.year is not None else q.year):
         if y not in years:
             raise ValueError(f"year {y} is outside {years[0]}–{years[-1]}")
-    if unit == "%" and ref is None:
-        raise ValueError("a percentage needs a reference: add 'vs baseline' or 'vs 2024'")
-    number = float(m["num"])
-    threshold = number / 100 if unit == "%" else number * (1e9 if unit == "bn" else 1.0)
-    return Statement(text.strip(), var, year, ref, m["op"], threshold, unit == "%")
+    reference = None if ref is None else ("baseline" if ref.baseline else str(ref.year))
+    relative = isinstance(left, Change) and left.relative
+    return Statement(t.text, q.kind, q.year, reference, op, constant(right, t.text), relative)
 
 
 def _outputs(p: Problems, raw: object, years: range) -> Outputs:

@@ -1,12 +1,14 @@
-"""Targets on results: a tiny grammar, parsed by recursive descent and never evaluated as code.
+"""Targets on results: the one grammar of ``goal``, ``compare --target`` and sweep statements.
 
-::
+Parsed by recursive descent (limits on length, parts and nesting) and never evaluated as code::
 
-    target   := expr CMP expr                      CMP: >=  <=  ==  (also ≥ ≤)
+    target   := side CMP side                      CMP: >=  <=  ==  >  <  (also ≥ ≤)
+    side     := quantity "vs" ("baseline" | YEAR)  a change against the baseline or a year
+              | expr
     expr     := term (("+" | "-") term)*
     term     := unary (("*" | "/") unary)*
     unary    := ("-" | "+") unary | primary
-    primary  := NUMBER ["bn" | "m"] | "(" expr ")" | quantity | "baseline" ["(" quantity ")"]
+    primary  := NUMBER ["bn" | "m" | "%"] | "(" expr ")" | quantity | "baseline" ["(" quantity ")"]
     quantity := ("balance" | "exports" | "imports" | "deficit") ["(" YEAR ")"]
               | "value" "(" IMPORTER "," EXPORTER "," PRODUCT ["," YEAR] ")"
 
@@ -15,13 +17,18 @@ Vietnam − US imports from Vietnam, ``deficit`` = −balance, ``value(USA, VNM,
 customs value of one flow (``EXPORTER`` may be ``all``; ``PRODUCT`` is an HS prefix that covers
 whole axis products, a quoted axis label such as ``"85*"``, or ``all``). ``baseline`` alone is
 the baseline projection of the one quantity the target names; ``baseline(balance(2028))`` says
-which. A quantity without a year takes the year given to :meth:`Target.with_year`.
-:func:`evaluate` computes both sides on a result with any leading dims (``scenario``,
-``draw``) at once.
+which. ``deficit(2028) vs baseline`` is the change against the baseline projection, ``exports(2030)
+vs 2025`` the change against another year of the same run: in USD when compared with an amount,
+relative (``(x − ref) / |ref|``) when compared with a percentage (``vs baseline <= -10%``); a
+percentage anywhere else is an error. A quantity without a year takes the year given to
+:meth:`Target.with_year`. A target must name at least one quantity of the run (``1 >= 0`` is
+refused) and every number must be finite. :func:`evaluate` computes both sides on a result with
+any leading dims (``scenario``, ``draw``) at once.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -34,31 +41,37 @@ from tradesim.dims import EXPORTER, IMPORTER, PRODUCT, YEAR
 from tradesim.errors import TradesimError
 from tradesim.scenario.parse import normalize_hs
 
-__all__ = ["Quantity", "Target", "TargetError", "check", "evaluate", "parse_target"]
+__all__ = ["MAX_DEPTH", "MAX_LENGTH", "MAX_TOKENS", "Change", "Quantity", "Target",
+           "TargetError", "check", "constant", "evaluate", "parse_target",
+           "quantities_in"]
 
 VARIABLES = ("balance", "exports", "imports", "deficit")
-SYNTAX = ("syntax: QUANTITY OP EXPRESSION, e.g. 'balance(2028) >= 0.8 * baseline'; quantities "
-          "balance|exports|imports|deficit(YEAR) and value(IMPORTER, EXPORTER, PRODUCT, YEAR); "
-          "numbers (with bn or m), baseline, + - * / ( ); one of >= <= ==")
-_COMPARISONS = (">=", "<=", "==")
+SYNTAX = ("syntax: QUANTITY OP EXPRESSION, e.g. 'balance(2028) >= 0.8 * baseline' or "
+          "'deficit(2028) vs baseline <= -10%'; quantities balance|exports|imports|deficit(YEAR) "
+          "and value(IMPORTER, EXPORTER, PRODUCT, YEAR); numbers (with bn, m or %), baseline, "
+          "vs baseline|YEAR, + - * / ( ); one of >= <= == > <")
+COMPARISONS = (">=", "<=", "==", ">", "<")
+#: Refused before parsing: characters, tokens, and levels of parentheses or signs.
+MAX_LENGTH, MAX_TOKENS, MAX_DEPTH = 1000, 200, 24
 _SCALE = {"bn": 1e9, "m": 1e6}
 _TOKEN = re.compile(r"""
     (?P<space>\s+)
   | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<string>"[^"]*"|'[^']*')
-  | (?P<op>>=|<=|==|≥|≤|[-+*/(),])
-""", re.VERBOSE)
+  | (?P<op>>=|<=|==|≥|≤|[-+*/(),<>%])
+""", re.VERBOSE | re.ASCII)
 
 
 class TargetError(TradesimError, ValueError):
     """A target expression cannot be read, or names something the run does not have.
 
-    ``position`` is the 0-based character offset of the bad token (None if not one token).
+    ``position`` is the 0-based character offset of the bad token (None if not one token);
+    ``reason`` is the message without the position, caret and syntax.
     """
 
     def __init__(self, message: str, text: str = "", position: int | None = None) -> None:
-        self.text, self.position = text, position
+        self.text, self.position, self.reason = text, position, message
         where = f" at position {position}" if position is not None else ""
         caret = f"\n    {text}\n    {' ' * position}^" if text and position is not None else ""
         super().__init__(f"target: {message}{where}{caret}\n  {SYNTAX}")
@@ -95,9 +108,26 @@ class Quantity:
 
 
 @dataclass(frozen=True)
+class Change:
+    """``quantity vs reference``: ``quantity − reference`` (USD), or over ``|reference|``
+    when ``relative`` (compared with a percentage). ``reference`` is the same quantity on the
+    baseline projection (``vs baseline``) or in another year (``vs 2025``)."""
+
+    quantity: Quantity
+    reference: Quantity
+    relative: bool = False
+
+    def __str__(self) -> str:
+        ref = "baseline" if self.reference.baseline else str(self.reference.year)
+        return f"{self.quantity} vs {ref}"
+
+
+@dataclass(frozen=True)
 class _Num:
     value: float
     text: str
+    percent: bool = False
+    amount: bool = False  # written with bn or m
 
     def __str__(self) -> str:
         return self.text
@@ -131,7 +161,7 @@ class _Bin:
         return f"({self.left} {self.op} {self.right})"
 
 
-Node = Quantity | _Num | _Ref | _Neg | _Bin
+Node = Quantity | Change | _Num | _Ref | _Neg | _Bin
 
 
 @dataclass(frozen=True)
@@ -144,8 +174,25 @@ class Target:
     right: Node
 
     def quantities(self) -> list[Quantity]:
-        """Every quantity the target names (baseline ones included), left to right."""
+        """Every quantity the target names (baseline and reference ones included), in order."""
         return _walk(self.left) + _walk(self.right)
+
+    @property
+    def relative(self) -> bool:
+        """Whether the sides are relative changes (fractions) rather than USD."""
+        return any(isinstance(n, Change) and n.relative for n in (self.left, self.right))
+
+    @property
+    def strict(self) -> bool:
+        """Whether the comparison is strict (``>``, ``<``): a zero margin does not hold."""
+        return self.op in (">", "<")
+
+    def holds(self, margin: np.ndarray | float, atol: float = 0.0) -> np.ndarray:
+        """Where the target holds, given :func:`evaluate`'s margin (``==``: within ``atol``)."""
+        m = np.asarray(margin)
+        if self.op == "==":
+            return np.abs(m) <= atol
+        return m > 0 if self.strict else m >= 0
 
     def with_year(self, year: int | None) -> Target:
         """The target with ``year`` filled into quantities written without one."""
@@ -164,23 +211,53 @@ class Target:
         return self.text
 
 
+def _children(node: Node) -> tuple[Node, ...]:
+    if isinstance(node, Change):
+        return (node.quantity, node.reference)
+    if isinstance(node, _Neg):
+        return (node.operand,)
+    if isinstance(node, _Bin):
+        return (node.left, node.right)
+    return ()
+
+
 def _walk(node: Node) -> list[Quantity]:
     if isinstance(node, Quantity):
         return [node]
-    if isinstance(node, _Neg):
-        return _walk(node.operand)
-    if isinstance(node, _Bin):
-        return _walk(node.left) + _walk(node.right)
-    return []
+    return [q for child in _children(node) for q in _walk(child)]
+
+
+def quantities_in(node: Node) -> list[Quantity]:
+    """Every quantity one side of a target names, left to right."""
+    return _walk(node)
+
+
+def _nodes(node: Node) -> list[Node]:
+    return [node, *(n for child in _children(node) for n in _nodes(child))]
 
 
 def _map(node: Node, f: Callable[[Quantity], Node]) -> Node:
     if isinstance(node, Quantity):
         return f(node)
+    if isinstance(node, Change):
+        q, r = f(node.quantity), f(node.reference)
+        assert isinstance(q, Quantity)
+        assert isinstance(r, Quantity)
+        return replace(node, quantity=q, reference=r)
     if isinstance(node, _Neg):
         return _Neg(_map(node.operand, f))
     if isinstance(node, _Bin):
         return _Bin(node.op, _map(node.left, f), _map(node.right, f))
+    return node
+
+
+def _replace_refs(node: Node, f: Callable[[_Ref], Node]) -> Node:
+    if isinstance(node, _Ref):
+        return f(node)
+    if isinstance(node, _Neg):
+        return _Neg(_replace_refs(node.operand, f))
+    if isinstance(node, _Bin):
+        return _Bin(node.op, _replace_refs(node.left, f), _replace_refs(node.right, f))
     return node
 
 
@@ -197,9 +274,13 @@ class _Parser:
             if kind != "space":
                 value = m.group().replace("≥", ">=").replace("≤", "<=")
                 self.tokens.append((kind, value, pos))
+                if len(self.tokens) > MAX_TOKENS:
+                    raise TargetError(f"has too many parts (more than {MAX_TOKENS} numbers, "
+                                      "names and operators); write a shorter target")
             pos = m.end()
         self.tokens.append(("end", "", len(text)))
         self.i = 0
+        self.depth = 0
 
     def peek(self) -> tuple[str, str, int]:
         return self.tokens[self.i]
@@ -208,6 +289,9 @@ class _Parser:
         tok = self.tokens[self.i]
         self.i += 1
         return tok
+
+    def at(self, value: str, kind: str = "op") -> bool:
+        return self.peek()[1] == value and self.peek()[0] == kind
 
     def fail(self, expected: str, tok: tuple[str, str, int] | None = None) -> TargetError:
         kind, value, pos = tok or self.peek()
@@ -220,56 +304,92 @@ class _Parser:
             raise self.fail(what or repr(value))
         return self.take()
 
+    def nest(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise TargetError(f"is nested too deeply (more than {MAX_DEPTH} levels of "
+                              "parentheses or signs)", self.text, self.peek()[2])
+
     def target(self) -> Target:
-        left = self.expr()
+        left = self.side()
         kind, op, pos = self.peek()
-        if op not in _COMPARISONS or kind != "op":
-            raise self.fail("a comparison (>=, <= or ==)" if kind in ("end", "op", "name")
+        if op not in COMPARISONS or kind != "op":
+            raise self.fail("a comparison (>=, <=, ==, > or <)" if kind in ("end", "op", "name")
                             else "an operator")
         self.take()
-        right = self.expr()
+        right = self.side()
         if self.peek()[0] != "end":
             raise self.fail("the end of the target (one comparison only)")
         return Target(self.text.strip(), left, op, right)
 
+    def side(self) -> Node:
+        node = self.expr()
+        if not self.at("vs", "name"):
+            return node
+        _, _, pos = self.take()
+        if not isinstance(node, Quantity) or node.baseline:
+            raise TargetError("'vs' compares one quantity with its baseline or another year, "
+                              "e.g. deficit(2028) vs baseline", self.text, pos)
+        kind, value, ref_pos = self.peek()
+        if kind == "name" and value == "baseline":
+            self.take()
+            return Change(node, replace(node, baseline=True, position=ref_pos))
+        if kind == "number" and re.fullmatch(r"\d{4}", value):
+            self.take()
+            return Change(node, replace(node, year=int(value), position=ref_pos))
+        raise self.fail("baseline or a year such as 2024 after 'vs'")
+
     def expr(self) -> Node:
         node = self.term()
-        while self.peek()[1] in ("+", "-") and self.peek()[0] == "op":
+        while self.at("+") or self.at("-"):
             op = self.take()[1]
             node = _Bin(op, node, self.term())
         return node
 
     def term(self) -> Node:
         node = self.unary()
-        while self.peek()[1] in ("*", "/") and self.peek()[0] == "op":
+        while self.at("*") or self.at("/"):
             op = self.take()[1]
             node = _Bin(op, node, self.unary())
         return node
 
     def unary(self) -> Node:
-        if self.peek()[1] in ("-", "+") and self.peek()[0] == "op":
+        if self.at("-") or self.at("+"):
             sign = self.take()[1]
+            self.nest()
             inner = self.unary()
+            self.depth -= 1
             return _Neg(inner) if sign == "-" else inner
         return self.primary()
+
+    def number(self) -> _Num:
+        _, value, pos = self.take()
+        number, text, percent, amount = float(value), value, False, False
+        if self.peek()[0] == "name" and self.peek()[1] in _SCALE:
+            unit = self.take()[1]
+            number, text, amount = number * _SCALE[unit], f"{value} {unit}", True
+        elif self.at("%"):
+            self.take()
+            number, text, percent = number / 100.0, f"{value}%", True
+        if not math.isfinite(number):
+            raise TargetError(f"number {text} is too large (not finite); numbers must be "
+                              "finite", self.text, None)
+        return _Num(number, text, percent, amount)
 
     def primary(self) -> Node:
         kind, value, pos = self.peek()
         if kind == "number":
-            self.take()
-            number, text = float(value), value
-            if self.peek()[0] == "name" and self.peek()[1] in _SCALE:
-                unit = self.take()[1]
-                number, text = number * _SCALE[unit], f"{value} {unit}"
-            return _Num(number, text)
+            return self.number()
         if kind == "op" and value == "(":
             self.take()
+            self.nest()
             node = self.expr()
+            self.depth -= 1
             self.expect(")", "')'")
             return node
         if kind == "name" and value == "baseline":
             self.take()
-            if self.peek()[1] != "(" or self.peek()[0] != "op":
+            if not self.at("("):
                 return _Ref(pos)
             self.take()
             inner_kind, inner, inner_pos = self.peek()
@@ -282,7 +402,8 @@ class _Parser:
             return self.quantity()
         if kind == "name":
             raise TargetError(f"unknown name {value!r}; quantities are "
-                              f"{', '.join((*VARIABLES, 'value'))}, or baseline", self.text, pos)
+                              f"{', '.join((*VARIABLES, 'value'))}, or baseline (numbers are "
+                              "written as digits: 1e12, 150 bn)", self.text, pos)
         raise self.fail("a number, a quantity, baseline or '('")
 
     def year(self) -> int:
@@ -312,17 +433,60 @@ class _Parser:
             self.expect(",", "','")
             product = self.code("an HS prefix such as 61, a quoted label such as \"85*\", or all")
             year = None
-            if self.peek()[1] == "," and self.peek()[0] == "op":
+            if self.at(","):
                 self.take()
                 year = self.year()
             self.expect(")", "')' closing value(")
             return Quantity("value", year, importer, exporter, product, position=pos)
         year = None
-        if self.peek()[1] == "(" and self.peek()[0] == "op":
+        if self.at("("):
             self.take()
             year = self.year()
             self.expect(")", f"')' closing {name}(")
         return Quantity(name, year, position=pos)
+
+
+def _resolve_baseline(target: Target, text: str) -> Target:
+    """Replace each bare ``baseline`` by the baseline of the target's one live quantity."""
+    refs = [n for side in (target.left, target.right) for n in _nodes(side)
+            if isinstance(n, _Ref)]
+    if not refs:
+        return target
+    live = {q.key(): q for q in target.quantities() if not q.baseline}
+    if len(live) != 1:
+        names = ", ".join(str(q) for q in live.values()) or "none"
+        raise TargetError(f"'baseline' alone needs exactly one quantity in the target "
+                          f"(found: {names}); write baseline(balance(2028)) to say which",
+                          text, refs[0].position)
+    (only,) = live.values()
+    swap = lambda r: replace(only, baseline=True, position=r.position)  # noqa: E731
+    return replace(target, left=_replace_refs(target.left, swap),
+                   right=_replace_refs(target.right, swap))
+
+
+def _check_percentages(target: Target, text: str) -> Target:
+    """Percentages compare with a ``vs`` change, which then is relative."""
+    sides = (target.left, target.right)
+    numbers = [[n for n in _nodes(s) if isinstance(n, _Num)] for s in sides]
+    percent = [[n for n in ns if n.percent] for ns in numbers]
+    changes = [[n for n in _nodes(s) if isinstance(n, Change)] for s in sides]
+    if not (percent[0] or percent[1]):
+        return target
+    for i in (0, 1):
+        if not percent[i]:
+            continue
+        other = sides[1 - i]
+        if not isinstance(other, Change):
+            if changes[0] or changes[1]:
+                raise TargetError("a percentage compares with a change alone: write "
+                                  "QUANTITY vs baseline OP N% (or vs YEAR)", text, None)
+            raise TargetError("a percentage needs a reference: add 'vs baseline' or "
+                              "'vs 2024' after the quantity", text, None)
+        if _walk(sides[i]) or any(n.amount for n in numbers[i]) or changes[i]:
+            raise TargetError("a percentage threshold is made of numbers and percentages "
+                              "only (no quantities or amounts in bn/m)", text, None)
+    rel = lambda s: replace(s, relative=True) if isinstance(s, Change) else s  # noqa: E731
+    return replace(target, left=rel(target.left), right=rel(target.right))
 
 
 def parse_target(text: str) -> Target:
@@ -331,7 +495,9 @@ def parse_target(text: str) -> Target:
     Raises
     ------
     TargetError
-        Naming the bad token, its position and the syntax.
+        Naming the bad token, its position and the syntax; also for a target longer than
+        :data:`MAX_LENGTH` characters or :data:`MAX_TOKENS` parts, nested deeper than
+        :data:`MAX_DEPTH`, naming no quantity of the run, or with a number that is not finite.
 
     Examples
     --------
@@ -339,44 +505,20 @@ def parse_target(text: str) -> Target:
     >>> t.op, [str(q) for q in t.quantities()]
     ('>=', ['balance(2028)', 'baseline(balance(2028))'])
     >>> parse_target("deficit(2030) <= 150 bn").right
-    _Num(value=150000000000.0, text='150 bn')
+    _Num(value=150000000000.0, text='150 bn', percent=False, amount=True)
+    >>> t = parse_target("deficit(2028) vs baseline <= -10%")
+    >>> str(t.left), t.relative
+    ('deficit(2028) vs baseline', True)
     """
     if not isinstance(text, str) or not text.strip():
         raise TargetError("is empty", "", None)
-    target = _Parser(text).target()
-    live = {q.key(): q for q in target.quantities() if not q.baseline}
-    refs: list[_Ref] = []
-
-    def collect(n: Node) -> None:
-        if isinstance(n, _Ref):
-            refs.append(n)
-        elif isinstance(n, _Neg):
-            collect(n.operand)
-        elif isinstance(n, _Bin):
-            collect(n.left)
-            collect(n.right)
-
-    collect(target.left)
-    collect(target.right)
-    if refs and len(live) != 1:
-        names = ", ".join(str(q) for q in live.values()) or "none"
-        raise TargetError(f"'baseline' alone needs exactly one quantity in the target "
-                          f"(found: {names}); write baseline(balance(2028)) to say which",
-                          text, refs[0].position)
-    if refs:
-        (only,) = live.values()
-
-        def resolve(n: Node) -> Node:
-            if isinstance(n, _Ref):
-                return replace(only, baseline=True, position=n.position)
-            if isinstance(n, _Neg):
-                return _Neg(resolve(n.operand))
-            if isinstance(n, _Bin):
-                return _Bin(n.op, resolve(n.left), resolve(n.right))
-            return n
-
-        target = replace(target, left=resolve(target.left), right=resolve(target.right))
-    return target
+    if len(text) > MAX_LENGTH:
+        raise TargetError(f"is too long ({len(text):,} characters; the limit is {MAX_LENGTH})")
+    target = _resolve_baseline(_Parser(text).target(), text)
+    if not any(not q.baseline for q in target.quantities()):
+        raise TargetError("names no quantity of the run, so it is always true or always false; "
+                          "compare a quantity such as balance(2030) with a number", text, None)
+    return _check_percentages(target, text)
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -442,9 +584,18 @@ def _quantity(q: Quantity, result: xr.Dataset, text: str) -> np.ndarray:
     return -values if q.kind == "deficit" else values
 
 
+def _divide(a: np.ndarray, b: np.ndarray, what: object, text: str) -> np.ndarray:
+    if np.any(b == 0):
+        raise TargetError(f"division by zero in {what}", text, None)
+    return a / b
+
+
 def _eval(node: Node, result: xr.Dataset, text: str) -> np.ndarray:
     if isinstance(node, Quantity):
         return _quantity(node, result, text)
+    if isinstance(node, Change):
+        x, ref = _quantity(node.quantity, result, text), _quantity(node.reference, result, text)
+        return _divide(x - ref, np.abs(ref), node, text) if node.relative else x - ref
     if isinstance(node, _Num):
         return np.asarray(node.value)
     if isinstance(node, _Neg):
@@ -457,18 +608,35 @@ def _eval(node: Node, result: xr.Dataset, text: str) -> np.ndarray:
             return a - b
         if node.op == "*":
             return a * b
-        if np.any(b == 0):
-            raise TargetError(f"division by zero in {node}", text, None)
-        return a / b
+        return _divide(a, b, node, text)
     raise TargetError("'baseline' was not resolved", text, node.position)
 
 
-def evaluate(target: Target, result: xr.Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Left side, right side and margin of a target on a result (USD).
+def constant(node: Node, text: str = "") -> float:
+    """The value of a side made of numbers only (USD, or a fraction for percentages).
 
-    The margin is ``left − right`` for ``>=`` and ``==``, ``right − left`` for ``<=``: the
-    target holds where it is ``>= 0`` (``==``: where it is 0). Arrays have the result's
-    leading dims (``scenario``, ``draw``), or are 0-d for one run.
+    Raises
+    ------
+    TargetError
+        If the side names a quantity, or divides by zero.
+    """
+    if _walk(node):
+        raise TargetError(f"{node} is not a number", text, None)
+    with np.errstate(all="ignore"):
+        value = float(_eval(node, xr.Dataset(), text))
+    if not math.isfinite(value):
+        raise TargetError(f"{node} is not finite", text, None)
+    return value
+
+
+def evaluate(target: Target, result: xr.Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Left side, right side and margin of a target on a result (USD; fractions for a
+    relative change, ``vs baseline <= -10%``).
+
+    The margin is ``left − right`` for ``>=``, ``>`` and ``==``, ``right − left`` for ``<=``
+    and ``<``: the target holds where :meth:`Target.holds` says so (``>= 0``; ``> 0`` for the
+    strict comparisons; 0 for ``==``). Arrays have the result's leading dims (``scenario``,
+    ``draw``), or are 0-d for one run.
 
     Examples
     --------
@@ -479,10 +647,13 @@ def evaluate(target: Target, result: xr.Dataset) -> tuple[np.ndarray, np.ndarray
     >>> left, right, margin = evaluate(parse_target("balance(2026) >= 0.8 * baseline"), r)
     >>> float(left) / 1e9, float(right) / 1e9, bool(margin < 0)
     (-57.0, -45.6, True)
+    >>> left, right, margin = evaluate(parse_target("deficit(2026) vs baseline <= -10%"), r)
+    >>> float(left), float(right), bool(margin < 0)
+    (0.0, -0.1, True)
     """
     check(target, result)
     left = _eval(target.left, result, target.text)
     right = _eval(target.right, result, target.text)
-    margin = right - left if target.op == "<=" else left - right
+    margin = right - left if target.op in ("<=", "<") else left - right
     left, right = np.broadcast_to(left, margin.shape), np.broadcast_to(right, margin.shape)
     return left, right, margin
