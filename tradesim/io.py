@@ -26,7 +26,7 @@ from tradesim.data import baseline as _baseline
 from tradesim.data.frame import with_rest_of_world
 from tradesim.dims import IMPORTER, PRODUCT
 from tradesim.errors import DataError, Problem, ScenarioError, closest
-from tradesim.scenario.parse import Scenario, parse_scenario
+from tradesim.scenario.parse import Scenario, parse_scenario, too_deep
 from tradesim.scenario.sweep_file import Sweep, parse_sweep
 
 __all__ = [
@@ -362,19 +362,6 @@ def _nesting(text: str, limit: int) -> tuple[int, str] | None:  # noqa: C901
     return None
 
 
-def _table_depth(doc: object, limit: int) -> bool:
-    """Whether the parsed document nests deeper than ``limit`` (iterative: no recursion)."""
-    stack: list[tuple[object, int]] = [(doc, 0)]
-    while stack:
-        node, level = stack.pop()
-        if level > limit:
-            return True
-        children = node.values() if isinstance(node, dict) else node if isinstance(
-            node, list) else ()
-        stack.extend((child, level + 1) for child in children)
-    return False
-
-
 def _regular_file_bytes(path: Path, where: str) -> bytes:
     """The bytes of a regular file of at most :data:`MAX_SCENARIO_BYTES`; anything else (a
     FIFO, a device such as /dev/zero, a socket) is refused without reading from it."""
@@ -437,7 +424,7 @@ def _read_toml(path: Path, where: str) -> dict[str, Any]:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(Problem("", f"TOML syntax error: {err}"), where) from None
-    if _table_depth(doc, MAX_TOML_DEPTH):
+    if too_deep(doc, MAX_TOML_DEPTH):
         raise ScenarioError(Problem("", f"tables nest more than {MAX_TOML_DEPTH} deep "
                                     "(dotted keys or [a.b.c...] headers)",
                                     hint="scenario files need 3 levels at most"), where)
@@ -486,8 +473,8 @@ def read_scenario(source: str | os.PathLike[str] | dict[str, Any],
     :data:`MAX_INCLUDES` files read in all (includes multiply: a file that two others include
     is read twice).
     """
-    if isinstance(source, dict):
-        return parse_scenario(source)
+    if not isinstance(source, str | os.PathLike):
+        return parse_scenario(source)  # a dict, or a ScenarioError saying what it is not
     where = os.fspath(source)
     if where.startswith(SHIPPED):
         path = resolve_shipped(where, "scenarios")

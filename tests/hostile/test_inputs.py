@@ -398,3 +398,32 @@ def test_the_largest_accepted_amounts_stay_finite(baseline) -> None:
     result = tradesim.simulate(document, baseline)
     assert_finite(result)
     assert np.isfinite(float(result["balance"].sel(year=2060)))
+
+
+def nested(depth: int) -> list:
+    value: list = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def cyclic() -> dict:
+    loop: dict = {}
+    loop["a"] = loop
+    return loop
+
+
+@pytest.mark.parametrize(("document", "message"), [
+    (doc(**tariff(nested(100_000))), r"the document nests more than 32 deep"),
+    (doc(elasticities=cyclic()), r"the document nests more than 32 deep"),
+    ({**doc(), 5: 1}, r"5: unknown top-level table"),
+    ({"scenario": {"name": "x", 7: 1}}, r"scenario\.7: unknown key"),
+    (doc(elasticities={"sigma": {61: 3.0}}), r"elasticities\.sigma\.61: keys are HS prefixes"),
+    (doc(elasticities={6: 3.0}), r"elasticities\.6: unknown parameter"),
+    (None, r"a scenario document must be a table \(got 'NoneType'\)"),
+    ([doc()], r"a scenario document must be a table \(got 'list'\)"),
+], ids=["deep-list", "cyclic", "int-top-key", "int-key", "int-hs-key", "int-parameter", "none",
+        "list"])
+def test_hostile_python_documents_are_scenario_errors(document: object, message: str) -> None:
+    with pytest.raises(ScenarioError, match=message):
+        tradesim.load_scenario(document)  # type: ignore[arg-type]

@@ -42,6 +42,7 @@ __all__ = [
     "Transshipment",
     "normalize_hs",
     "parse_scenario",
+    "too_deep",
 ]
 
 _ID = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -51,6 +52,8 @@ _HS = re.compile(r"^\d{2}(\d{2}){0,4}$")
 #: Problems reported for one document at most; reading stops once this many are found, so a
 #: file of thousands of broken tables is answered quickly and with a readable message.
 MAX_PROBLEMS = 100
+#: Deepest nesting of tables and lists a document may have (the shipped files use 3).
+MAX_DEPTH = 32
 
 
 @dataclass(frozen=True)
@@ -225,6 +228,20 @@ def _non_finite(raw: object, value: float) -> bool:
     return math.isnan(value) or (math.isinf(value) and not isinstance(raw, numbers.Integral))
 
 
+def too_deep(doc: object, limit: int = MAX_DEPTH) -> bool:
+    """Whether a document's tables and lists nest deeper than ``limit`` (iterative, so a
+    bomb or a cyclic structure from the dict API cannot exhaust the stack)."""
+    stack: list[tuple[object, int]] = [(doc, 0)]
+    while stack:
+        node, level = stack.pop()
+        if level > limit:
+            return True
+        children = node.values() if isinstance(node, Mapping) else node if isinstance(
+            node, list | tuple) else ()
+        stack.extend((child, level + 1) for child in children)
+    return False
+
+
 def _too_many(c: Problems) -> bool:
     return len(c) >= MAX_PROBLEMS
 
@@ -237,7 +254,7 @@ def _check_keys(
         if _too_many(c):
             return
         if key not in names:
-            c.add(f"{path}.{key}", "unknown key", hint=closest(key, names))
+            c.add(f"{path}.{key}", "unknown key", hint=closest(str(key), names))
     for f in fields:
         if f.required and f.name not in table:
             c.add(f"{path}.{f.name}", "required key is missing", hint=f.doc)
@@ -523,7 +540,7 @@ def _parse_elasticities(c: Problems, raw: object) -> tuple | None:
     for name, spec in raw.items():
         where = f"elasticities.{name}"
         if name not in ELASTICITY_PARAMS:
-            c.add(where, "unknown parameter", hint=closest(name, list(ELASTICITY_PARAMS)))
+            c.add(where, "unknown parameter", hint=closest(str(name), list(ELASTICITY_PARAMS)))
             continue
         doc, low, high = ELASTICITY_PARAMS[name]
         table = spec if isinstance(spec, dict) else {"all": spec}
@@ -532,11 +549,12 @@ def _parse_elasticities(c: Problems, raw: object) -> tuple | None:
             if _too_many(c):
                 return None
             number = _as_float(value) if _is_number(value) else None
-            code = prefix if prefix == "all" else normalize_hs(prefix)
+            code = prefix if prefix == "all" or not isinstance(prefix, str) else normalize_hs(
+                prefix)
             supplier = name == "omega" and prefix in KNOWN_CODES
             if supplier:
                 code = prefix
-            if code != "all" and not supplier and not _HS.match(code):
+            if code != "all" and not supplier and not (isinstance(code, str) and _HS.match(code)):
                 c.add(f"{where}.{prefix}", 'keys are HS prefixes or "all"' + (
                     " (or, for omega, a supplier code such as CHN)" if name == "omega" else ""),
                     prefix)
@@ -658,9 +676,12 @@ def parse_scenario(
     if not isinstance(doc, Mapping):
         raise ScenarioError(Problem("", "a scenario document must be a table", type(doc).__name__),
                             file)
+    if too_deep(doc):
+        raise ScenarioError(Problem("", f"the document nests more than {MAX_DEPTH} deep",
+                                    hint="scenario documents need 3 levels at most"), file)
     for key in doc:
         if key not in TOP_LEVEL_KEYS:
-            c.add(key, "unknown top-level table", hint=closest(key, TOP_LEVEL_KEYS))
+            c.add(str(key), "unknown top-level table", hint=closest(str(key), TOP_LEVEL_KEYS))
     head = _parse_header(c, doc)
     measures: list[Measure] = []
     commitments: list[Commitment] = []
