@@ -104,6 +104,28 @@ FRAMES: dict[str, str] = {
     "tariff_in_percent.csv": r"tariff must be a fraction in \[0, 10\] \(0\.25 = 25 %\)",
     "overlapping_codes.csv": r"product codes overlap.*\('8517', '851713'\)",
     "code_not_digits.csv": r"product codes must be HS digits, got \['85xx'\]",
+    "product_lost_leading_zero.csv": r"'product' row 0: product code '207' has an odd number of "
+                                     r"digits \(is it '0207'\?\).*leading zero lost",
+    "year_missing.csv": r"column 'year' row 1 is missing",
+    "year_text.csv": r"column 'year' row 1 is 'FY2024': a year such as 2024",
+    "importer_missing.csv": r"column 'importer': missing code in row\(s\) \[1\]",
+    "exporter_malformed.csv": r"'exporter' row 1: 'V NM' is not a country code.*'VNM'",
+    "codes_collide_after_trimming.csv": r"duplicate \(importer, exporter, product\) rows: "
+                                        r"\[\['USA', 'VNM', '61'\].*compared after trimming",
+    "growth_in_percent.csv": r"column 'growth' row 0 is 5: growth is a fraction per year "
+                             r"\(0\.05 = 5 %\).*is it in percent",
+    "value_above_limit.csv": r"column 'value' row 0 is 2\.5e\+13 USD, above 1e\+13",
+    "growth_misspelt.csv": r"frame column 'grwoth' looks like a misspelt 'growth'",
+}
+
+#: frames/params/<file>.csv (elasticities for a good one-row frame) -> DataError message
+PARAMS: dict[str, str] = {
+    "missing_column.csv": r"params is missing column\(s\) \['adjustment'\]",
+    "duplicate_rows.csv": r"params has duplicate \(importer, product\) rows \[0, 1\]",
+    "not_a_number.csv": r"'sigma' has missing, non-numeric .* \(params; row 0 is 'high'\)",
+    "unknown_product.csv": r"params row 0: product '16' is no product of the frame; did you "
+                           r"mean '61'\?",
+    "adjustment_in_percent.csv": r"params row 0: adjustment must be <= 1 .*got 38",
 }
 
 
@@ -120,6 +142,20 @@ def test_bad_frame_gets_its_message(name: str) -> None:
 
 def test_every_frame_is_catalogued() -> None:
     assert sorted(p.name for p in (HERE / "frames").glob("*.csv")) == sorted(FRAMES)
+    assert sorted(p.name for p in (HERE / "frames" / "params").glob("*.csv")) == sorted(PARAMS)
+
+
+@pytest.mark.parametrize("name", sorted(PARAMS))
+def test_bad_params_get_their_message(name: str) -> None:
+    import pandas as pd
+
+    from tradesim.errors import DataError
+
+    flows = pd.DataFrame({"importer": ["USA"], "exporter": ["VNM"], "product": ["61"],
+                          "year": [2024], "value": [1e9], "tariff": [0.1]})
+    params = pd.read_csv(HERE / "frames" / "params" / name, dtype={"product": str})
+    with pytest.raises(DataError, match=PARAMS[name]):
+        tradesim.baseline_from_frame(flows, params)
 
 
 def test_huge_file_is_refused(tmp_path: Path) -> None:

@@ -75,7 +75,7 @@ def test_the_contract_refuses_a_nest_that_substitutes_less() -> None:
     df = pd.DataFrame({"importer": "USA", "exporter": ["VNM", "CHN", "MEX"], "product": "61",
                        "year": 2024, "value": [1e9, 2e9, 3e9], "tariff": 0.0})
     params = pd.DataFrame({"importer": ["USA"], "product": ["61"], "sigma": [3.0],
-                           "sigma_nest": [2.0]})
+                           "eta": [1.0], "adjustment": [1.0], "sigma_nest": [2.0]})
     with pytest.raises(DataError, match="sigma_nest must be finite and >= sigma"):
         tradesim.baseline_from_frame(df, params, nest={"USA": ["CHN", "VNM"]})
     with pytest.raises(DataError, match="nest names suppliers or markets not in the flows"):

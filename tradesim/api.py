@@ -93,6 +93,12 @@ def baseline_from_frame(df: pd.DataFrame, params: pd.DataFrame | None = None,
     See :func:`tradesim.data.frame.baseline_from_frame` for the columns, the optional nest of
     close substitutes (e.g. ``{"USA": ["CHN", "VNM"]}`` with a ``sigma_nest`` column in
     ``params``) and the errors.
+
+    Raises
+    ------
+    DataError
+        For anything but a valid pair of DataFrames, naming the column, the row and the value
+        (codes are trimmed and upper-cased first; product codes must be text of even length).
     """
     return frame.baseline_from_frame(df, params, source, nest=nest)
 

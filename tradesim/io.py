@@ -9,6 +9,7 @@ import contextlib
 import functools
 import os
 import re
+import stat
 import tempfile
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
@@ -25,7 +26,7 @@ from tradesim.data import baseline as _baseline
 from tradesim.data.frame import with_rest_of_world
 from tradesim.dims import IMPORTER, PRODUCT
 from tradesim.errors import DataError, Problem, ScenarioError, closest
-from tradesim.scenario.parse import Scenario, parse_scenario
+from tradesim.scenario.parse import Scenario, parse_scenario, too_deep
 from tradesim.scenario.sweep_file import Sweep, parse_sweep
 
 __all__ = [
@@ -294,25 +295,140 @@ def load_baseline(resolution: str = "mixed", year: int | None = None,
     return baseline
 
 
-def _read_toml(path: Path, where: str) -> dict[str, Any]:
-    if not path.exists():
-        raise ScenarioError(Problem("", "file does not exist", hint="check the path"), where)
-    if path.is_dir():
+#: Deepest nesting of arrays and inline tables, of dotted keys and of tables a scenario or sweep
+#: file may have; the shipped files use 3. Checked before parsing, so a bracket bomb is refused
+#: with a message instead of a RecursionError (or minutes of work) inside the TOML reader.
+MAX_TOML_DEPTH = 32
+#: Most files one scenario may read through ``include`` (all levels, a file included twice
+#: counted twice), and the longest include chain.
+MAX_INCLUDES = 64
+MAX_INCLUDE_DEPTH = 8
+
+# What the depth scan looks for: brackets, the dots and separators of keys, and the starts of
+# strings and comments (skipped whole, so what is inside them does not count). Every pattern
+# below scans in linear time.
+_TOML_MARKS = re.compile(r"\"\"\"|'''|[\"'#\[\]{}.=,\n]")
+_STRING_ENDS = {
+    '"': re.compile(r'(?:[^"\\\n]|\\.)*"'),
+    '"""': re.compile(r'(?:[^"\\]|\\.|"(?!""))*"""', re.DOTALL),
+    "'": re.compile(r"[^'\n]*'"),
+    "'''": re.compile(r"(?:[^']|'(?!''))*'''"),
+}
+
+
+def _nesting(text: str, limit: int) -> tuple[int, str] | None:  # noqa: C901
+    """Where a TOML text first nests deeper than ``limit``: (line, what), or None.
+
+    Counts open arrays and inline tables, and the dots of one key (``a.b.c = 1`` or a
+    ``[a.b.c]`` header), which the TOML reader resolves in time quadratic in their number.
+    A syntax error (an unterminated string) ends the scan; the TOML reader reports it.
+    """
+    if text.count("[") + text.count("{") <= limit and text.count(".") <= limit:
+        return None
+    opens: list[str] = []
+    in_key, dots, pos = True, 0, 0
+    while (found := _TOML_MARKS.search(text, pos)) is not None:
+        mark, pos = found.group(), found.end()
+        if mark in "[{":
+            opens.append(mark)
+            if len(opens) > limit:
+                return text.count("\n", 0, found.start()) + 1, "arrays or inline tables"
+            if mark == "{":
+                in_key, dots = True, 0
+        elif mark in "]}":
+            if opens:
+                opens.pop()
+            in_key = False
+        elif mark == ".":
+            dots += in_key
+            if dots > limit:
+                return text.count("\n", 0, found.start()) + 1, "dotted keys"
+        elif mark == "=":
+            in_key = False
+        elif mark == ",":
+            if opens and opens[-1] == "{":
+                in_key, dots = True, 0
+        elif mark == "\n":
+            if not opens:
+                in_key, dots = True, 0
+        elif mark == "#":
+            newline = text.find("\n", pos)
+            pos = len(text) if newline < 0 else newline
+        else:
+            end = _STRING_ENDS[mark].match(text, pos)
+            if end is None:
+                return None
+            pos = end.end()
+    return None
+
+
+def _regular_file_bytes(path: Path, where: str) -> bytes:
+    """The bytes of a regular file of at most :data:`MAX_SCENARIO_BYTES`; anything else (a
+    FIFO, a device such as /dev/zero, a socket) is refused without reading from it."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise ScenarioError(Problem("", "file does not exist", hint="check the path"),
+                            where) from None
+    except OSError as err:
+        raise ScenarioError(Problem("", f"cannot read the file ({err.strerror})"),
+                            where) from None
+    if stat.S_ISDIR(info.st_mode):
         raise ScenarioError(Problem("", "is a directory, not a scenario file"), where)
-    size = path.stat().st_size
-    if size > MAX_SCENARIO_BYTES:
-        raise ScenarioError(Problem("", f"file is too large ({size} bytes; limit "
+    if not stat.S_ISREG(info.st_mode):
+        raise ScenarioError(Problem("", f"is not a regular file ({_file_kind(info.st_mode)}); "
+                                    "give a scenario file saved on disk"), where)
+    if info.st_size > MAX_SCENARIO_BYTES:
+        raise ScenarioError(Problem("", f"file is too large ({info.st_size} bytes; limit "
                                     f"{MAX_SCENARIO_BYTES})"), where)
-    raw = path.read_bytes()
+    # O_NONBLOCK: should the path become a FIFO after the stat, opening it does not wait for
+    # a writer; fstat on the open file then refuses it.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as err:
+        raise ScenarioError(Problem("", f"cannot read the file ({err.strerror})"),
+                            where) from None
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(handle.fileno()).st_mode
+        if not stat.S_ISREG(mode):
+            raise ScenarioError(Problem("", f"is not a regular file ({_file_kind(mode)})"),
+                                where)
+        raw = handle.read(MAX_SCENARIO_BYTES + 1)
+    if len(raw) > MAX_SCENARIO_BYTES:  # grew after the stat
+        raise ScenarioError(Problem("", f"file is too large (more than {MAX_SCENARIO_BYTES} "
+                                    f"bytes; limit {MAX_SCENARIO_BYTES})"), where)
+    return raw
+
+
+def _file_kind(mode: int) -> str:
+    kinds = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+    return next((name for test, name in kinds if test(mode)), "not a plain file")
+
+
+def _read_toml(path: Path, where: str) -> dict[str, Any]:
+    """Parse one scenario or sweep file: a regular UTF-8 file within the size and depth limits."""
+    raw = _regular_file_bytes(path, where)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         raise ScenarioError(Problem("", f"not UTF-8 text (byte {err.start})",
                                     hint="save the file as UTF-8"), where) from None
+    deep = _nesting(text, MAX_TOML_DEPTH)
+    if deep is not None:
+        raise ScenarioError(Problem("", f"{deep[1]} nest more than {MAX_TOML_DEPTH} deep (line "
+                                    f"{deep[0]})", hint="scenario files need 3 levels at most"),
+                            where)
     try:
-        return tomllib.loads(text)
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(Problem("", f"TOML syntax error: {err}"), where) from None
+    if too_deep(doc, MAX_TOML_DEPTH):
+        raise ScenarioError(Problem("", f"tables nest more than {MAX_TOML_DEPTH} deep "
+                                    "(dotted keys or [a.b.c...] headers)",
+                                    hint="scenario files need 3 levels at most"), where)
+    return doc
 
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^(file|data|ftp|https?):", re.IGNORECASE)
@@ -338,7 +454,7 @@ def _include_target(including: Path, name: str, where: str) -> Path:
     if target.is_dir():
         raise ScenarioError(Problem("scenario.include", "included path is a folder, not a "
                                     "scenario file", name), where)
-    if not target.is_file():
+    if not target.exists():
         raise ScenarioError(Problem("scenario.include", "included file does not exist",
                                     name, f"looked for {target}"), where)
     return target
@@ -351,29 +467,57 @@ def read_scenario(source: str | os.PathLike[str] | dict[str, Any],
     ``include = [...]`` in the header names other scenario files, relative to this one and
     inside its folder (after symlinks, whatever the current directory; no URLs, absolute paths
     or folders), or shipped ones by name (``"tradesim:framework-2025"``, from anywhere); their
-    measures and commitments come first. Include cycles are errors. ``source`` may itself be
-    ``"tradesim:NAME"`` (:func:`shipped_names`).
+    measures and commitments come first. ``source`` may itself be ``"tradesim:NAME"``
+    (:func:`shipped_names`). Include cycles are errors, and so are a file listed twice in one
+    ``include``, chains deeper than :data:`MAX_INCLUDE_DEPTH` and more than
+    :data:`MAX_INCLUDES` files read in all (includes multiply: a file that two others include
+    is read twice).
     """
-    if isinstance(source, dict):
-        return parse_scenario(source)
+    if not isinstance(source, str | os.PathLike):
+        return parse_scenario(source)  # a dict, or a ScenarioError saying what it is not
     where = os.fspath(source)
     if where.startswith(SHIPPED):
         path = resolve_shipped(where, "scenarios")
     else:
         path = Path(source).resolve()
-    if path in _seen:
-        chain = " -> ".join(p.name for p in (*_seen, path))
-        raise ScenarioError(Problem("scenario.include", "include cycle", chain), where)
+    return _read_with_includes(path, where, _seen, [0], where)
+
+
+def _read_with_includes(path: Path, where: str, chain: tuple[Path, ...], count: list[int],
+                        top: str) -> Scenario:
+    """One file of an include tree; ``count`` holds the files read so far (shared by the
+    tree), ``top`` names the file the user gave, where the limits are reported."""
+    if path in chain:
+        trail = " -> ".join(p.name for p in (*chain, path))
+        raise ScenarioError(Problem("scenario.include", "include cycle", trail), where)
+    if len(chain) > MAX_INCLUDE_DEPTH:
+        trail = " -> ".join(p.name for p in (*chain, path))
+        raise ScenarioError(Problem("scenario.include", f"includes nest more than "
+                                    f"{MAX_INCLUDE_DEPTH} files deep", trail,
+                                    "include the files from one top-level scenario"), top)
+    count[0] += 1
+    if count[0] > MAX_INCLUDES:
+        raise ScenarioError(Problem("scenario.include", f"more than {MAX_INCLUDES} files read "
+                                    "through include (each file is read once per include "
+                                    "naming it)", path.name,
+                                    "include shared files once, from the top-level scenario"),
+                            top)
     doc = _read_toml(path, where)
     head = doc.get("scenario")
     names = head.get("include", []) if isinstance(head, dict) else []
     included = []
     if isinstance(names, list):
+        targets: list[Path] = []
         for name in names:
             if not isinstance(name, str):
                 continue  # parse_scenario reports the type
             target = _include_target(path, name, where)
-            included.append(read_scenario(target, (*_seen, path)))
+            if target in targets:
+                raise ScenarioError(Problem("scenario.include", "lists the same file twice",
+                                            name), where)
+            targets.append(target)
+        included = [_read_with_includes(t, os.fspath(t), (*chain, path), count, top)
+                    for t in targets]
     return parse_scenario(doc, file=where, includes=included)
 
 

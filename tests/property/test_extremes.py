@@ -83,5 +83,6 @@ def test_a_nest_beyond_float_range_is_refused() -> None:
     with pytest.raises(tradesim.DataError, match="sigma_nest must be <= 200"):
         tradesim.baseline_from_frame(
             b[["value", "tariff"]].to_dataframe().reset_index().assign(year=2024),
-            pd.DataFrame({"importer": ["USA"], "product": ["61"], "sigma": [50.0],
-                          "sigma_nest": [2500.0]}), nest={"USA": ["CHN", "VNM"]})
+            pd.DataFrame({"importer": ["USA"], "product": ["61"], "sigma": [50.0], "eta": [1.0],
+                          "adjustment": [1.0], "sigma_nest": [2500.0]}),
+            nest={"USA": ["CHN", "VNM"]})

@@ -39,6 +39,8 @@ so that a stated regime reproduces observed values in that year
 
 from __future__ import annotations
 
+import difflib
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 
@@ -229,6 +231,246 @@ def validate_baseline(ds: xr.Dataset) -> xr.Dataset:
 
 
 REQUIRED_COLUMNS = ("importer", "exporter", "product", "year", "value", "tariff")
+OPTIONAL_COLUMNS = ("growth", "share_trend")
+PARAM_COLUMNS = ("importer", "product", "sigma", "eta", "adjustment")
+OPTIONAL_PARAM_COLUMNS = ("omega", "sigma_nest")
+
+#: The largest flow a frame may hold, USD: 10 trillion, about 40 % of world goods trade (the
+#: scenario files' bound on money, ``tradesim.scenario.fields.MAX_USD``).
+MAX_FLOW_USD = 1e13
+#: Bounds of the numeric columns of a frame and its params: (low, high), the same as the
+#: scenario files' ``[elasticities]`` where both exist. Growth is a fraction a year.
+FLOW_BOUNDS: dict[str, tuple[float, float]] = {
+    "tariff": (0.0, 10.0), "growth": (-0.5, 1.0), "share_trend": (-1.0, 1.0)}
+PARAM_BOUNDS: dict[str, tuple[float, float]] = {
+    "sigma": (0.05, 50.0), "eta": (0.0, 20.0), "adjustment": (0.01, 1.0),
+    "omega": (0.01, np.inf), "sigma_nest": (0.05, MAX_SIGMA_NEST)}
+_PARAM_HINTS = {
+    "sigma": "substitution among suppliers, > 0", "eta": "import demand elasticity, >= 0",
+    "adjustment": "lambda, the share of the long-run gap closed a year",
+    "omega": "export supply elasticity, > 0 (inf: full pass-through)",
+    "sigma_nest": "substitution inside the nest"}
+_CODE = re.compile(r"[A-Z][A-Z0-9_-]{1,9}")
+_LEADING_ZERO_HINT = ("HS codes have 2, 4, 6, 8 or 10 digits: was a leading zero lost (read "
+                      "as a number)? Read the column as text, e.g. pd.read_csv(..., "
+                      "dtype={'product': str})")
+
+
+def _show(value: object) -> str:
+    """``repr`` of a cell as Python shows it (``2024.5``, not ``np.float64(2024.5)``)."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+def _rows(mask: pd.Series) -> list:
+    """Row labels (the frame's index) where ``mask`` holds, at most five."""
+    return list(mask.index[mask.to_numpy()][:5])
+
+
+def _check_table(table: object, name: str, required: Sequence[str],
+                 optional: Sequence[str]) -> pd.DataFrame:
+    """A DataFrame with every required column, no duplicated or misspelt optional one."""
+    if not isinstance(table, pd.DataFrame):
+        hint = f"; build one with pd.DataFrame({name})" if isinstance(
+            table, Mapping | list) else ""
+        raise DataError(f"{name} must be a pandas DataFrame, got {type(table).__name__}{hint}")
+    columns = [str(c) for c in table.columns]
+    twice = sorted({c for c in columns if columns.count(c) > 1})
+    if twice:
+        raise DataError(f"{name} has column(s) {twice} twice")
+    missing = [c for c in required if c not in columns]
+    if missing:
+        spare = [c for c in columns if c not in (*required, *optional)]
+        near = {m: difflib.get_close_matches(m, spare, n=1, cutoff=0.6) for m in missing}
+        hints = "".join(f"; did you mean {n[0]!r} for {m!r}?" for m, n in near.items() if n)
+        raise DataError(f"{name} is missing column(s) {missing}; required: {list(required)}"
+                        + (f", optional: {list(optional)}" if optional else "") + hints)
+    for column in columns:
+        if column in (*required, *optional):
+            continue
+        alike = difflib.get_close_matches(column, [o for o in optional if o not in columns],
+                                          n=1, cutoff=0.75)
+        if alike:
+            raise DataError(f"{name} column {column!r} looks like a misspelt {alike[0]!r}, "
+                            f"which is then missing; rename or drop it")
+    if table.empty:
+        raise DataError(f"{name} has no rows")
+    return table
+
+
+def _codes(column: pd.Series, name: str) -> pd.Series:
+    """Country codes trimmed and upper-cased ('vnm ' -> 'VNM'); missing or malformed refused."""
+    missing = column.isna() | column.map(lambda v: isinstance(v, str) and not v.strip())
+    if missing.any():
+        rows = _rows(missing)
+        raise DataError(f"{name}: missing code in row(s) {rows} (got {_show(column[rows[0]])})")
+    text = column.map(lambda v: v.strip().upper() if isinstance(v, str) else None)
+    bad = text.isna() | ~text.fillna("").str.fullmatch(_CODE)
+    if bad.any():
+        rows = _rows(bad)
+        value = column[rows[0]]
+        valid = sorted(set(text[~bad]))
+        near = difflib.get_close_matches(str(value).strip().upper().replace(" ", ""), valid,
+                                         n=1, cutoff=0.6)
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        raise DataError(f"{name} row {rows[0]}: {_show(value)} is not a country code (letters and "
+                        f"digits such as 'VNM', 'EU' or 'ROW'; bad rows {rows}){hint}")
+    return text
+
+
+def _hs_codes(column: pd.Series, name: str) -> pd.Series:
+    """HS codes as text of digits ('8517.13' -> '851713'); numbers, odd lengths refused."""
+    missing = column.isna()
+    if missing.any():
+        rows = _rows(missing)
+        raise DataError(f"{name}: missing product code in row(s) {rows}")
+    floats = column.map(lambda v: isinstance(v, float | np.floating))
+    if floats.any():
+        rows = _rows(floats)
+        raise DataError(f"{name} row {rows[0]}: product code {_show(column[rows[0]])} is a number; "
+                        f"{_LEADING_ZERO_HINT}")
+    text = column.map(lambda v: re.sub(r"[.\s]", "", str(v)))
+    bad = ~text.str.fullmatch(r"\d{2,10}")
+    if bad.any():
+        raise DataError(f"product codes must be HS digits, got "
+                        f"{list(column[bad].unique()[:5])} in row(s) {_rows(bad)}")
+    odd = text.str.len() % 2 == 1
+    if odd.any():
+        rows = _rows(odd)
+        code = text[rows[0]]
+        raise DataError(f"{name} row {rows[0]}: product code {code!r} has an odd number of "
+                        f"digits (is it '0{code}'?); {_LEADING_ZERO_HINT}; odd rows {rows}")
+    return text
+
+
+def _numbers(table: pd.DataFrame, col: str, name: str, allow_inf: bool = False,
+             allow_missing: bool = False) -> pd.Series:
+    """A numeric column as floats; missing, text and (unless allowed) inf entries refused."""
+    raw = table[col]
+    flags = raw.map(lambda v: isinstance(v, bool | np.bool_))
+    if flags.any():
+        rows = _rows(flags)
+        raise DataError(f"{name} column {col!r} row {rows[0]}: {_show(raw[rows[0]])} is not a "
+                        "number")
+    numbers = pd.to_numeric(raw, errors="coerce").astype(float)
+    values = numbers.to_numpy()
+    bad = (np.isnan(values) & ~(raw.isna().to_numpy() & allow_missing)) | (
+        np.isinf(values) & (not allow_inf))
+    if bad.any():
+        rows = list(table.index[bad][:5])
+        got = raw[rows[0]]
+        what = "missing" if pd.isna(got) else _show(got)
+        raise DataError(f"column {col!r} has missing, non-numeric or infinite entries in "
+                        f"row(s) {rows} ({name}; row {rows[0]} is {what})")
+    return numbers
+
+
+def _out_of_bounds(values: pd.Series, low: float, high: float) -> pd.Series:
+    return (values < low) | (values > high)
+
+
+def _flows(df: object) -> pd.DataFrame:
+    """The flows of a user frame, checked and normalised (codes, numbers, one year)."""
+    frame = _check_table(df, "frame", REQUIRED_COLUMNS, OPTIONAL_COLUMNS).copy()
+    if "growth" not in frame:
+        frame["growth"] = 0.0
+    for col in ("importer", "exporter"):
+        frame[col] = _codes(frame[col], f"frame column {col!r}")
+    frame["product"] = _hs_codes(frame["product"], "frame column 'product'")
+    for col in ("value", "tariff", "growth", "share_trend"):
+        if col in frame:
+            frame[col] = _numbers(frame, col, "frame")
+    if (frame["value"] < 0).any():
+        rows = _rows(frame["value"] < 0)
+        raise DataError(f"negative value (USD) in row(s) {rows} (row {rows[0]} is "
+                        f"{frame['value'][rows[0]]:g})")
+    if (frame["value"] > MAX_FLOW_USD).any():
+        rows = _rows(frame["value"] > MAX_FLOW_USD)
+        raise DataError(f"frame column 'value' row {rows[0]} is {frame['value'][rows[0]]:g} USD, "
+                        f"above {MAX_FLOW_USD:g} (10 trillion, about 40 % of world goods "
+                        f"trade); values are USD, not thousands; rows {rows}")
+    tariff_low, tariff_high = FLOW_BOUNDS["tariff"]
+    if _out_of_bounds(frame["tariff"], tariff_low, tariff_high).any():
+        rows = _rows(_out_of_bounds(frame["tariff"], tariff_low, tariff_high))
+        raise DataError(f"tariff must be a fraction in [0, 10] (0.25 = 25 %): row {rows[0]} is "
+                        f"{frame['tariff'][rows[0]]:g}; rows {rows}")
+    for col in ("growth", "share_trend"):
+        low, high = FLOW_BOUNDS[col]
+        if col in frame and _out_of_bounds(frame[col], low, high).any():
+            rows = _rows(_out_of_bounds(frame[col], low, high))
+            value = frame[col][rows[0]]
+            unit = ("a fraction per year (0.05 = 5 %)" if col == "growth" else
+                    "log points per year")
+            percent = " (is it in percent? write 0.05 for 5 %)" if abs(value) > 1 else ""
+            raise DataError(f"frame column {col!r} row {rows[0]} is {value:g}: {col} is {unit} "
+                            f"in [{low:g}, {high:g}]{percent}; rows {rows}")
+    frame["year"] = _year(frame)
+    return frame
+
+
+def _year(frame: pd.DataFrame) -> pd.Series:
+    """The year column as integers; missing, text and fractional years refused."""
+    raw = frame["year"]
+    numbers = pd.to_numeric(raw, errors="coerce")
+    bad = numbers.isna() | (numbers != numbers.round()) | (numbers < 1900) | (numbers > 2100)
+    if bad.any():
+        rows = _rows(bad)
+        got = raw[rows[0]]
+        what = "missing" if pd.isna(got) else _show(got)
+        raise DataError(f"frame column 'year' row {rows[0]} is {what}: a year such as 2024 "
+                        f"(1900 to 2100); bad rows {rows}")
+    years = sorted(set(numbers.astype(int)))
+    if len(years) != 1:
+        first = {y: raw.index[(numbers == y).to_numpy()][0] for y in years[:5]}
+        raise DataError(f"frame must hold one base year, found {years} (first rows: {first})")
+    return numbers.astype(int)
+
+
+def _params(params: object, frame: pd.DataFrame) -> pd.DataFrame:
+    """Checked params: every required column, codes that name the frame's markets and
+    products, one row per (importer, product), numbers within :data:`PARAM_BOUNDS`."""
+    table = _check_table(params, "params", PARAM_COLUMNS, OPTIONAL_PARAM_COLUMNS).copy()
+    table["importer"] = _codes(table["importer"], "params column 'importer'")
+    table["product"] = _hs_codes(table["product"], "params column 'product'")
+    for col, known in (("importer", sorted(frame["importer"].unique())),
+                       ("product", sorted(frame["product"].unique()))):
+        unknown = ~table[col].isin(known)
+        if unknown.any():
+            rows = _rows(unknown)
+            code = table[col][rows[0]]
+            near = difflib.get_close_matches(code, known, n=1, cutoff=0.5)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            what = "market" if col == "importer" else "product"
+            raise DataError(f"params row {rows[0]}: {col} {code!r} is no {what} of the frame"
+                            f"{hint} (rows {rows})")
+    dup = table.duplicated(["importer", "product"], keep=False)
+    if dup.any():
+        rows = _rows(dup)
+        key = tuple(table.loc[rows[0], ["importer", "product"]])
+        raise DataError(f"params has duplicate (importer, product) rows {rows}, e.g. {key} "
+                        "(codes compared after trimming and upper-casing)")
+    for col in (*PARAM_COLUMNS[2:], *OPTIONAL_PARAM_COLUMNS):
+        if col not in table:
+            continue
+        optional = col in OPTIONAL_PARAM_COLUMNS
+        values = _numbers(table, col, "params", allow_inf=col == "omega",
+                          allow_missing=optional)
+        low, high = PARAM_BOUNDS[col]
+        out = _out_of_bounds(values, low, high)
+        if out.any():
+            rows = _rows(out)
+            rule = f">= {low:g}" if values[rows[0]] < low else f"<= {high:g}"
+            raise DataError(f"params row {rows[0]}: {col} must be {rule} ({_PARAM_HINTS[col]}; "
+                            f"got {values[rows[0]]:g}; rows {rows})")
+        table[col] = values
+    if "sigma_nest" in table:
+        below = table["sigma_nest"] < table["sigma"]
+        if below.any():
+            rows = _rows(below)
+            raise DataError(f"params row {rows[0]}: sigma_nest must be finite and >= sigma "
+                            f"(got {table['sigma_nest'][rows[0]]:g} < {table['sigma'][rows[0]]:g}"
+                            "; substitutes inside the nest substitute at least as well as "
+                            "across it)")
+    return table
 
 
 def baseline_from_frame(
@@ -243,12 +485,16 @@ def baseline_from_frame(
     ----------
     df : DataFrame
         One row per (importer, exporter, product) of one year, columns ``importer``,
-        ``exporter``, ``product`` (HS code, digits), ``year``, ``value`` (USD), ``tariff``
-        (fraction), and optionally ``growth`` (fraction per year, default 0).
+        ``exporter`` (codes such as ``VNM``; spaces trimmed, upper-cased), ``product`` (HS
+        code as text of 2 to 10 digits, an even number; dots allowed), ``year``, ``value``
+        (USD, at most :data:`MAX_FLOW_USD`), ``tariff`` (fraction, 0 to 10), and optionally
+        ``growth`` (fraction per year in [-0.5, 1], default 0).
     params : DataFrame, optional
-        Elasticities by importer and product (columns importer, product, sigma, eta,
-        adjustment, optionally omega and sigma_nest); literature medians
-        (:data:`DEFAULT_ELASTICITIES`) where missing, ``sigma_nest = sigma`` (no nest premium).
+        Elasticities by importer and product: columns importer, product, sigma, eta,
+        adjustment (all required), optionally omega (empty: inf) and sigma_nest (empty:
+        sigma, no nest premium); bounds :data:`PARAM_BOUNDS`. Without ``params``, and for
+        (importer, product) pairs it does not list, the literature medians
+        (:data:`DEFAULT_ELASTICITIES`).
     source : str
         Provenance recorded in ``attrs``.
     nest : mapping, optional
@@ -257,8 +503,11 @@ def baseline_from_frame(
     Raises
     ------
     DataError
-        Missing column, negative or non-finite value, duplicate key, several years,
-        overlapping product codes.
+        Naming the column, row and value: not a DataFrame, a missing or misspelt column, a
+        missing, non-numeric, infinite or out-of-bounds number (growth in percent), a missing
+        or malformed code, a product code of odd length (a lost leading zero), missing or
+        several years, duplicate rows (also in ``params``), params naming a market or product
+        the frame lacks, overlapping product codes.
 
     Examples
     --------
@@ -268,36 +517,12 @@ def baseline_from_frame(
     >>> float(baseline_from_frame(df)["value"].sum())
     50000000000.0
     """
-    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
-    if missing:
-        raise DataError(f"frame is missing column(s) {missing}; required: {list(REQUIRED_COLUMNS)}")
-    frame = df.copy()
-    if "growth" not in frame:
-        frame["growth"] = 0.0
-    for col in ("value", "tariff", "growth"):
-        numbers = pd.to_numeric(frame[col], errors="coerce")
-        bad = frame[~np.isfinite(numbers.to_numpy(dtype=float))]
-        if len(bad):
-            raise DataError(f"column {col!r} has missing, non-numeric or infinite entries "
-                            f"in row(s) {list(bad.index[:5])}")
-        frame[col] = numbers.astype(float)
-    if (frame["value"] < 0).any():
-        rows = list(frame.index[frame["value"] < 0][:5])
-        raise DataError(f"negative value (USD) in row(s) {rows}")
-    if ((frame["tariff"] < 0) | (frame["tariff"] > 10)).any():
-        raise DataError("tariff must be a fraction in [0, 10] (0.25 = 25 %)")
-    years = frame["year"].unique()
-    if len(years) != 1:
-        raise DataError(f"frame must hold one base year, found {sorted(map(int, years))}")
-    for col in ("importer", "exporter", "product"):
-        frame[col] = frame[col].astype(str)
-    bad_codes = frame.loc[~frame["product"].str.fullmatch(r"\d{2,10}"), "product"].unique()
-    if len(bad_codes):
-        raise DataError(f"product codes must be HS digits, got {list(bad_codes[:5])}")
+    frame = _flows(df)
     dup = frame.duplicated(["importer", "exporter", "product"], keep=False)
     if dup.any():
         keys = frame.loc[dup, ["importer", "exporter", "product"]].head(3).to_numpy().tolist()
-        raise DataError(f"duplicate (importer, exporter, product) rows: {keys}")
+        raise DataError(f"duplicate (importer, exporter, product) rows: {keys} in rows "
+                        f"{_rows(dup)} (codes compared after trimming and upper-casing)")
     codes = sorted(frame["product"].unique())
     overlaps = [(a, b) for a, b in zip(codes, codes[1:], strict=False) if b.startswith(a)]
     if overlaps:
@@ -306,9 +531,23 @@ def baseline_from_frame(
     members = pd.Series(codes, index=codes, dtype=object)
     if params is None:
         params = pd.DataFrame(columns=["importer", "product", *PRODUCT_VARS])
-    attrs = {"source": source, "base_year": int(years[0]), "resolution": "user",
+    else:
+        params = _params(params, frame)
+    attrs = {"source": source, "base_year": int(frame["year"].iloc[0]), "resolution": "user",
              "basis": "as supplied"}
-    return assemble(frame, params, members, attrs, nest=nest)
+    return assemble(frame, params, members, attrs, nest=_nest(nest))
+
+
+def _nest(nest: object) -> dict[str, list[str]] | None:
+    """The nest mapping with its codes trimmed and upper-cased like the frame's."""
+    if nest is None:
+        return None
+    if not isinstance(nest, Mapping) or not all(
+            isinstance(k, str) and not isinstance(v, str) and isinstance(v, Sequence)
+            and all(isinstance(e, str) for e in v) for k, v in nest.items()):
+        raise DataError('nest must map importer codes to lists of exporter codes, e.g. '
+                        f'{{"USA": ["CHN", "VNM"]}}; got {nest!r}')
+    return {k.strip().upper(): [e.strip().upper() for e in v] for k, v in nest.items()}
 
 
 def with_rest_of_world(baseline: xr.Dataset, ratio: float, like: str = "USA") -> xr.Dataset:

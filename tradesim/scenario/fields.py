@@ -35,6 +35,10 @@ class Field:
 
 BASE_YEAR = 2024
 MAX_HORIZON = 2060
+#: The most any one money amount may be, USD: 10 trillion, about 40 % of world goods trade
+#: (about 24 trillion USD in 2024, WTO) and some 60 times US–Vietnam goods trade; far below
+#: where sums of amounts could overflow a float.
+MAX_USD = 1e13
 
 SCENARIO_FIELDS: tuple[Field, ...] = (
     Field("name", "str", REQUIRED, "short identifier, lowercase letters, digits and dashes"),
@@ -97,10 +101,11 @@ COMMITMENT_FIELDS: tuple[Field, ...] = (
     Field("buyer", "code", REQUIRED, "importing market: any importer of the baseline"),
     Field("seller", "code", REQUIRED, "supplier"),
     Field("product", "hs", REQUIRED, "HS code of the goods bought"),
-    Field("value_usd", "float", None, "total value", "USD", 0.0, 1e13),
+    Field("value_usd", "float", None, "total value", "USD", 0.0, MAX_USD),
     Field("start", "int", None, "first delivery year", "year", 1900, MAX_HORIZON),
     Field("end", "int", None, "last delivery year", "year", 1900, MAX_HORIZON),
-    Field("schedule", "table", None, "per-year amounts, year -> USD", "USD"),
+    Field("schedule", "table", None, "per-year amounts, year -> USD (each finite, in [0, "
+          "1e13])", "USD", 0.0, MAX_USD),
     Field("additionality", "float", 1.0, "share of the value that is new trade", "fraction",
           0.0, 1.0),
     Field("displaces", "codes", (), "suppliers that lose the additional sales"),

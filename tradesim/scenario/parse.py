@@ -14,6 +14,7 @@ import functools
 import hashlib
 import json
 import math
+import numbers
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -25,6 +26,7 @@ from tradesim.scenario.fields import (
     DEMAND_FIELDS,
     ELASTICITY_PARAMS,
     KNOWN_CODES,
+    MAX_USD,
     SCENARIO_FIELDS,
     TARIFF_FIELDS,
     TOP_LEVEL_KEYS,
@@ -40,11 +42,18 @@ __all__ = [
     "Transshipment",
     "normalize_hs",
     "parse_scenario",
+    "too_deep",
 ]
 
 _ID = re.compile(r"^[A-Za-z0-9_.-]+$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _HS = re.compile(r"^\d{2}(\d{2}){0,4}$")
+
+#: Problems reported for one document at most; reading stops once this many are found, so a
+#: file of thousands of broken tables is answered quickly and with a readable message.
+MAX_PROBLEMS = 100
+#: Deepest nesting of tables and lists a document may have (the shipped files use 3).
+MAX_DEPTH = 32
 
 
 @dataclass(frozen=True)
@@ -197,7 +206,44 @@ def normalize_hs(code: str) -> str:
 
 
 def _is_number(x: object) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool)
+    """A real number (int, float, numpy scalar), not a bool."""
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def _as_float(x: Any) -> float:
+    """``float(x)``, with integers too large for a float as ``inf`` of their sign."""
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf
+
+
+def _plain(x: Any) -> int | float:
+    """A number as a Python int or float, for messages (``nan``, not ``np.float64(nan)``)."""
+    return int(x) if isinstance(x, numbers.Integral) else float(x)
+
+
+def _non_finite(raw: object, value: float) -> bool:
+    """NaN or inf given as such (an integer too large for a float is out of bounds instead)."""
+    return math.isnan(value) or (math.isinf(value) and not isinstance(raw, numbers.Integral))
+
+
+def too_deep(doc: object, limit: int = MAX_DEPTH) -> bool:
+    """Whether a document's tables and lists nest deeper than ``limit`` (iterative, so a
+    bomb or a cyclic structure from the dict API cannot exhaust the stack)."""
+    stack: list[tuple[object, int]] = [(doc, 0)]
+    while stack:
+        node, level = stack.pop()
+        if level > limit:
+            return True
+        children = node.values() if isinstance(node, Mapping) else node if isinstance(
+            node, list | tuple) else ()
+        stack.extend((child, level + 1) for child in children)
+    return False
+
+
+def _too_many(c: Problems) -> bool:
+    return len(c) >= MAX_PROBLEMS
 
 
 def _check_keys(
@@ -205,8 +251,10 @@ def _check_keys(
 ) -> None:
     names = [f.name for f in fields]
     for key in table:
+        if _too_many(c):
+            return
         if key not in names:
-            c.add(f"{path}.{key}", "unknown key", hint=closest(key, names))
+            c.add(f"{path}.{key}", "unknown key", hint=closest(str(key), names))
     for f in fields:
         if f.required and f.name not in table:
             c.add(f"{path}.{f.name}", "required key is missing", hint=f.doc)
@@ -227,13 +275,17 @@ def _read_field(c: Problems, path: str, f: Field, raw: object) -> object:  # noq
             return None
         return raw
     if f.kind in ("int", "float"):
-        if not _is_number(raw) or (f.kind == "int" and not isinstance(raw, int)):
+        if not _is_number(raw) or (f.kind == "int" and not isinstance(raw, numbers.Integral)):
             c.add(where, f"must be {'an integer' if f.kind == 'int' else 'a number'}", raw)
             return None
-        assert isinstance(raw, int | float)
-        value: int | float = float(raw) if f.kind == "float" else raw
-        if not math.isfinite(value):
-            c.add(where, "must be finite", raw)
+        assert isinstance(raw, numbers.Real)
+        value: int | float = _as_float(raw) if f.kind == "float" else _plain(raw)
+        raw = _plain(raw)
+        if f.kind == "float" and math.isnan(value):
+            c.add(where, "must be finite", raw, "NaN is not a value; give a number")
+            return None
+        if f.kind == "float" and math.isinf(value) and not isinstance(raw, numbers.Integral):
+            c.add(where, "must be finite", raw, "inf is not a value; give a number")
             return None
         if f.low is not None and (value < f.low or (f.low_open and value == f.low)):
             rule = "must be >" if f.low_open else "must be >="
@@ -272,7 +324,13 @@ def _bound_hint(f: Field) -> str:
         return "rates are percent in scenario files: write 20 for 20 %"
     if f.unit == "fraction":
         return "a share is a fraction between 0 and 1"
+    if f.unit == "USD":
+        return _USD_HINT
     return ""
+
+
+_USD_HINT = (f"money is in USD; {MAX_USD:g} USD (10 trillion) is the most one amount may be, "
+             "about 40 % of world goods trade")
 
 
 def _read_codes(c: Problems, where: str, raw: object, single: bool, listing: bool) -> object:
@@ -440,12 +498,22 @@ def _commitment_schedule(
         out = []
         for key, amount in v["schedule"].items():
             where = f"{path}.schedule.{key}"
+            usd = _as_float(amount) if _is_number(amount) else None
+            if _too_many(c):
+                return None
             if not re.fullmatch(r"\d{4}", str(key)):
                 c.add(where, "schedule keys are years such as 2030", key)
-            elif not _is_number(amount) or not math.isfinite(amount) or amount < 0:
+            elif usd is None:
+                c.add(where, "amount must be a number of USD", amount)
+            elif _non_finite(amount, usd):
+                c.add(where, "amount must be finite", _plain(amount),
+                      "NaN and inf are not amounts")
+            elif usd < 0:
                 c.add(where, "amount must be a finite number of USD >= 0", amount)
+            elif usd > MAX_USD:
+                c.add(where, f"amount must be <= {MAX_USD:g} USD", _plain(amount), _USD_HINT)
             else:
-                out.append((int(key), float(amount)))
+                out.append((int(key), usd))
         if len(out) != len(v["schedule"]):
             return None
         if not out:
@@ -472,28 +540,36 @@ def _parse_elasticities(c: Problems, raw: object) -> tuple | None:
     for name, spec in raw.items():
         where = f"elasticities.{name}"
         if name not in ELASTICITY_PARAMS:
-            c.add(where, "unknown parameter", hint=closest(name, list(ELASTICITY_PARAMS)))
+            c.add(where, "unknown parameter", hint=closest(str(name), list(ELASTICITY_PARAMS)))
             continue
         doc, low, high = ELASTICITY_PARAMS[name]
         table = spec if isinstance(spec, dict) else {"all": spec}
         pairs = []
         for prefix, value in table.items():
-            code = prefix if prefix == "all" else normalize_hs(prefix)
+            if _too_many(c):
+                return None
+            number = _as_float(value) if _is_number(value) else None
+            code = prefix if prefix == "all" or not isinstance(prefix, str) else normalize_hs(
+                prefix)
             supplier = name == "omega" and prefix in KNOWN_CODES
             if supplier:
                 code = prefix
-            if code != "all" and not supplier and not _HS.match(code):
+            if code != "all" and not supplier and not (isinstance(code, str) and _HS.match(code)):
                 c.add(f"{where}.{prefix}", 'keys are HS prefixes or "all"' + (
                     " (or, for omega, a supplier code such as CHN)" if name == "omega" else ""),
                     prefix)
-            elif not _is_number(value) or math.isnan(value) or (
-                    math.isinf(value) and not (name == "omega" and value > 0)):
-                c.add(f"{where}.{prefix}", "must be a finite number" + (
+            elif number is None:
+                c.add(f"{where}.{prefix}", "must be a number" + (
                     " (or inf)" if name == "omega" else ""), value)
-            elif not low <= value <= high:
-                c.add(f"{where}.{prefix}", f"must lie in [{low:g}, {high:g}] ({doc})", value)
+            elif _non_finite(value, number) and not (name == "omega" and number > 0):
+                c.add(f"{where}.{prefix}", "must be finite" + (
+                    " (or inf: full pass-through)" if name == "omega" else ""), _plain(value),
+                    "NaN and inf are not values; give a number")
+            elif not low <= number <= high:
+                c.add(f"{where}.{prefix}", f"must lie in [{low:g}, {high:g}] ({doc})",
+                      _plain(value))
             else:
-                pairs.append((code, float(value)))
+                pairs.append((code, number))
         out.append((name, tuple(pairs)))
     return tuple(out)
 
@@ -600,9 +676,12 @@ def parse_scenario(
     if not isinstance(doc, Mapping):
         raise ScenarioError(Problem("", "a scenario document must be a table", type(doc).__name__),
                             file)
+    if too_deep(doc):
+        raise ScenarioError(Problem("", f"the document nests more than {MAX_DEPTH} deep",
+                                    hint="scenario documents need 3 levels at most"), file)
     for key in doc:
         if key not in TOP_LEVEL_KEYS:
-            c.add(key, "unknown top-level table", hint=closest(key, TOP_LEVEL_KEYS))
+            c.add(str(key), "unknown top-level table", hint=closest(str(key), TOP_LEVEL_KEYS))
     head = _parse_header(c, doc)
     measures: list[Measure] = []
     commitments: list[Commitment] = []
@@ -616,6 +695,8 @@ def parse_scenario(
             c.add(name, f"must be an array of tables: write [[{name}]]", type(items).__name__)
             continue
         for i, table in enumerate(items):
+            if _too_many(c):
+                break
             item = parse(c, i, table)
             if item is not None:
                 sink.append(item)
@@ -628,7 +709,7 @@ def parse_scenario(
         elif t is not None:
             transshipment = Transshipment(**t)
     if head is None or c.items:
-        raise ScenarioError(c.items, file)
+        raise ScenarioError(_capped(c.items, file), file)
     if head["horizon"] < head["base_year"] + 1:
         c.add("scenario.horizon", "must be after base_year", head["horizon"])
     inc_measures = tuple(m for s in includes for m in s.measures)
@@ -646,8 +727,17 @@ def parse_scenario(
         file=file,
     )
     _cross_check(c, scenario, {m.id for m in measures})
-    c.raise_if_any()
+    if c.items:
+        raise ScenarioError(_capped(c.items, file), file)
     return scenario
+
+
+def _capped(items: list[Problem], file: str) -> list[Problem]:
+    """The first :data:`MAX_PROBLEMS` problems, and a last one saying the reading stopped."""
+    if len(items) < MAX_PROBLEMS:
+        return items
+    return [*items[:MAX_PROBLEMS], Problem("", f"stopped after {MAX_PROBLEMS} problems; fix "
+                                              "these and read the file again", file=file)]
 
 
 def _merge_elasticities(includes: Sequence[Scenario], own: tuple) -> tuple:
