@@ -412,7 +412,9 @@ def _group_specs(sh: Build) -> list[dict[str, object]]:
     legal, src = _measure(sh, "US-232-AUTOPARTS")
     add("s232-auto-parts", "Section 232 automobile parts", "Mục 232: phụ tùng ô tô", legal,
         f"{src} | {TRACKER}/resources/s232_auto_parts.txt", "complete", _dotless(parts),
-        f"{TRACKER}/resources/s232_auto_parts.txt")
+        f"{TRACKER}/resources/s232_auto_parts.txt",
+        "the tracker's annex file lists all of heading 8471 (computers), so the group does; "
+        "framework-2025.toml does not apply the auto-parts duty to 8471")
     legal, src = _measure(sh, "US-232-SOFTWOOD")
     add("s232-lumber", "Section 232 softwood timber and lumber", "Mục 232: gỗ xẻ và gỗ cây mềm",
         legal, f"{src} | {params}.softwood", "complete", _tracker_prefixes(sh, "softwood"),
