@@ -26,7 +26,7 @@ import re
 
 import pandas as pd
 
-from package_data.common import HS_SECTIONS, Build, read_csv, to_int
+from package_data.common import HS_SECTIONS, OUT, Build, read_csv, to_int
 
 HS10_FILE = "us_imports_hs10_by_partner_2024.csv.gz"
 HS10_SOURCE = ("S5 shared/data/us_imports_hs10_by_partner_2024.csv.gz (tradewartracker/"
@@ -636,8 +636,6 @@ def _sentence(text: str) -> str:
 
 def build_names(sh: Build) -> pd.DataFrame:
     """hs_names.csv (sections, chapters, split lines) and supplier_names.csv."""
-    from package_data.common import PRODUCT_SPLITS
-
     rows = []
     for sec, _lo, _hi, en in HS_SECTIONS:
         vi = VN_SECTIONS.get(sec)
@@ -660,12 +658,14 @@ def build_names(sh: Build) -> pd.DataFrame:
                      "name_vi": _sentence(VN_CHAPTERS[n]) if official else VN_CHAPTERS_OWN[n],
                      "source_en": "Census chapter description in us_vn_trade_by_chapter.csv "
                                   "(S1/S2/S3)", "source_vi": source_vi})
-    for code, en, _side, _why in PRODUCT_SPLITS:
+    splits = sh.out / "product_splits.csv"  # the committed file keeps contributors' rows
+    splits = read_csv(splits if splits.exists() else OUT / "product_splits.csv")
+    for code, en in zip(splits["code"], splits["name"], strict=True):
         if code not in VN_LINES:
             raise SystemExit(f"split line {code} has no Vietnamese name in catalogues.VN_LINES")
         rows.append({"code": code, "level": "line", "name_en": en, "name_vi": VN_LINES[code],
-                     "source_en": "tools/package_data/common.py PRODUCT_SPLITS (tradesim's name "
-                                  "of the split line)", "source_vi": NOT_OFFICIAL})
+                     "source_en": "product_splits.csv (tradesim's name of the split line)",
+                     "source_vi": NOT_OFFICIAL})
     out = pd.DataFrame(rows)
     out = out.rename(columns={"source_en": "source"})[
         ["code", "level", "name_en", "name_vi", "source", "source_vi"]]  # source: of name_en

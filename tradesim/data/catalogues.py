@@ -386,9 +386,13 @@ def _name(label: str) -> tuple[str, str, str, str]:
         return hs[("line", code)]
     dotted = f"{code[:4]}.{code[4:]}" if len(code) > 4 else code
     en = _hs6_en().get(code, f"HS {dotted}")
-    return (en, f"Phân nhóm {dotted} thuộc chương {code[:2]}: {chapter[1]}",
+    heading = hs.get(("line", code[:4]))
+    vi = (f"{heading[1]} — phân nhóm {dotted}" if heading is not None
+          else f"Phân nhóm {dotted} thuộc chương {code[:2]}: {chapter[1]}")
+    return (en, vi,
             "hs6_names.csv.gz (first HS10 description in the HS6)" if code in _hs6_en()
-            else "tradesim", f"composed by tradesim from the chapter title; {NOT_OFFICIAL}")
+            else "tradesim", f"composed by tradesim from the chapter (or split heading) title; "
+            f"{NOT_OFFICIAL}")
 
 
 def product_names(labels: Sequence[str], lang: str = "en") -> dict[str, str]:
