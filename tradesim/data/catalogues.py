@@ -274,7 +274,7 @@ def _expand(g: Group, axis: pd.Series, resolution: str) -> Expansion:
                               s["count"] / s["n"]))
     share_of = pd.Series(share, index=s.index)
     chosen = sorted((p for p, v in share_of.items() if v >= g.min_share - 1e-12), key=sort_key)
-    partial = tuple((str(p), round(float(v), 4)) for p, v in
+    partial = tuple((str(p), float(v)) for p, v in
                     sorted(share_of.items(), key=lambda kv: sort_key(str(kv[0])))
                     if 0.0 < v < g.min_share - 1e-12)
     included = set(codes[np.isin(labels, chosen)])
