@@ -45,7 +45,10 @@ def test_the_groups_the_issue_asks_for_exist_with_their_legal_source() -> None:
                  "seafood", "farm-goods", "ai-hardware"):
         assert name in g.index
         row = g.loc[name]
-        assert row["legal"] and row["source"] and row["title_vi"] and row["codes"] > 0
+        assert row["legal"]
+        assert row["source"]
+        assert row["title_vi"]
+        assert row["codes"] > 0
     assert cat.group("@s232-copper").codes[:2] == ("74061000", "74062000")
     assert len(cat.group("electronics-apr-2025").codes) == 20
 
@@ -78,7 +81,8 @@ def test_the_farm_exemption_adds_milling_products_above_the_rule() -> None:
     assert ag.codes == ("08", "09", "11", "31")
     hs2 = cat.expand_group("ag-exempt-nov-2025", "hs2")
     partial = dict(hs2.partial)
-    assert "11" not in partial and partial["15"] < cat.group("ag-exempt-nov-2025").min_share
+    assert "11" not in partial
+    assert partial["15"] < cat.group("ag-exempt-nov-2025").min_share
 
 
 @pytest.mark.parametrize("resolution", RESOLUTIONS)
@@ -93,7 +97,8 @@ def test_an_expansion_covers_exactly_its_products(name: str, resolution: str) ->
     member_product = np.array([index[p] for p in axis], dtype=int)
     share, finer, unknown, _ = match_scope(member_product, np.asarray(axis.index, dtype=str),
                                            len(labels), list(e.codes))
-    assert not unknown and not finer.any()
+    assert not unknown
+    assert not finer.any()
     chosen = {index[p] for p in e.products}
     assert all(share[i] == 1.0 for i in chosen)
     assert all(share[i] == 0.0 for i in range(len(labels)) if i not in chosen)
@@ -165,7 +170,8 @@ def test_every_item_has_a_price_a_code_and_a_source() -> None:
                  "ge-ha-gas-turbine", "lng-cargo", "soybeans-tonne", "corn-tonne",
                  "cotton-tonne", "nvidia-h100-gpu", "nvidia-dgx-h100-server"):
         assert name in t.index
-    assert (t["unit_usd"] > 0).all() and t["source"].str.len().gt(20).all()
+    assert (t["unit_usd"] > 0).all()
+    assert t["source"].str.len().gt(20).all()
     assert set(t["status"]) <= {"secondary_report", "derived", "estimate"}
     estimates = t[t["status"] == "estimate"]
     assert estimates["method"].str.startswith("ESTIMATE:").all()  # marked, with how
@@ -191,7 +197,8 @@ def test_a_commitment_bought_as_items_has_its_value_and_assumption() -> None:
     s = parse_scenario(_jets(deliveries={"2027": 10, "2028": 10, "2029": 10, "2030": 10,
                                          "2031": 10}))
     c = s.commitments[0]
-    assert c.product == "8800" and c.unit_usd == 55e6
+    assert c.product == "8800"
+    assert c.unit_usd == 55e6
     assert c.schedule == tuple((y, 550e6) for y in range(2027, 2032))
     assert c.total_usd == pytest.approx(2.75e9)
     assert c.price_note.startswith("50 x Boeing 737 MAX 8 (737-8) at 55,000,000 USD each = "
@@ -199,7 +206,8 @@ def test_a_commitment_bought_as_items_has_its_value_and_assumption() -> None:
     assert parse_scenario(s.to_dict()) == s
     spread = parse_scenario(_jets(units=50, start=2027, end=2031, unit_usd=60e6,
                                   product="8802")).commitments[0]
-    assert spread.product == "8802" and spread.total_usd == pytest.approx(3e9)
+    assert spread.product == "8802"
+    assert spread.total_usd == pytest.approx(3e9)
     assert "price set in the scenario; catalogue 55,000,000" in spread.price_note
     assert parse_scenario(parse_scenario(_jets(units=50, start=2027, end=2031)).to_dict()) \
         == parse_scenario(_jets(units=50, start=2027, end=2031))
@@ -256,7 +264,8 @@ def test_vietnamese_names_say_where_they_come_from() -> None:
     assert cat.NOT_OFFICIAL in chapters.loc["99", "source_vi"]
     assert (t[t["level"] == "line"]["source_vi"] == cat.NOT_OFFICIAL).all()
     composed = cat.search_products("847130", "hs6").iloc[0]
-    assert composed["name_vi"].startswith("Máy tính") and cat.NOT_OFFICIAL in composed["source_vi"]
+    assert composed["name_vi"].startswith("Máy tính")
+    assert cat.NOT_OFFICIAL in composed["source_vi"]
     sup = cat._read("supplier_names.csv")  # noqa: SLF001
     assert sup["source"].str.contains(cat.NOT_OFFICIAL, regex=False).all()
     assert cat.supplier_names("vi")["VNM"] == "Việt Nam"
@@ -281,10 +290,12 @@ def test_cli_products(capsys) -> None:
     assert "64" in capsys.readouterr().out
     assert cli.main(["products", "--groups", "--lang", "vi"]) == cli.EXIT_OK
     out = capsys.readouterr().out
-    assert "@electronics-apr-2025" in out and "Hàng điện tử được miễn thuế đối ứng" in out
+    assert "@electronics-apr-2025" in out
+    assert "Hàng điện tử được miễn thuế đối ứng" in out
     assert cli.main(["products", "--group", "annex-ii-2025"]) == cli.EXIT_OK
     out = capsys.readouterr().out
-    assert "On the mixed axis: 27, 47, 75, 79, 81, 854141" in out and "49        44.1%" in out
+    assert "On the mixed axis: 27, 47, 75, 79, 81, 854141" in out
+    assert "49        44.1%" in out
     assert cli.main(["products", "--items"]) == cli.EXIT_OK
     assert "boeing-787-10" in capsys.readouterr().out
     assert cli.main(["products", "--group", "electronic"]) == cli.EXIT_INPUT

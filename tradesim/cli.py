@@ -174,8 +174,8 @@ def _products(args: argparse.Namespace) -> int:
                          f"codes on the {args.resolution} axis": codes[:70] +
                          (" ..." if len(codes) > 70 else "")})
         print(pd.DataFrame(rows).to_string(index=False))
-        print(f"\nUse in [[tariff]] products/exclude as \"@name\"; details, legal source and HS "
-              f"list: tradesim products --group NAME")
+        print("\nUse in [[tariff]] products/exclude as \"@name\"; details, legal source and HS "
+              "list: tradesim products --group NAME")
         return EXIT_OK
     if args.items:
         table = catalogues.items()

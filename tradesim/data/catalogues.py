@@ -269,9 +269,10 @@ def _expand(g: Group, axis: pd.Series, resolution: str) -> Expansion:
                           "world_w": _weights()["world_usd"].reindex(codes).fillna(0.0).to_numpy(),
                           "n": 1.0})
     s = frame.groupby("label").sum()
-    share = np.where(s["vn_w"] > 0, s["vn"] / s["vn_w"].where(s["vn_w"] > 0, 1.0),
-                     np.where(s["world_w"] > 0, s["world"] / s["world_w"].where(s["world_w"] > 0, 1.0),
-                              s["count"] / s["n"]))
+    vn_share = s["vn"] / s["vn_w"].where(s["vn_w"] > 0, 1.0)
+    world_share = s["world"] / s["world_w"].where(s["world_w"] > 0, 1.0)
+    share = np.where(s["vn_w"] > 0, vn_share,
+                     np.where(s["world_w"] > 0, world_share, s["count"] / s["n"]))
     share_of = pd.Series(share, index=s.index)
     chosen = sorted((p for p, v in share_of.items() if v >= g.min_share - 1e-12), key=sort_key)
     partial = tuple((str(p), float(v)) for p, v in

@@ -17,7 +17,7 @@ import math
 import numbers
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from tradesim.data import catalogues
@@ -523,17 +523,17 @@ def _parse_commitment(c: Problems, i: int, table: object) -> Commitment | None:
         c.add(f"{path}.displaces", "cannot displace the buyer or the seller itself",
               list(v["displaces"]))
         return None
-    extra = {}
-    if priced is not None:
-        it = catalogues.item(v["item"])
-        extra = {"item": it.name, "deliveries": priced[1], "unit_usd": priced[2],
-                 "price_note": _price_note(it, priced[1], priced[2])}
-    return Commitment(
+    c_ = Commitment(
         id=v["id"], buyer=v["buyer"], seller=v["seller"],
         product=v["product"] or catalogues.item(v["item"]).product,
         schedule=schedule, additionality=v["additionality"], displaces=v["displaces"],
-        source=v["source"], status=v["status"], note=v["note"], **extra,
+        source=v["source"], status=v["status"], note=v["note"],
     )
+    if priced is None:
+        return c_
+    it = catalogues.item(v["item"])
+    return replace(c_, item=it.name, deliveries=priced[1], unit_usd=priced[2],
+                   price_note=_price_note(it, priced[1], priced[2]))
 
 
 def _priced_items(c: Problems, path: str, v: dict[str, Any]) -> tuple[
