@@ -357,11 +357,16 @@ def _group_specs(sh: Build) -> list[dict[str, object]]:
              .read_text(encoding="utf-8").splitlines() if ln.strip()]
     semis = read_csv(sh.root / TRACKER / "resources" / "s232_semi_products.csv")
     params = f"{TRACKER}/config/policy_params.yaml section_232_headings"
-    wto_aoa = ["01", "02", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13", "14", "15",
-               "1601", "1602", "1603", "17", "18", "19", "20", "21", "22", "23", "24", "290543",
-               "290544", "3301", "3501", "3502", "3503", "3504", "3505", "380910", "382460",
-               "4101", "4102", "4103", "4301", "5001", "5002", "5003", "5101", "5102", "5103",
-               "5201", "5202", "5203", "5301", "5302"]
+    # HS chapters 1-24 less fish and fish products (chapter 03, fish products of 05.11, fish oils
+    # 15.04, 16.04, 16.05, fish meal 2301.20), plus the listed lines of chapters 29-53.
+    fish = {"0511", "1504", "1604", "1605", "2301"}
+    wto_aoa = [f"{c:02d}" for c in (1, 2, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 17, 18, 19, 20, 21,
+                                    22, 24)]
+    wto_aoa += [h for c in (5, 15, 16, 23) for h in (f"{c:02d}{i:02d}" for i in range(1, 30))
+                if h not in fish]
+    wto_aoa += ["051110", "051199", "230110", "290543", "290544", "3301", "3501", "3502", "3503",
+                "3504", "3505", "380910", "382460", "4101", "4102", "4103", "4301", "5001",
+                "5002", "5003", "5101", "5102", "5103", "5201", "5202", "5203", "5301", "5302"]
     g: list[dict[str, object]] = []
 
     def add(name: str, en: str, vi: str, legal: str, source: str, completeness: str,
@@ -449,12 +454,16 @@ def _group_specs(sh: Build) -> list[dict[str, object]]:
     add("farm-goods", "Farm goods (WTO Agreement on Agriculture, Annex 1)",
         "Nông sản (Hiệp định Nông nghiệp WTO, Phụ lục 1)",
         "WTO Agreement on Agriculture, Annex 1 (product coverage)",
-        "WTO Agreement on Agriculture Annex 1, codes transcribed by tradesim from the agreement "
-        "text (not checked against a retrieved copy in the build; 3823.60 of HS 2017 written as "
-        "its HS 2022 successor 3824.60)", "complete", wto_aoa, "WTO AoA Annex 1",
-        "HS chapters 1-24 less fish and fish products (chapter 03, 16.04, 16.05), plus the "
-        "listed lines of chapters 29-53 (mannitol, sorbitol, essential oils, albumins, starches, "
-        "raw hides, silk, wool, cotton, flax, hemp)")
+        "WTO Agreement on Agriculture Annex 1 (the same list, 'HS Chapters 1-24 less fish and "
+        "fish products plus' 2905.43, 2905.44, 33.01, 35.01-35.05, 3809.10, 3823.60, 41.01-41.03, "
+        "43.01, 50.01-50.03, 51.01-51.03, 52.01-52.03, 53.01, 53.02, is reproduced at "
+        "treaty.caricom.org/annex-iv-paragraph-2-of-article-117/); 3823.60 of HS 1996 written "
+        "as its HS 2022 place 3824.60; the fish lines left out of chapters 05, 15, 16, 23 are "
+        "tradesim's reading of 'fish and fish products'", "complete", wto_aoa,
+        "WTO AoA Annex 1",
+        "HS chapters 1-24 less fish and fish products (chapter 03, 0511.91, 15.04, 16.04, 16.05, "
+        "2301.20), plus the listed lines of chapters 29-53 (mannitol, sorbitol, essential oils, "
+        "albumins, starches, raw hides, silk, wool, cotton, flax, hemp)")
     add("ai-hardware", "AI hardware: computers and servers, their parts, integrated circuits",
         "Phần cứng AI: máy tính và máy chủ, bộ phận, vi mạch tích hợp",
         "tradesim definition (the 2025 AI-hardware demand boom scope of docs/scenario-format.md)",
