@@ -85,6 +85,22 @@ def test_the_farm_exemption_adds_milling_products_above_the_rule() -> None:
     assert partial["15"] < cat.group("ag-exempt-nov-2025").min_share
 
 
+def test_section_232_and_ai_groups_equal_the_hand_written_scopes() -> None:
+    """The scopes of framework-2025.toml's Section 232 measures and the docs' AI-hardware
+    demand shift, from the groups on the mixed axis."""
+    framework = tomllib.loads((ROOT / "scenarios" / "framework-2025.toml").read_text())
+    scope = {m["id"]: m["products"] for m in framework["tariff"]}
+    assert list(cat.expand_group("s232-steel-aluminium").codes) == scope["vn-s232-metals-50"]
+    assert list(cat.expand_group("s232-copper").codes) == scope["vn-s232-copper"]
+    assert list(cat.expand_group("s232-autos").codes) == scope["vn-s232-autos"]
+    assert list(cat.expand_group("s232-wood-furniture").codes) == \
+        scope["vn-s232-upholstered"] + scope["vn-s232-cabinets"]
+    assert cat.expand_group("ai-hardware").codes == ("8471", "847330", "8542")
+    assert '["8471", "847330", "8542"]' in (ROOT / "docs" / "scenario-format.md").read_text()
+    # the auto-parts list holds all of 8471, which the file leaves out on purpose (its note)
+    assert cat.expand_group("s232-auto-parts").codes == ("8471", "8708")
+
+
 @pytest.mark.parametrize("resolution", RESOLUTIONS)
 @pytest.mark.parametrize("name", cat.group_names())
 def test_an_expansion_covers_exactly_its_products(name: str, resolution: str) -> None:
