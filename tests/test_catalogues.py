@@ -326,3 +326,15 @@ def test_cli_run_shows_the_items_assumption(tmp_path: Path, capsys) -> None:
     assert cli.main(["run", str(path)]) == cli.EXIT_OK
     out = capsys.readouterr().out
     assert "vna: 50 x Boeing 737 MAX 8 (737-8) at 55,000,000 USD each = 2.750 bn USD" in out
+
+
+def test_a_user_axis_with_coarser_members_gets_the_same_rule() -> None:
+    """On a user frame whose members are HS4/HS2 codes, each packaged HS6 counts for the member
+    it falls in: 8517 is 96 % electronics-list trade (phones and network gear), chapter 61 none."""
+    from tradesim.data.examples import toy_baseline
+
+    b = toy_baseline()
+    e = cat.expand_group("electronics-apr-2025", members=_members(b))
+    assert e.products == ("8517",)
+    assert e.codes == ("8517",)
+    assert cat.expand_group("textiles-apparel", members=_members(b)).products == ("5201", "61")

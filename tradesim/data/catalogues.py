@@ -183,21 +183,49 @@ def _axis(resolution: str) -> pd.Series:
     raise ValueError(f"unknown resolution {resolution!r}; use mixed, hs6 or hs2")
 
 
-def _coverage(g: Group, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per member: 2024 US imports covered from Vietnam, from the world, and covered count."""
-    w = _weights().reindex(codes).fillna(0.0)
-    vn_w, world_w = w["vn_usd"].to_numpy(), w["world_usd"].to_numpy()
+@functools.cache
+def _hs6_coverage(name: str) -> pd.DataFrame:
+    """Per packaged HS6: 2024 US imports (from Vietnam, the world), the part on the list of
+    group ``name``, and the covered fraction by value (1 where a code of <= 6 digits covers it).
+    """
+    g = _groups()[name]
+    w = _weights()
+    codes = w.index.to_numpy().astype(str)
     whole = np.zeros(len(codes), dtype=bool)
     for code in (c for c in g.codes if len(c) <= 6):
-        whole |= np.char.startswith(codes.astype(str), code)
+        whole |= np.char.startswith(codes, code)
     fine = _fine_codes()
-    fine = fine[fine["group"] == g.name].groupby("hs6")[["vn_usd", "world_usd"]].sum()
-    part = fine.reindex(codes).fillna(0.0)
-    vn = np.where(whole, vn_w, np.minimum(part["vn_usd"].to_numpy(), vn_w))
+    part = fine[fine["group"] == name].groupby("hs6")[["vn_usd", "world_usd"]].sum()
+    part = part.reindex(codes).fillna(0.0)
+    vn_w, world_w = w["vn_usd"].to_numpy(), w["world_usd"].to_numpy()
     world = np.where(whole, world_w, np.minimum(part["world_usd"].to_numpy(), world_w))
-    count = np.where(whole, 1.0, np.divide(world, world_w, out=np.zeros_like(world),
-                                           where=world_w > 0))
-    return vn, world, count
+    return pd.DataFrame({
+        "vn": np.where(whole, vn_w, np.minimum(part["vn_usd"].to_numpy(), vn_w)),
+        "world": world, "vn_w": vn_w, "world_w": world_w,
+        "count": np.where(whole, 1.0, np.divide(world, world_w, out=np.zeros_like(world),
+                                                where=world_w > 0)),
+        "n": 1.0}, index=codes)
+
+
+def _member_stats(g: Group, codes: np.ndarray) -> pd.DataFrame:
+    """The HS6 coverage summed to the members of an axis (members may be HS2/HS4 codes of a
+    user frame: each packaged HS6 counts for the longest member that is its prefix)."""
+    uni = _hs6_coverage(g.name)
+    members = set(codes.tolist())
+    if members >= set(uni.index):
+        owner = pd.Series(uni.index, index=uni.index)
+    else:
+        owner = pd.Series([next((u[:k] for k in (6, 4, 2) if u[:k] in members), "")
+                           for u in uni.index], index=uni.index)
+    stats = uni[owner != ""].groupby(owner[owner != ""]).sum().reindex(codes)
+    alone = stats["n"].isna().to_numpy()  # members no packaged HS6 falls in
+    if alone.any():
+        whole = np.zeros(len(codes), dtype=bool)
+        for code in (c for c in g.codes if len(c) <= 6):
+            whole |= np.char.startswith(codes, code)
+        stats.loc[alone, "count"] = whole[alone].astype(float)
+        stats.loc[alone, "n"] = 1.0
+    return stats.fillna(0.0)
 
 
 def _prefixes(included: set[str], universe: Sequence[str]) -> tuple[str, ...]:
@@ -210,7 +238,8 @@ def _prefixes(included: set[str], universe: Sequence[str]) -> tuple[str, ...]:
         inside = [c for c in codes if c in included]
         if not inside:
             continue
-        if len(inside) == len(codes):
+        six = all(len(c) == 6 for c in codes)  # a user frame's own HS2/HS4 members stay as is
+        if len(inside) == len(codes) and (six or codes == [chapter]):
             out.append(chapter)
             continue
         by_heading: dict[str, list[str]] = {}
@@ -218,7 +247,7 @@ def _prefixes(included: set[str], universe: Sequence[str]) -> tuple[str, ...]:
             by_heading.setdefault(c[:4], []).append(c)
         for heading, hcodes in by_heading.items():
             hin = [c for c in hcodes if c in included]
-            if hin and len(hin) == len(hcodes) and len(heading) < len(hcodes[0]):
+            if hin and len(hin) == len(hcodes) and all(len(c) == 6 for c in hcodes):
                 out.append(heading)
             else:
                 out.extend(hin)
@@ -263,11 +292,7 @@ def _packaged_expansion(name: str, resolution: str) -> Expansion:
 def _expand(g: Group, axis: pd.Series, resolution: str) -> Expansion:
     codes = np.asarray(axis.index, dtype=str)
     labels = np.asarray(axis.to_numpy(), dtype=str)
-    vn, world, count = _coverage(g, codes)
-    frame = pd.DataFrame({"label": labels, "vn": vn, "world": world, "count": count,
-                          "vn_w": _weights()["vn_usd"].reindex(codes).fillna(0.0).to_numpy(),
-                          "world_w": _weights()["world_usd"].reindex(codes).fillna(0.0).to_numpy(),
-                          "n": 1.0})
+    frame = _member_stats(g, codes).assign(label=labels)
     s = frame.groupby("label").sum()
     vn_share = s["vn"] / s["vn_w"].where(s["vn_w"] > 0, 1.0)
     world_share = s["world"] / s["world_w"].where(s["world_w"] > 0, 1.0)
