@@ -338,3 +338,17 @@ def test_a_user_axis_with_coarser_members_gets_the_same_rule() -> None:
     assert e.products == ("8517",)
     assert e.codes == ("8517",)
     assert cat.expand_group("textiles-apparel", members=_members(b)).products == ("5201", "61")
+
+
+def test_goal_seeking_an_item_commitment_scales_its_deliveries() -> None:
+    """Varying the USD value of a commitment bought as items moves the units, at its price."""
+    s = parse_scenario(_jets(deliveries={"2027": 10, "2030": 30}))
+    g = tradesim.solve_for(s, "balance(2030) >= baseline + 11 bn",
+                           vary="commitment.vna.value_usd")
+    c = g.scenario.commitments[0]
+    assert c.item == "boeing-737-max-8"
+    assert c.unit_usd == 55e6
+    assert [y for y, _ in c.deliveries] == [2027, 2030]
+    assert c.deliveries[1][1] == pytest.approx(3 * c.deliveries[0][1])
+    assert g.status == "solved"
+    assert c.total_usd == pytest.approx(g.solution)

@@ -564,8 +564,8 @@ def _priced_items(c: Problems, path: str, v: dict[str, Any]) -> tuple[
                 out.append((int(key), float(n)))
         if len(out) != len(v["deliveries"]):
             return None
-        if not out or sum(n for _, n in out) <= 0:
-            c.add(f"{path}.deliveries", "delivers no units", v["deliveries"],
+        if not out:
+            c.add(f"{path}.deliveries", "is empty", v["deliveries"],
                   "list at least one year = units, e.g. { 2027 = 10 }")
             return None
         total = sum(n for _, n in out)

@@ -245,12 +245,14 @@ def _apply(doc: dict[str, Any], target: tuple[Any, ...], value: float) -> dict[s
         section = "tariff" if kind == "tariff" else "commitment"
         items = list(out[section])
         item = dict(items[target[1]])
+        price = float(item.get("unit_usd") or 1.0)  # bought as catalogue items: USD -> units
+        key = "deliveries" if "deliveries" in item else "schedule"
         if kind == "schedule":
-            item["schedule"] = {**item["schedule"], target[2]: value}
+            item[key] = {**item[key], target[2]: value / price}
         elif target[2] == "value_usd":
-            total = sum(item["schedule"].values())
+            total = sum(item[key].values()) * price
             scale = value / total if total > 0 else math.nan
-            item["schedule"] = {y: v * scale for y, v in item["schedule"].items()}
+            item[key] = {y: v * scale for y, v in item[key].items()}
         else:
             item[target[2]] = value
         items[target[1]] = item
