@@ -352,3 +352,18 @@ def test_goal_seeking_an_item_commitment_scales_its_deliveries() -> None:
     assert c.deliveries[1][1] == pytest.approx(3 * c.deliveries[0][1])
     assert g.status == "solved"
     assert c.total_usd == pytest.approx(g.solution)
+
+
+def test_goal_seeking_the_number_of_items(capsys) -> None:
+    """How many 737 MAX 8 delivered in the pattern 10/10/10/20 raise the 2030 balance 11 bn."""
+    s = parse_scenario(_jets(deliveries={"2027": 10, "2028": 10, "2029": 10, "2030": 20}))
+    g = tradesim.solve_for(s, "balance(2030) >= baseline + 11 bn", vary="commitment.vna.units")
+    assert g.status == "solved"
+    assert g.unit == "items"
+    c = g.scenario.commitments[0]
+    assert sum(n for _, n in c.deliveries) == pytest.approx(g.solution)
+    assert c.deliveries[3][1] == pytest.approx(2 * c.deliveries[0][1])
+    with pytest.raises(ScenarioError, match=r"not bought as catalogue items"):
+        tradesim.solve_for({"scenario": {"name": "x", "horizon": 2030}, "commitment": [
+            {"id": "c", "buyer": "VNM", "seller": "USA", "product": "8800", "value_usd": 1e9,
+             "start": 2027, "end": 2027}]}, "balance(2030) >= 0", vary="commitment.c.units")

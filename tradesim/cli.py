@@ -555,7 +555,8 @@ def build_parser() -> argparse.ArgumentParser:
                            "baseline <= -10%%\" (USD; 150 bn; deficit, exports, imports, "
                            "value(USA, VNM, 61, 2028); >= <= == > <; docs/targets.md)")
     goal.add_argument("--vary", required=True,
-                      help="key path: commitment.<id>.value_usd, commitment.<id>.additionality, "
+                      help="key path: commitment.<id>.value_usd, commitment.<id>.units (items), "
+                           "commitment.<id>.additionality, "
                            "tariff.<id>.rate (percent), tariff.<id>.share, elasticities.<param>")
     goal.add_argument("--bounds", type=float, nargs=2, metavar=("LOW", "HIGH"),
                       help="search interval in file units (default by key: 0-500e9 USD, "
