@@ -1,5 +1,5 @@
 """Command line: ``tradesim run | validate | baseline | describe | scenarios | products | sweep |
-goal |compare | report``. The only module that prints."""
+goal | compare | report``. The only module that prints."""
 
 from __future__ import annotations
 
