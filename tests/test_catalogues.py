@@ -367,3 +367,20 @@ def test_goal_seeking_the_number_of_items(capsys) -> None:
         tradesim.solve_for({"scenario": {"name": "x", "horizon": 2030}, "commitment": [
             {"id": "c", "buyer": "VNM", "seller": "USA", "product": "8800", "value_usd": 1e9,
              "start": 2027, "end": 2027}]}, "balance(2030) >= 0", vary="commitment.c.units")
+
+
+@pytest.mark.parametrize(("key", "value", "units", "usd"), [
+    ("units", 100, 100, 5.5e9),
+    ("value_usd", 11e9, 200, 11e9),
+    ("deliveries.2028", 30, 70, 3.85e9),
+    ("schedule.2029", 1.1e9, 60, 3.3e9),
+])
+def test_overrides_of_an_item_commitment_move_its_units(key, value, units, usd) -> None:
+    from tradesim.scenario.overrides import apply_overrides
+
+    s = parse_scenario(_jets(deliveries={"2027": 10, "2028": 10, "2029": 10, "2030": 20}))
+    c = apply_overrides(s, {f"commitment.vna.{key}": value}).commitments[0]
+    assert sum(n for _, n in c.deliveries) == pytest.approx(units)
+    assert c.total_usd == pytest.approx(usd)
+    other = apply_overrides(s, {"commitment.vna.item": "boeing-787-9"}).commitments[0]
+    assert other.unit_usd == cat.item("boeing-787-9").unit_usd  # the new item's own price
