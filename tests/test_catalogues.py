@@ -384,3 +384,9 @@ def test_overrides_of_an_item_commitment_move_its_units(key, value, units, usd) 
     assert c.total_usd == pytest.approx(usd)
     other = apply_overrides(s, {"commitment.vna.item": "boeing-787-9"}).commitments[0]
     assert other.unit_usd == cat.item("boeing-787-9").unit_usd  # the new item's own price
+
+
+def test_an_item_commitment_worth_more_than_the_money_bound_is_refused() -> None:
+    with pytest.raises(ScenarioError, match=r"commitment\[0\]\.deliveries: is worth more than "
+                                            r"1e\+13 USD in 2027"):
+        parse_scenario(_jets(deliveries={"2027": 1e6}))

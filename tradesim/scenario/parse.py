@@ -585,7 +585,15 @@ def _priced_items(c: Problems, path: str, v: dict[str, Any]) -> tuple[
             return None
         years = range(v["start"], v["end"] + 1)
         deliveries = tuple((y, v["units"] / len(years)) for y in years)
-    return tuple((y, n * price) for y, n in deliveries), deliveries, float(price)
+    schedule = tuple((y, n * price) for y, n in deliveries)
+    too_big = [y for y, usd in schedule if usd > MAX_USD]
+    if too_big:
+        c.add(f"{path}.deliveries" if v["deliveries"] is not None else f"{path}.units",
+              f"is worth more than {MAX_USD:g} USD in {too_big[0]} at {price:,.0f} USD each",
+              v["deliveries"] if v["deliveries"] is not None else v["units"],
+              "check the units (and unit_usd)")
+        return None
+    return schedule, deliveries, float(price)
 
 
 def _price_note(it: catalogues.Item, deliveries: Sequence[tuple[int, float]],
