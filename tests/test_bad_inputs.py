@@ -78,6 +78,15 @@ CATALOGUE: dict[str, tuple[type[Exception], str]] = {
     "include_missing_file.toml": (ScenarioError,
                                   r"include: included file does not exist.*no-such-file"),
     "include_escapes_folder.toml": (ScenarioError, r"include path leaves the scenario's folder"),
+    "unknown_product_group.toml": (ScenarioError, r"tariff\[0\]\.exclude: unknown product group "
+                                  r"\(got '@electronics'\); did you mean 'electronics-apr-2025'"),
+    "unknown_item.toml": (ScenarioError, r"commitment\[0\]\.item: unknown catalogue item "
+                          r"\(got 'boeing-737-max8'\); did you mean 'boeing-737-max-8'"),
+    "item_with_value_usd.toml": (ScenarioError, r"commitment\[0\]\.value_usd: give units or "
+                                 r"deliveries with an item"),
+    "deliveries_do_not_add_up.toml": (ScenarioError, r"commitment\[0\]\.units: differs from the "
+                                      r"deliveries' total 20"),
+    "units_without_item.toml": (ScenarioError, r"commitment\[0\]\.units: needs an `item`"),
     # Valid documents that do not fit the embedded baseline:
     "overlapping_set_measures.toml": (ScheduleError,
                                       r"tariff\[0\] \(a\).*tariff\[1\] \(b\).*overrides"),
@@ -89,6 +98,9 @@ CATALOGUE: dict[str, tuple[type[Exception], str]] = {
     "importer_not_a_market.toml": (ScheduleError, r"tariff\[0\] \(recip\)\.importer: \['CHN'\] "
                                    r"not in this baseline; it has \['USA', 'VNM'\]"),
     "commitment_unknown_product.toml": (ScheduleError, r"unknown HS code '7777'"),
+    "product_group_covers_nothing.toml": (ScheduleError, r"tariff\[0\] \(lumber\)\.products: "
+                                          r"@s232-lumber covers no whole product on the mixed "
+                                          r"axis.*44\* 1%"),
 }
 
 

@@ -25,7 +25,7 @@ LAYER = {
 }
 #: Order inside a subpackage: a module imports only modules listed before it.
 WITHIN = {
-    "data": ["products", "frame", "baseline", "examples"],
+    "data": ["products", "catalogues", "frame", "baseline", "examples"],
     "scenario": ["fields", "parse", "overrides", "target", "sweep_file", "schedule"],
     "model": ["kernels", "smart", "supply", "gsim", "gsim_linear", "response", "trajectory"],
     "analysis": ["anchor", "sweep", "comparison", "decomposition", "goal", "calibrate", "backtest"],

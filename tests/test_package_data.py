@@ -26,7 +26,15 @@ pytestmark = pytest.mark.skipif(not (SHARED / "SOURCES.md").exists(),
 pytest.importorskip("pyarrow")  # the shared HS10 export file is parquet
 
 sys.path.insert(0, str(ROOT / "tools"))
-from package_data import actuals, elasticities, flows, products, step2025, tariffs  # noqa: E402
+from package_data import (  # noqa: E402
+    actuals,
+    catalogues,
+    elasticities,
+    flows,
+    products,
+    step2025,
+    tariffs,
+)
 from package_data.common import Build  # noqa: E402
 
 #: Parts that need no other part's output, and the file each writes.
@@ -44,6 +52,12 @@ INDEPENDENT: list[tuple[Callable[[Build], object], str]] = [
     (actuals.build_headline_2025, "us_vn_2025_headline_actuals.csv"),
     (step2025.build_step_2025, step2025.HS6_NAICS3),
     (step2025.build_step_2025, step2025.FACTORS),
+    (catalogues.build_product_groups, "product_groups.csv"),
+    (catalogues.build_product_groups, "product_group_codes.csv.gz"),
+    (catalogues.build_product_groups, "hs6_weights.csv.gz"),
+    (catalogues.build_purchase_items, "purchase_items.csv"),
+    (catalogues.build_names, "hs_names.csv"),
+    (catalogues.build_names, "supplier_names.csv"),
 ]
 
 

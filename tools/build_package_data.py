@@ -9,7 +9,7 @@ The script reads only the shared (read-only) source files, writes the small pack
 tables that tradesim ships with, writes ``tradesim/data/embedded/SOURCES.md`` and prints the
 headline checks.  It exits with a non-zero status if a headline check fails or if any
 row of a data CSV lacks a source. The parts live in ``tools/package_data/``, one module per
-kind of table (flows, tariffs, growth, elasticities, products, sources).
+kind of table (flows, tariffs, growth, elasticities, products, catalogues, sources).
 
 Determinism: rows are sorted, floats use fixed formats, line endings are ``\\n`` and gzip
 files are written with ``mtime=0`` and no embedded file name, so two runs on the same
@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from package_data.actuals import build_headline_2025, build_naics3_monthly  # noqa: E402
 from package_data.calibration import build_reallocation  # noqa: E402
+from package_data.catalogues import build_names, build_product_groups, build_purchase_items  # noqa: E402
 from package_data.common import OUT, REPO, Build, hs2_of  # noqa: E402
 from package_data.elasticities import build_elasticities_hs2, build_elasticities_hs6  # noqa: E402
 from package_data.flows import (  # noqa: E402
@@ -81,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     build_headline_2025(sh)
     build_step_2025(sh)
     build_reallocation(sh)
+    build_product_groups(sh)
+    build_purchase_items(sh)
+    build_names(sh)
     info = validate_sources(sh)
     write_sources_md(sh, info, growth)
 

@@ -1,5 +1,5 @@
-"""Command line: ``tradesim run | validate | baseline | describe | scenarios | sweep | goal |
-compare | report``. The only module that prints."""
+"""Command line: ``tradesim run | validate | baseline | describe | scenarios | products | sweep |
+goal | compare | report``. The only module that prints."""
 
 from __future__ import annotations
 
@@ -103,6 +103,7 @@ def _run(args: argparse.Namespace) -> int:
     print(f"\nUS goods balance with Vietnam, bn USD (exports − imports), on "
           f"{stats[scenario.basis]}")
     print(_fmt(tables.balance_table(result)))
+    _print_items(scenario)
     year = _view_year(args.year, scenario.base_year, scenario.horizon)
     print(f"\nProducts moving the balance most in {year}, bn USD")
     print(_fmt(tables.top_products(result, year, n=args.top)))
@@ -142,6 +143,86 @@ def _baseline(args: argparse.Namespace) -> int:
     print()
     print(_fmt(tables.baseline_summary(b)))
     print("\nProvenance of every file: tradesim/data/embedded/SOURCES.md")
+    return EXIT_OK
+
+
+def _print_items(scenario: tradesim.Scenario) -> None:
+    """The commitments bought as catalogue items, each with the assumption behind its value."""
+    priced = [c for c in scenario.commitments if c.item]
+    if priced:
+        print("\nCommitments bought as catalogue items (value = units x unit price):")
+        for c in priced:
+            print(f"  {c.id}: {c.price_note}")
+
+
+def _products(args: argparse.Namespace) -> int:
+    from tradesim.data import catalogues
+
+    lang = args.lang
+    try:
+        if args.group:
+            return _show_group(args.group, args.resolution, lang)
+    except KeyError as err:
+        raise ValueError(err.args[0]) from None
+    if args.groups:
+        rows = []
+        for name, g in catalogues.groups().iterrows():
+            e = catalogues.expand_group(str(name), args.resolution)
+            codes = ", ".join(e.codes) or "(no whole product: see --group)"
+            rows.append({"group": f"@{name}", "title": g[f"title_{lang}"],
+                         "completeness": g["completeness"],
+                         f"codes on the {args.resolution} axis": codes[:70] +
+                         (" ..." if len(codes) > 70 else "")})
+        print(pd.DataFrame(rows).to_string(index=False))
+        print("\nUse in [[tariff]] products/exclude as \"@name\"; details, legal source and HS "
+              "list: tradesim products --group NAME")
+        return EXIT_OK
+    if args.items:
+        table = catalogues.items()
+        show = pd.DataFrame({"name": table[f"name_{lang}"], "unit": table[f"unit_{lang}"],
+                             "unit_usd": table["unit_usd"].map(lambda x: f"{x:,.0f}"),
+                             "list_usd": table["list_usd"].map(
+                                 lambda x: "" if pd.isna(x) else f"{x:,.0f}"),
+                             "status": table["status"], "hs_line": table["hs_line"],
+                             "product": table["product"]})
+        print(show.to_string())
+        print("\nHow each price is set:")
+        for name, row in table.iterrows():
+            print(f"  {name}: {row['method']}")
+        print('\nUse in [[commitment]]: item = "boeing-737-max-8", deliveries = { 2027 = 10 } '
+              "(or units with start/end); unit_usd overrides the price. Sources: "
+              "tradesim/data/embedded/purchase_items.csv")
+        return EXIT_OK
+    query = " ".join(args.query)
+    found = catalogues.search_products(query, args.resolution)
+    if found.empty:
+        print(f"no product on the {args.resolution} axis matches {query!r}")
+        return EXIT_OK
+    print(found[["code", "name_en", "name_vi"]].head(args.limit).to_string(index=False))
+    if len(found) > args.limit:
+        print(f"... {len(found) - args.limit} more (--limit N)")
+    return EXIT_OK
+
+
+def _show_group(name: str, resolution: str, lang: str) -> int:
+    from tradesim.data import catalogues as cat
+
+    g = cat.group(name)
+    e = cat.expand_group(name, resolution)
+    print(f"@{g.name}: {g.title_en}\n  {g.title_vi}")
+    for key in ("legal", "completeness", "note", "source"):
+        print(f"  {key}: {getattr(g, key)}")
+    print(f"  rule: a product joins when >= {g.min_share:.0%} of its 2024 US imports from "
+          "Vietnam (50 suppliers where Vietnam sold none) are on the list")
+    print(f"  HS list ({len(g.codes)} codes as the source lists them): {' '.join(g.codes)}")
+    names = cat.product_names(e.products, lang)
+    print(f"\nOn the {resolution} axis: {', '.join(e.codes) or '(no whole product)'}")
+    for p in e.products:
+        print(f"  {p:8s} {names[p]}")
+    if e.partial:
+        print("Touched but below the rule (share of 2024 US imports on the list), not included:")
+        for p, share in e.partial:
+            print(f"  {p:8s} {share:6.1%}  {cat.product_names([p], lang)[p]}")
     return EXIT_OK
 
 
@@ -444,6 +525,18 @@ def build_parser() -> argparse.ArgumentParser:
                        help="product axis (a 2017 base year uses hs2)")
     desc = sub.add_parser("describe", help="the scenario file fields")
     desc.set_defaults(func=_describe)
+    prod = sub.add_parser("products", help="search products by code or name (English or "
+                          "Vietnamese); list product groups and purchasable items")
+    prod.add_argument("query", nargs="*", help="code prefix or words, accents optional")
+    prod.add_argument("--groups", action="store_true", help="the named product groups")
+    prod.add_argument("--group", metavar="NAME", help="one group: legal source, HS list, "
+                      "expansion")
+    prod.add_argument("--items", action="store_true", help="the purchasable items and prices")
+    prod.add_argument("--resolution", choices=("mixed", "hs6", "hs2"), default="mixed",
+                      help="product axis")
+    prod.add_argument("--lang", choices=("en", "vi"), default="en", help="language of titles")
+    prod.add_argument("--limit", type=int, default=60, help="rows of a search (default 60)")
+    prod.set_defaults(func=_products)
     swp = sub.add_parser("sweep", help="run a grid / Monte Carlo sweep into a zarr store")
     swp.add_argument("sweep", help="sweep file (TOML)")
     swp.add_argument("-o", "--output", required=True, help="zarr store to write (out.zarr)")
@@ -462,7 +555,8 @@ def build_parser() -> argparse.ArgumentParser:
                            "baseline <= -10%%\" (USD; 150 bn; deficit, exports, imports, "
                            "value(USA, VNM, 61, 2028); >= <= == > <; docs/targets.md)")
     goal.add_argument("--vary", required=True,
-                      help="key path: commitment.<id>.value_usd, commitment.<id>.additionality, "
+                      help="key path: commitment.<id>.value_usd, commitment.<id>.units (items), "
+                           "commitment.<id>.additionality, "
                            "tariff.<id>.rate (percent), tariff.<id>.share, elasticities.<param>")
     goal.add_argument("--bounds", type=float, nargs=2, metavar=("LOW", "HIGH"),
                       help="search interval in file units (default by key: 0-500e9 USD, "

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from package_data.catalogues import sources_md as catalogues_sources_md
 from package_data.common import NO_SOURCE_COLUMN, Build, read_csv
 from package_data.flows import CONSUMPTION_YEARS
 from package_data.step2025 import sources_md as step_2025_sources_md
@@ -148,6 +149,7 @@ def write_sources_md(sh: Build, info: dict[str, tuple[int, int]], growth: pd.Dat
 
     replay_md = _replay_sources_md(sh)
     step_md = step_2025_sources_md(sh)
+    catalogues_md = catalogues_sources_md(sh)
 
     md = f"""# tradesim packaged data (`tradesim/data/embedded/`)
 
@@ -190,6 +192,12 @@ figures, so it has no `source` column; its `reason` column says why each line is
 {row('step_2025_hs6_naics3.csv.gz', 'The 2025 starting point: HS6 → NAICS3 weights of 2024 US imports by supplier group (VNM, CHN, REST).')}
 {row('step_2025_factors.csv.gz', 'The 2025 starting point: 2025/2024 factors by supplier row × NAICS3 (N1 actuals, December estimated; REST by IPF), basis factors to the 2025 headline, observed duty rates.')}
 {row('share_trends.csv', 'Vietnam and China log-share trends of the US market by NAICS3 sector, 2021–2024 (the share dynamics of the projection).')}
+{row('product_groups.csv', 'Named product groups (`@electronics-apr-2025` ...): titles in English and Vietnamese, legal instrument, coverage rule.')}
+{row('product_group_codes.csv.gz', 'The group HS codes as the legal source lists them, with the 2024 US imports each HTS8/HTS10 code covers.')}
+{row('hs6_weights.csv.gz', '2024 US imports by HS6 (from Vietnam, from 50 suppliers): the weights that put a group on a product axis.')}
+{row('purchase_items.csv', 'Purchasable items (aircraft by model, gas turbines, LNG cargoes, farm goods by tonne, GPUs, servers): unit price, HS line, sources.')}
+{row('hs_names.csv', 'HS sections, chapters and split lines in English and Vietnamese, each with its source.')}
+{row('supplier_names.csv', 'Supplier codes in English and Vietnamese.')}
 {row('reallocation.csv', 'Estimated reallocation parameters of the US market (nested Armington, China and Vietnam in one nest; adjustment speed), pooled over the 2018–19 and 2025 episodes, with 90 % bootstrap intervals.')}
 
 ## Sources
@@ -409,7 +417,7 @@ Growth of the five largest Vietnamese chapters in the US market (2024 general im
 | hs2 | 2024 general, bn | growth | method |
 |---|---:|---:|---|
 {growth_lines}
-{replay_md}{step_md}"""
+{replay_md}{step_md}{catalogues_md}"""
     path = sh.out / "SOURCES.md"
     data = md.encode("utf-8")
     if not path.exists() or path.read_bytes() != data:

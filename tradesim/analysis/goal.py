@@ -1,7 +1,8 @@
 """Goal seeking: the value of one scenario key at which a target on the results is met.
 
 :func:`solve_for` varies one key path of the scenario (``commitment.<id>.value_usd``,
-``commitment.<id>.additionality``, ``commitment.<id>.schedule.<year>``, ``tariff.<id>.rate``,
+``commitment.<id>.additionality``, ``commitment.<id>.schedule.<year>``, ``commitment.<id>.units``
+(items, for a commitment bought as catalogue items), ``tariff.<id>.rate``,
 ``tariff.<id>.share``, ``elasticities.<param>[.<HS prefix>]``; values in file units) within
 bounds until a target (:mod:`tradesim.scenario.target`, e.g. ``balance(2028) >= 0.8 * baseline``) is
 met. Every variant is built by :func:`~tradesim.scenario.sweep_file.parse_sweep`, so it is
@@ -43,6 +44,8 @@ def _unit(vary: str) -> str:
     if section == "tariff":
         return "percent" if rest.endswith(".rate") else "fraction"
     if section == "commitment":
+        if rest.endswith(".units"):
+            return "items"
         return "fraction" if rest.endswith(".additionality") else "USD"
     if section == "elasticities":
         return "fraction" if rest.split(".")[0] in ("adjustment", "growth") else "1"
@@ -60,6 +63,8 @@ def default_bounds(vary: str) -> tuple[float, float]:
     if section == "tariff":
         return (0.0, 100.0) if field == "rate" else (1e-3, 1.0)
     if section == "commitment":
+        if field == "units":
+            return (0.0, 1e4)
         return (0.0, 1.0) if field == "additionality" else (0.0, 5e11)
     if section == "elasticities":
         param = rest.split(".")[0]
@@ -103,6 +108,8 @@ def current_value(scenario: Scenario, vary: str) -> float | None:
             return float(getattr(item, field))
         if field == "value_usd":
             return float(item.total_usd)
+        if field == "units" and section == "commitment" and item.item:
+            return float(sum(n for _, n in item.deliveries))
         if field.startswith("schedule."):
             return float(dict(item.schedule).get(int(field[9:]), 0.0))
     if section == "elasticities":
@@ -237,7 +244,7 @@ def _schedule_lines(scenario: Scenario, vary: str) -> list[str]:
                         ", ".join(f"{y}: {_usd(v)}" for y, v in c.schedule))
             return [f"Commitment {c.id} ({c.product}, {c.buyer} buys from {c.seller}, "
                     f"additionality {c.additionality:g}): {per_year}; total "
-                    f"{_usd(c.total_usd)}."]
+                    f"{_usd(c.total_usd)}."] + ([f"  as items: {c.price_note}"] if c.item else [])
     return []
 
 

@@ -441,3 +441,6 @@ def _describe(result: xr.Dataset, baseline: xr.Dataset, scenario: Scenario) -> N
         baseline_resolution=str(baseline.attrs.get("resolution", "")),
         baseline_source=str(baseline.attrs.get("source", "")),
     )
+    priced = [f"{c.id}: {c.price_note}" for c in scenario.commitments if c.item]
+    if priced:  # commitments bought as catalogue items: the value and its assumption
+        result.attrs["commitment_items"] = " | ".join(priced)

@@ -62,8 +62,9 @@ TARIFF_FIELDS: tuple[Field, ...] = (
     Field("importer", "code", REQUIRED, "market that levies the tariff: any importer of the "
           "baseline (USA and VNM in the embedded ones; others on your own baseline)"),
     Field("exporters", "codes", REQUIRED, 'suppliers hit (ISO3, EU, ROW) or "all"'),
-    Field("products", "hs_list", REQUIRED, 'HS prefixes or "all"'),
-    Field("exclude", "hs_list", (), "HS prefixes carved out of products"),
+    Field("products", "hs_list", REQUIRED, 'HS prefixes, "@group" names (tradesim products '
+          '--groups) or "all"'),
+    Field("exclude", "hs_list", (), 'HS prefixes or "@group" names carved out of products'),
     Field("rate", "float", REQUIRED, "tariff rate; for mode cut the reduction, for cap the "
           "maximum rate, for swiss the coefficient a (see the modes table)", "percent", 0.0,
           1000.0),
@@ -100,7 +101,16 @@ COMMITMENT_FIELDS: tuple[Field, ...] = (
     Field("id", "id", REQUIRED, "unique commitment id"),
     Field("buyer", "code", REQUIRED, "importing market: any importer of the baseline"),
     Field("seller", "code", REQUIRED, "supplier"),
-    Field("product", "hs", REQUIRED, "HS code of the goods bought"),
+    Field("product", "hs", None, "HS code of the goods bought (required unless `item` is given; "
+          "default: the item's code)"),
+    Field("item", "str", None, "catalogue item bought instead of a value, e.g. boeing-737-max-8 "
+          "(tradesim products --items)"),
+    Field("units", "float", None, "items bought, spread evenly over start..end (with `item`)",
+          "items", 0.0, 1e9, low_open=True),
+    Field("deliveries", "table", None, "items delivered per year, year -> units (with `item`)",
+          "items"),
+    Field("unit_usd", "float", None, "price per item, replacing the catalogue's (with `item`)",
+          "USD", 0.0, 1e12, low_open=True),
     Field("value_usd", "float", None, "total value", "USD", 0.0, MAX_USD),
     Field("start", "int", None, "first delivery year", "year", 1900, MAX_HORIZON),
     Field("end", "int", None, "last delivery year", "year", 1900, MAX_HORIZON),
@@ -117,8 +127,8 @@ COMMITMENT_FIELDS: tuple[Field, ...] = (
 DEMAND_FIELDS: tuple[Field, ...] = (
     Field("id", "id", REQUIRED, "unique demand-shift id"),
     Field("importer", "code", "USA", "market whose demand moves: any importer of the baseline"),
-    Field("products", "hs_list", REQUIRED, 'HS prefixes or "all"'),
-    Field("exclude", "hs_list", (), "HS prefixes carved out of products"),
+    Field("products", "hs_list", REQUIRED, 'HS prefixes, "@group" names or "all"'),
+    Field("exclude", "hs_list", (), 'HS prefixes or "@group" names carved out of products'),
     Field("growth", "float", REQUIRED, "the market's demand growth for these products in these "
           "years, from every supplier alike, replacing the baseline's (e.g. the 2025 AI-hardware "
           "boom); applies to the baseline projection and the scenario both", "percent", -90.0,

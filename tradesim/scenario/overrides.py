@@ -9,7 +9,10 @@ USD):
 ``commitment.<id>.<key>``                           ``additionality``; ``value_usd`` rescales the
                                                     schedule; ``start``/``end`` spread the total
                                                     evenly over the new years;
-                                                    ``schedule.<year>`` one year's amount
+                                                    ``schedule.<year>`` one year's amount;
+                                                    bought as items: ``units``/``value_usd``
+                                                    rescale the deliveries,
+                                                    ``deliveries.<year>`` one year's units
 ``demand.<id>.<key>``                               ``growth`` (percent a year), ``start``, ...
 ``elasticities.<param>[.<HS prefix or supplier>]``  e.g. ``elasticities.sigma.61`` (default all)
 ``transshipment.<key>``                             ``origin_switching``, ...
@@ -30,6 +33,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from tradesim.data import catalogues
 from tradesim.errors import Problem, Problems, ScenarioError, closest
 from tradesim.scenario.fields import ELASTICITY_PARAMS, SECTIONS
 from tradesim.scenario.parse import Scenario, parse_scenario
@@ -118,6 +122,13 @@ def _set(p: Problems, doc: dict[str, Any], path: str, value: Any) -> str | None:
     index = [str(m.get("id")) for m in items].index(ident)
     key, item = rest[len(ident) + 1:], items[index]
     at = f"{section}[{index}]"
+    if section == "commitment" and "deliveries" in item and (
+            key in ("units", "value_usd") or key.startswith(("schedule.", "deliveries."))):
+        return _set_items(p, where, at, item, key, value)
+    if section == "commitment" and key == "item" and "unit_usd" in item:
+        old = str(item.get("item", ""))  # a price pinned from the old item's catalogue entry
+        if old in catalogues.item_names() and item["unit_usd"] == catalogues.item(old).unit_usd:
+            del item["unit_usd"]  # goes with it: the new item takes its own catalogue price
     if section == "commitment" and key.startswith("schedule."):
         year = key.removeprefix("schedule.")
         if not year.isdigit() or len(year) != 4:
@@ -138,6 +149,34 @@ def _set(p: Problems, doc: dict[str, Any], path: str, value: Any) -> str | None:
         return _set_spread(p, where, at, item, key, value)
     item[key] = value
     return f"{at}.{key}"
+
+
+def _set_items(p: Problems, where: str, at: str, item: dict[str, Any], key: str,
+               value: Any) -> str | None:
+    """A commitment bought as catalogue items (its document holds ``deliveries`` in units and
+    the ``unit_usd`` used): ``units`` and ``value_usd`` rescale the deliveries, keeping their
+    pattern; ``deliveries.<year>`` sets one year's units, ``schedule.<year>`` its USD."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok:
+        p.add(where, "must be a finite number", value)
+        return None
+    price = float(item.get("unit_usd") or 0.0)
+    if key.startswith(("schedule.", "deliveries.")):
+        year = key.split(".", 1)[1]
+        if not year.isdigit() or len(year) != 4:
+            p.add(where, "keys are years such as 2030", year)
+            return None
+        units = value / price if key.startswith("schedule.") and price > 0 else value
+        item["deliveries"] = {**item["deliveries"], year: units}
+        return f"{at}.deliveries"
+    total = sum(float(n) for n in item["deliveries"].values())
+    target = value / price if key == "value_usd" and price > 0 else value
+    if total <= 0:
+        p.add(where, "the commitment delivers 0 units, so it cannot be rescaled", value,
+              f"set {where.removeprefix('override ')} via deliveries.<year>")
+        return None
+    item["deliveries"] = {y: float(n) * target / total for y, n in item["deliveries"].items()}
+    return f"{at}.deliveries"
 
 
 def _as_schedule(item: dict[str, Any]) -> None:

@@ -17,9 +17,10 @@ import math
 import numbers
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from tradesim.data import catalogues
 from tradesim.errors import Problem, Problems, ScenarioError, closest
 from tradesim.scenario.fields import (
     COMMITMENT_FIELDS,
@@ -82,7 +83,11 @@ class Measure:
 
 @dataclass(frozen=True)
 class Commitment:
-    """A purchase commitment: ``schedule`` holds (year, USD) pairs in year order."""
+    """A purchase commitment: ``schedule`` holds (year, USD) pairs in year order.
+
+    A commitment bought as catalogue items keeps ``item``, ``deliveries`` ((year, units) pairs),
+    the ``unit_usd`` price used and ``price_note``, the assumption behind the value.
+    """
 
     id: str
     buyer: str
@@ -94,6 +99,10 @@ class Commitment:
     source: str = ""
     status: str = ""
     note: str = ""
+    item: str = ""
+    deliveries: tuple[tuple[int, float], ...] = ()
+    unit_usd: float = 0.0
+    price_note: str = ""
 
     @property
     def total_usd(self) -> float:
@@ -195,7 +204,14 @@ def _measure_doc(m: Measure) -> dict[str, Any]:
 
 def _commitment_doc(c: Commitment) -> dict[str, Any]:
     d = asdict(c)
-    d["schedule"] = {str(y): v for y, v in c.schedule}
+    for key in ("item", "deliveries", "unit_usd", "price_note"):
+        d.pop(key)
+    if c.item:  # bought as items: the document names them (and pins the price used)
+        d.pop("schedule")
+        d.update(item=c.item, deliveries={str(y): n for y, n in c.deliveries},
+                 unit_usd=c.unit_usd)
+    else:
+        d["schedule"] = {str(y): v for y, v in c.schedule}
     d["displaces"] = list(c.displaces)
     return d
 
@@ -313,7 +329,8 @@ def _read_field(c: Problems, path: str, f: Field, raw: object) -> object:  # noq
         return tuple(raw)
     if f.kind == "table":
         if not isinstance(raw, dict):
-            c.add(where, "must be a table of year = USD", raw)
+            c.add(where, f"must be a table of year = {'units' if f.unit == 'items' else 'USD'}",
+                  raw)
             return None
         return raw
     raise AssertionError(f"unhandled field kind {f.kind}")
@@ -380,6 +397,16 @@ def _read_hs(c: Problems, where: str, raw: object, single: bool, allow_all: bool
         return None
     out = []
     for item in items:
+        if isinstance(item, str) and item.startswith(catalogues.GROUP_MARK):
+            if single:
+                c.add(where, "is one HS code: product groups go in products/exclude", item)
+            elif item[1:] not in catalogues.group_names():
+                c.add(where, "unknown product group", item,
+                      closest(item[1:], catalogues.group_names(), "groups (tradesim products "
+                              "--groups)"))
+            else:
+                out.append(item)
+            continue
         code = normalize_hs(item) if isinstance(item, str) else None
         if code is None or not _HS.match(code):
             c.add(where, "not an HS code: 2 to 10 digits, even length (dots allowed)", item,
@@ -470,7 +497,23 @@ def _parse_commitment(c: Problems, i: int, table: object) -> Commitment | None:
     v = _read_table(c, path, table, COMMITMENT_FIELDS)
     if v is None:
         return None
-    schedule = _commitment_schedule(c, path, v)
+    priced = _priced_items(c, path, v) if v["item"] is not None else None
+    if v["item"] is None:
+        extra = [k for k in ("units", "deliveries", "unit_usd") if v[k] is not None]
+        if extra:
+            c.add(f"{path}.{extra[0]}", "needs an `item` (a catalogue item)", v[extra[0]],
+                  closest("", catalogues.item_names(), "items"))
+            return None
+        if v["product"] is None:
+            c.add(f"{path}.product", "required key is missing",
+                  hint="give product (an HS code), or item (a catalogue item such as "
+                       "boeing-737-max-8)")
+            return None
+        schedule = _commitment_schedule(c, path, v)
+    elif priced is None:
+        return None
+    else:
+        schedule = priced[0]
     if schedule is None:
         return None
     if v["seller"] == v["buyer"]:
@@ -480,11 +523,87 @@ def _parse_commitment(c: Problems, i: int, table: object) -> Commitment | None:
         c.add(f"{path}.displaces", "cannot displace the buyer or the seller itself",
               list(v["displaces"]))
         return None
-    return Commitment(
-        id=v["id"], buyer=v["buyer"], seller=v["seller"], product=v["product"],
+    c_ = Commitment(
+        id=v["id"], buyer=v["buyer"], seller=v["seller"],
+        product=v["product"] or catalogues.item(v["item"]).product,
         schedule=schedule, additionality=v["additionality"], displaces=v["displaces"],
         source=v["source"], status=v["status"], note=v["note"],
     )
+    if priced is None:
+        return c_
+    it = catalogues.item(v["item"])
+    return replace(c_, item=it.name, deliveries=priced[1], unit_usd=priced[2],
+                   price_note=_price_note(it, priced[1], priced[2]))
+
+
+def _priced_items(c: Problems, path: str, v: dict[str, Any]) -> tuple[
+        tuple[tuple[int, float], ...], tuple[tuple[int, float], ...], float] | None:
+    """(schedule in USD, deliveries in units, unit price) of a commitment bought as items."""
+    if v["item"] not in catalogues.item_names():
+        c.add(f"{path}.item", "unknown catalogue item", v["item"],
+              closest(v["item"], catalogues.item_names(), "items (tradesim products --items)"))
+        return None
+    for key in ("value_usd", "schedule"):
+        if v[key] is not None:
+            c.add(f"{path}.{key}", "give units or deliveries with an item, not a value in USD",
+                  v[key], "the value is units x the item's price; set unit_usd to change it")
+            return None
+    price = catalogues.item(v["item"]).unit_usd if v["unit_usd"] is None else v["unit_usd"]
+    if v["deliveries"] is not None:
+        if v["start"] is not None or v["end"] is not None:
+            c.add(f"{path}.deliveries", "give either deliveries, or units with start/end, not both")
+            return None
+        out = []
+        for key, n in v["deliveries"].items():
+            where = f"{path}.deliveries.{key}"
+            if not re.fullmatch(r"\d{4}", str(key)):
+                c.add(where, "delivery keys are years such as 2027", key)
+            elif not _is_number(n) or not math.isfinite(n) or n < 0:
+                c.add(where, "units must be a finite number >= 0", n)
+            else:
+                out.append((int(key), float(n)))
+        if len(out) != len(v["deliveries"]):
+            return None
+        if not out:
+            c.add(f"{path}.deliveries", "is empty", v["deliveries"],
+                  "list at least one year = units, e.g. { 2027 = 10 }")
+            return None
+        total = sum(n for _, n in out)
+        if v["units"] is not None and not math.isclose(v["units"], total, rel_tol=1e-9):
+            c.add(f"{path}.units", f"differs from the deliveries' total {total:g}", v["units"],
+                  "drop units, or make the deliveries add up to it")
+            return None
+        deliveries = tuple(sorted(out))
+    else:
+        if v["units"] is None or v["start"] is None or v["end"] is None:
+            missing = [k for k in ("units", "start", "end") if v[k] is None]
+            c.add(f"{path}.{missing[0]}", "required with an item: give deliveries, or units "
+                  "with start and end", hint=f"missing: {', '.join(missing)}")
+            return None
+        if v["end"] < v["start"]:
+            c.add(f"{path}.end", f"ends before it starts (start = {v['start']})", v["end"])
+            return None
+        years = range(v["start"], v["end"] + 1)
+        deliveries = tuple((y, v["units"] / len(years)) for y in years)
+    schedule = tuple((y, n * price) for y, n in deliveries)
+    too_big = [y for y, usd in schedule if usd > MAX_USD]
+    if too_big:
+        c.add(f"{path}.deliveries" if v["deliveries"] is not None else f"{path}.units",
+              f"is worth more than {MAX_USD:g} USD in {too_big[0]} at {price:,.0f} USD each",
+              v["deliveries"] if v["deliveries"] is not None else v["units"],
+              "check the units (and unit_usd)")
+        return None
+    return schedule, deliveries, float(price)
+
+
+def _price_note(it: catalogues.Item, deliveries: Sequence[tuple[int, float]],
+                price: float) -> str:
+    """The assumption behind an item commitment's value, in one line."""
+    units = sum(n for _, n in deliveries)
+    basis = (f"catalogue price, {it.status}" if price == it.unit_usd
+             else f"price set in the scenario; catalogue {it.unit_usd:,.0f} ({it.status})")
+    return (f"{units:g} x {it.name_en} at {price:,.0f} USD each = {units * price / 1e9:,.3f} bn "
+            f"USD ({basis}: {it.method})")
 
 
 def _commitment_schedule(

@@ -19,8 +19,10 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
+from tradesim.data import catalogues
 from tradesim.data.products import match_scope
 from tradesim.dims import EXPORTER, IMPORTER, MARKET_DIMS, PRODUCT, YEAR
 from tradesim.errors import ScheduleError
@@ -64,6 +66,8 @@ class ProductAxis:
         self.member_code = baseline.indexes["hs6"].to_numpy().astype(str)
         self.member_product = self.products.get_indexer(member_labels)
         self.resolution = str(baseline.attrs.get("resolution", ""))
+        self._members = pd.Series(member_labels, index=self.member_code, dtype=object,
+                                  name=self.resolution or "baseline")
         self._matches: dict[tuple, Any] = {}
 
     def scope(self, prefixes: Sequence[str] | None, where: str, partial_ok: bool) -> np.ndarray:
@@ -72,8 +76,10 @@ class ProductAxis:
             return np.ones(len(self.products))
         key = tuple(prefixes)
         if key not in self._matches:
+            codes = catalogues.expand_scopes(prefixes, self._members, where, self.resolution) \
+                if any(p.startswith(catalogues.GROUP_MARK) for p in prefixes) else prefixes
             self._matches[key] = match_scope(
-                self.member_product, self.member_code, len(self.products), prefixes)
+                self.member_product, self.member_code, len(self.products), codes)
         share, finer, unknown, finer_codes = self._matches[key]
         if unknown:
             raise ScheduleError(f"{where}: unknown HS code(s) {unknown}: no product on the "

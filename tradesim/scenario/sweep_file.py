@@ -55,7 +55,7 @@ PARAMS = {"sigma": 0, "eta": 1, "adjustment": 2, "nest_ratio": 3}
 _RANGED = ("sigma", "eta")  # parameters with a low/high range in the embedded table
 _SWEEPABLE = {
     "tariff": {"rate": "percent", "share": "fraction"},
-    "commitment": {"value_usd": "USD", "additionality": "fraction"},
+    "commitment": {"value_usd": "USD", "additionality": "fraction", "units": "items"},
 }
 _SWEEP_KEYS = ("name", "title", "description", "base", "resolution", "chunk", "grid",
                "monte_carlo", "outputs")
@@ -197,7 +197,8 @@ def _resolve(p: Problems, path: str, base: Scenario,
         else:
             p.add(where, "is not a numeric key that a sweep can vary",
                   hint="sweepable: tariff.<id>.rate|share, commitment.<id>.value_usd|"
-                       "additionality|schedule.<year>, elasticities.<param>[.<HS prefix>]")
+                       "units|additionality|schedule.<year>, elasticities.<param>[.<HS "
+                       "prefix>]")
         return None
     if section == "elasticities":
         param, _, prefix = rest.partition(".")
@@ -229,6 +230,10 @@ def _resolve(p: Problems, path: str, base: Scenario,
             return None
         return ("schedule", index, year), "USD"
     fields = _SWEEPABLE[section]
+    if fld == "units" and "item" not in items[index]:
+        p.add(where, f"commitment {ident!r} is not bought as catalogue items", fld,
+              "units applies to a commitment with item = ...; vary value_usd instead")
+        return None
     if fld not in fields:
         options = list(fields) + (["schedule.<year>"] if section == "commitment" else [])
         p.add(where, f"not a sweepable field of {section} {ident!r}", fld or None,
@@ -245,12 +250,14 @@ def _apply(doc: dict[str, Any], target: tuple[Any, ...], value: float) -> dict[s
         section = "tariff" if kind == "tariff" else "commitment"
         items = list(out[section])
         item = dict(items[target[1]])
+        price = float(item.get("unit_usd") or 1.0)  # bought as catalogue items: USD -> units
+        key = "deliveries" if "deliveries" in item else "schedule"
         if kind == "schedule":
-            item["schedule"] = {**item["schedule"], target[2]: value}
-        elif target[2] == "value_usd":
-            total = sum(item["schedule"].values())
+            item[key] = {**item[key], target[2]: value / price}
+        elif target[2] in ("value_usd", "units"):  # rescale, keeping the yearly pattern
+            total = sum(item[key].values()) * (price if target[2] == "value_usd" else 1.0)
             scale = value / total if total > 0 else math.nan
-            item["schedule"] = {y: v * scale for y, v in item["schedule"].items()}
+            item[key] = {y: v * scale for y, v in item[key].items()}
         else:
             item[target[2]] = value
         items[target[1]] = item
