@@ -743,6 +743,9 @@ def run_sweep(sweep: Sweep, baseline: xr.Dataset, store_url: str | os.PathLike[s
             dashboard = _dashboard(client)
             if dashboard:
                 log.info("Dask dashboard: %s", dashboard)
+            elif client is not None:
+                log.info("Dask dashboard: none served by this scheduler (it needs bokeh: pip "
+                         "install bokeh)")
             if not t.exists():
                 fresh = plan(sweep, baseline, chunk)
                 _create(t, _template(sweep, baseline, fresh, lazy=True), fresh, sweep)
