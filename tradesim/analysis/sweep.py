@@ -503,6 +503,13 @@ def _open(t: store.Target, sweep: Sweep) -> tuple[Any, Any, Plan, dict[str, Any]
                          f"{attrs.get('sweep_digest')}; this one is {sweep.digest()}): choose "
                          "another output, or --overwrite to replace it")
     book, battrs = store.open_book(root, t)
+    for name in _names(sweep):
+        try:
+            root[name]
+        except Exception as err:  # noqa: BLE001 - missing or unreadable .zarray
+            raise StoreError(f"{t}: the metadata of the array {name!r} is unreadable "
+                             f"({type(err).__name__}); the store cannot be resumed: start "
+                             "again with --overwrite or choose another output") from err
     here = tradesim_version()
     if battrs["tradesim"] != here:
         raise StoreError(f"{t} was started by tradesim {battrs['tradesim']}; this is tradesim "
@@ -752,6 +759,7 @@ def run_sweep(sweep: Sweep, baseline: xr.Dataset, store_url: str | os.PathLike[s
             root, book, p, battrs = _open(t, sweep)
             session = int(battrs["sessions"]) + 1
             book.attrs["sessions"] = session
+            store.consolidate(t)  # rebuilt from the per-array metadata, checked by _open
             names = _names(sweep)
             marks, digests = _marks(book, p, t)
             todo, repaired = [], []
