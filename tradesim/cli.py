@@ -236,8 +236,9 @@ def _describe(args: argparse.Namespace) -> int:
 
 #: Rows of a sweep table printed by default (``--rows``); longer tables say what is hidden.
 SWEEP_ROWS = 40
-#: Most points of goal's first scan (``goal --grid``): each is a scenario evaluated at once.
-MAX_GOAL_GRID = 1_000
+#: Most points of goal's first scan (``goal --grid``): all are evaluated at once, about 6 MB
+#: each on the mixed axis (200 points peaked at 1.3 GB), so more are refused.
+MAX_GOAL_GRID = 100
 
 
 def _rows(text: str) -> int:
