@@ -498,11 +498,11 @@ def _open(t: store.Target, sweep: Sweep) -> tuple[Any, Any, Plan, dict[str, Any]
         raise StoreError(f"{t}: the store's attributes are damaged (no sweep_digest); it "
                          "cannot be resumed: start again with --overwrite or choose another "
                          "output")
+    book, battrs = store.open_book(root, t)
     if attrs.get("sweep_digest") != sweep.digest():
         raise StoreError(f"{t} holds another sweep ({attrs.get('sweep_name')!r}, digest "
                          f"{attrs.get('sweep_digest')}; this one is {sweep.digest()}): choose "
                          "another output, or --overwrite to replace it")
-    book, battrs = store.open_book(root, t)
     for name in _names(sweep):
         try:
             root[name]
@@ -753,10 +753,16 @@ def run_sweep(sweep: Sweep, baseline: xr.Dataset, store_url: str | os.PathLike[s
             elif client is not None:
                 log.info("Dask dashboard: none served by this scheduler (it needs bokeh: pip "
                          "install bokeh)")
-            if not t.exists():
+            existed = t.exists()
+            if not existed:
                 fresh = plan(sweep, baseline, chunk)
                 _create(t, _template(sweep, baseline, fresh, lazy=True), fresh, sweep)
             root, book, p, battrs = _open(t, sweep)
+            if existed and chunk is not None and chunk != p.scenario_chunk * max(p.draw_chunk,
+                                                                                 1):
+                log.info("%s: resumed with its own chunking (%d grid point(s) × %d draw(s)); "
+                         "the chunk size given is ignored", t, p.scenario_chunk,
+                         max(p.draw_chunk, 1))
             session = int(battrs["sessions"]) + 1
             book.attrs["sessions"] = session
             store.consolidate(t)  # rebuilt from the per-array metadata, checked by _open
