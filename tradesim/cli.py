@@ -17,6 +17,7 @@ import xarray as xr
 
 import tradesim
 from tradesim import io
+from tradesim.dims import DRAW
 from tradesim.errors import TradesimError
 from tradesim.present import tables
 from tradesim.scenario import fields
@@ -389,8 +390,9 @@ def _sweep_logged(args: argparse.Namespace) -> int:
             from tradesim.present import figures
 
             first = {a.name: 0 for a in spec.grid}  # the fan of the first grid point
+            base = results["balance_baseline"].isel(first).load()
             fig = figures.balance_fan(summary["balance_quantile"].isel(first).load(),
-                                      results["balance_baseline"].isel(first).load(),
+                                      base.median(DRAW) if DRAW in base.dims else base,
                                       title=f"{spec.title or spec.name}"
                                             + (f": {spec.labels[0]}" if spec.grid else ""))
             io.write_figure(fig, args.plot)

@@ -71,7 +71,7 @@ def resumed_equals_clean(s: sweep.Sweep, toy, out: Path) -> sweep.SweepRun:  # n
 @pytest.mark.parametrize(("key", "chunk"), [
     ("balance/0.1.0", (0, 1)),           # a data chunk deleted
     ("imports/1.2.0", (1, 2)),
-    ("balance_baseline/1.0", (1, 0)),    # a baseline chunk (written by draw block 0 only)
+    ("balance_baseline/1.2.0", (1, 2)),  # a baseline chunk (per draw: anchored baselines)
 ])
 def test_a_missing_data_chunk_is_recomputed(done, toy, key: str, chunk: tuple) -> None:
     s, out = done
