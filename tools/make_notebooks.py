@@ -205,7 +205,8 @@ draws = sweep.evaluate(mc, baseline, io.elasticity_ranges(baseline))
 summary = sweep.summarize(draws, mc)
 (summary['balance_quantile'].to_pandas().T / 1e9).round(1)"""),
     ("code", """\
-figures.balance_fan(summary['balance_quantile'], draws['balance_baseline'],
+# the baseline differs by draw (anchored to the observed 2025): show its median
+figures.balance_fan(summary['balance_quantile'], draws['balance_baseline'].median('draw'),
                     title='August 2025 framework: 300 draws of the elasticities')"""),
     ("code", """\
 summary['probability'].to_pandas().round(3)"""),
