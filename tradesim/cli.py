@@ -237,9 +237,6 @@ def _describe(args: argparse.Namespace) -> int:
 
 #: Rows of a sweep table printed by default (``--rows``); longer tables say what is hidden.
 SWEEP_ROWS = 40
-#: Most points of goal's first scan (``goal --grid``): all are evaluated at once, about 6 MB
-#: each on the mixed axis (200 points peaked at 1.3 GB), so more are refused.
-MAX_GOAL_GRID = 100
 
 
 def _rows(text: str) -> int:
@@ -257,15 +254,15 @@ def _rows(text: str) -> int:
 
 
 def _goal_grid(text: str) -> int:
-    """``goal --grid``: an integer number of points, 2 … :data:`MAX_GOAL_GRID`."""
+    """``goal --grid``: a whole number of points, also written ``1e2``; its range is the
+    library's (:data:`tradesim.analysis.goal.MAX_GRID`), checked before any run."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of points") from None
-    if not value.is_integer() or not 2 <= value <= MAX_GOAL_GRID:
-        raise argparse.ArgumentTypeError(
-            f"{text}: the first scan takes a whole number of points from 2 to "
-            f"{MAX_GOAL_GRID:,} (each is a full scenario run; the solver refines between them)")
+    if not value.is_integer():
+        raise argparse.ArgumentTypeError(f"{text}: the first scan takes a whole number of "
+                                         "points")
     return int(value)
 
 
@@ -709,7 +706,8 @@ def build_parser() -> argparse.ArgumentParser:
                            "0-100 %%, 0-1)")
     goal.add_argument("--by", type=int, help="year for quantities written without one")
     goal.add_argument("--grid", type=_goal_grid, default=9,
-                      help=f"points of the first scan (2 … {MAX_GOAL_GRID:,}; default 9)")
+                      help="points of the first scan (default 9; at most "
+                           "tradesim.analysis.goal.MAX_GRID)")
     goal.set_defaults(func=_goal)
     cmp_ = sub.add_parser("compare", help="balance by year and the products that differ most, "
                           "for two or more scenarios")
