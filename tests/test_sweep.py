@@ -349,8 +349,9 @@ def test_a_killed_sweep_resumes_without_duplicated_or_lost_chunks(tmp_path: Path
 @pytest.fixture(scope="module")
 def client():
     distributed = pytest.importorskip("distributed")
+    # dashboard on a free port: another process on the machine may hold Dask's default 8787
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
+                                  dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as c:
         yield c
 
