@@ -28,7 +28,8 @@ WITHIN = {
     "data": ["products", "catalogues", "frame", "baseline", "examples"],
     "scenario": ["fields", "parse", "overrides", "target", "sweep_file", "schedule"],
     "model": ["kernels", "smart", "supply", "gsim", "gsim_linear", "response", "trajectory"],
-    "analysis": ["anchor", "sweep", "comparison", "decomposition", "goal", "calibrate", "backtest"],
+    "analysis": ["anchor", "store", "summary", "sweep", "comparison", "decomposition", "goal",
+                 "calibrate", "backtest"],
     "present": ["tables", "figures", "report"],
 }
 CORE = {"dims", "errors", "data", "scenario", "model", "analysis", "io"}

@@ -50,6 +50,15 @@ def make(grid: dict | None = None, mc: dict | None = None, outputs: dict | None 
     return sweep.parse_sweep(doc, parse_scenario(BASE))
 
 
+def marks(store: Path) -> np.ndarray:
+    """The session that wrote each chunk (0: not done), from the store's bookkeeping."""
+    import zarr
+
+    return np.asarray(zarr.open_group(store, mode="r", zarr_format=2)["_tradesim/done"][...])
+
+
+marks_of = marks
+
 MC = {"draws": 200, "seed": 7, "sigma": "lognormal", "eta": "triangular",
       "adjustment": {"distribution": "triangular", "low": 0.3, "high": 1.0}}
 
@@ -110,15 +119,16 @@ def test_probability_by_hand() -> None:
              outputs={"probabilities": ["deficit(2026) vs baseline <= -10%",
                                         "balance(2026) > -5 bn"]})
     # 4 draws: deficits 9.5, 8.9, 8, NaN (not computed) against a baseline deficit of 10 bn.
-    balance = np.full((1, 4, 4), np.nan)
-    balance[0, :3, 2] = [-9.5e9, -8.9e9, -8e9]
-    data = xr.Dataset({"balance": (("scenario", "draw", "year"), balance),
-                       "balance_baseline": (("scenario", "year"), np.full((1, 4), -10e9))},
-                      coords={"scenario": ["toy"], "year": [2024, 2025, 2026, 2027]})
+    balance = np.full((4, 4), np.nan)
+    balance[:3, 2] = [-9.5e9, -8.9e9, -8e9]
+    data = xr.Dataset({"balance": (("draw", "year"), balance),
+                       "balance_baseline": (("year",), np.full(4, -10e9))},
+                      coords={"year": [2024, 2025, 2026, 2027]})
     summary = sweep.summarize(data, dataclasses.replace(
         s, outputs=dataclasses.replace(s.outputs, variables=("balance",))))
-    assert summary["probability"].values.tolist() == [[2 / 3, 0.0]]
-    assert int(summary["draws_done"][0]) == 3
+    assert summary["probability"].values.tolist() == [2 / 3, 0.0]
+    assert summary.attrs["draws"] == 4
+    assert "draws_done" not in summary  # bookkeeping stays out of the user's Dataset
 
 
 def test_nanquantile_matches_numpy() -> None:
@@ -187,13 +197,15 @@ def test_a_sweep_of_n_points_equals_n_single_runs(rates: list[float],
     s = make({"tariff.recip.rate": rates, "commitment.boeing.additionality": shares},
              outputs={"products": ["61", "85"]})
     ds = sweep.evaluate(s, toy, chunk=3)
-    for k, (rate, share) in enumerate((r, a) for r in rates for a in shares):
+    assert ds["balance"].dims == ("rate", "additionality", "year")
+    for rate, share in ((r, a) for r in rates for a in shares):
         doc = {**BASE, "tariff": [{**BASE["tariff"][0], "rate": rate}, BASE["tariff"][1]],
                "commitment": [{**BASE["commitment"][0], "additionality": share}]}
         one = tradesim.simulate(doc, toy)
+        point = ds.sel(rate=rate, additionality=share)
         for var in ("balance", "exports", "imports", "balance_baseline"):
-            np.testing.assert_array_equal(ds[var][k].values, one[var].values)
-        np.testing.assert_allclose(ds["value"][k].sel(product="61").values,
+            np.testing.assert_array_equal(point[var].values, one[var].values)
+        np.testing.assert_allclose(point["value"].sel(product="61").values,
                                    one["value"].sel(product="61").values, rtol=1e-15)
 
 
@@ -208,8 +220,8 @@ def test_each_draw_equals_a_single_run_on_its_parameters(toy) -> None:
             for p in ("sigma", "eta", "adjustment"):
                 b[p] = draws[p].isel(draw=d, drop=True)
             one = tradesim.simulate(point, b)
-            np.testing.assert_allclose(ds["balance"][k, d].values, one["balance"].values,
-                                       rtol=1e-13)
+            np.testing.assert_allclose(ds["balance"].isel(rate=k, draw=d).values,
+                                       one["balance"].values, rtol=1e-13)
 
 
 # --------------------------------------------------------------------------- zarr, resume
@@ -226,7 +238,8 @@ def test_store_equals_memory_and_refuses_to_overwrite(toy, tmp_path: Path) -> No
     expected = sweep.evaluate(s, toy, ranges, chunk=15)
     for var in expected.data_vars:
         np.testing.assert_array_equal(stored[var].values, expected[var].values)
-    assert (stored["chunk_done"].values == 1).all()
+    assert (marks(out) == 1).all()
+    assert "chunk_done" not in stored
     assert "balance_quantile" in stored
     assert "probability" in stored
     with pytest.raises(StoreError, match="exists: pass resume=True"):
@@ -246,8 +259,8 @@ def test_resume_finishes_only_the_missing_chunks(toy, tmp_path: Path) -> None:
     import zarr
 
     group = zarr.open_group(out, mode="r+", zarr_format=2)
-    group["chunk_done"][0, 1] = 0  # as if killed before these two chunks were marked
-    group["chunk_done"][1, 2] = 0
+    group["_tradesim/done"][0, 1] = 0  # as if killed before these two chunks were marked
+    group["_tradesim/done"][1, 2] = 0
     group["balance"][1, 20:30] = np.nan
     ran = sweep.run_sweep(s, toy, out, ranges=ranges, resume=True)
     assert sorted(ran.computed) == [(0, 1), (1, 2)]
@@ -302,7 +315,7 @@ def test_a_killed_sweep_resumes_without_duplicated_or_lost_chunks(tmp_path: Path
     try:
         while time.monotonic() < deadline and proc.poll() is None:
             try:
-                marks = zarr.open_group(out, mode="r", zarr_format=2)["chunk_done"][:]
+                marks = zarr.open_group(out, mode="r", zarr_format=2)["_tradesim/done"][:]
             except Exception:  # noqa: BLE001 - store not created yet, or mid-write
                 marks = np.zeros(0)
             if (marks > 0).sum() >= 3:
@@ -311,7 +324,7 @@ def test_a_killed_sweep_resumes_without_duplicated_or_lost_chunks(tmp_path: Path
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-    before = zarr.open_group(out, mode="r", zarr_format=2)["chunk_done"][:]
+    before = marks_of(out)
     total = before.size
     assert 3 <= (before == 1).sum() < total, "the kill came too late to test resume"
     assert cli.main(["sweep", str(spec_file), "-o", str(out), "--resume"]) == 0
@@ -319,7 +332,7 @@ def test_a_killed_sweep_resumes_without_duplicated_or_lost_chunks(tmp_path: Path
     missing = int((before == 0).sum())
     assert f"{missing} chunk(s) computed" in text
     assert f"{total - missing} were already done" in text
-    after = zarr.open_group(out, mode="r", zarr_format=2)["chunk_done"][:]
+    after = marks_of(out)
     np.testing.assert_array_equal(after[before == 1], 1)  # done chunks not recomputed
     np.testing.assert_array_equal(after[before == 0], 2)  # every missing one done once
     spec = io.read_sweep(spec_file)
@@ -336,8 +349,9 @@ def test_a_killed_sweep_resumes_without_duplicated_or_lost_chunks(tmp_path: Path
 @pytest.fixture(scope="module")
 def client():
     distributed = pytest.importorskip("distributed")
+    # dashboard on a free port: another process on the machine may hold Dask's default 8787
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
+                                  dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as c:
         yield c
 
@@ -403,8 +417,7 @@ def test_cli_sweep_prints_quantiles_probabilities_and_a_fan(tmp_path: Path, caps
     assert "q95" in captured.out
     assert "baseline" in captured.out
     assert "deficit(2028) vs baseline <= -5%" in captured.out
-    assert "chunks/s" in captured.err
-    assert "ETA" in captured.err
+    assert "chunk/s" in captured.err  # the tqdm progress bar
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert cli.main(["sweep", str(tmp_path / "mc.toml"), "-o", str(out)]) == 2
     assert "--resume" in capsys.readouterr().err
@@ -504,3 +517,233 @@ def test_scale_benchmarks_smoke(capsys) -> None:
     s = tradesim.load_scenario(ROOT / "scenarios" / "framework-2025.toml")
     np.testing.assert_allclose(reference["balance"](b, s).to_numpy(),
                                tradesim.simulate(s, b)["balance"].to_numpy(), rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- as data engineers
+# expect it (issue 12): netCDF, every row, real grid dims, a plain zarr store, URLs, flags
+
+
+GRID_SWEEP = """
+[sweep]
+name = "cli-grid"
+title = "Grid test"
+base = "base.toml"
+
+[sweep.grid]
+tariff.recip.rate = [0, 10, 20, 30, 40, 46]
+tariff.recip.share = [0.5, 1.0]
+
+[sweep.outputs]
+probabilities = ["deficit(2028) vs baseline <= -5%"]
+"""
+
+
+@pytest.fixture
+def grid_file(tmp_path: Path) -> Path:
+    (tmp_path / "base.toml").write_text(KILL_BASE)
+    (tmp_path / "grid.toml").write_text(GRID_SWEEP)
+    return tmp_path / "grid.toml"
+
+
+def test_cli_sweep_to_netcdf_writes_netcdf_and_nothing_else(grid_file: Path, capsys) -> None:
+    out = grid_file.parent / "x.nc"
+    assert cli.main(["sweep", str(grid_file), "-o", str(out), "--quiet"]) == 0
+    assert out.read_bytes()[:4] == b"\x89HDF"  # netCDF4, not a zarr folder
+    assert sorted(p.name for p in grid_file.parent.iterdir()) == ["base.toml", "grid.toml",
+                                                                  "x.nc"]
+    spec = io.read_sweep(grid_file)
+    clean = sweep.evaluate(spec, tradesim.load_baseline())
+    with xr.open_dataset(out) as ds:
+        np.testing.assert_array_equal(ds["balance"].values, clean["balance"].values)
+        assert float(ds["balance"].sel(rate=20, share=1.0, year=2028)) == float(
+            clean["balance"].sel(rate=20, share=1.0, year=2028))
+        assert "holds" in ds
+    assert "wrote " + str(out) in capsys.readouterr().out
+    assert cli.main(["sweep", str(grid_file), "-o", str(out)]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert cli.main(["sweep", str(grid_file), "-o", str(out), "--overwrite", "-q"]) == 0
+
+
+@pytest.mark.parametrize("name", ["x.csv", "x.xlsx", "x", "s3://bucket/x.nc"])
+def test_cli_sweep_refuses_other_outputs_before_running(grid_file: Path, name: str,
+                                                        capsys) -> None:
+    target = name if "://" in name else str(grid_file.parent / name)
+    assert cli.main(["sweep", str(grid_file), "-o", target]) == 2
+    err = capsys.readouterr().err
+    assert "zarr" in err
+    assert not any(p.name.startswith("x") for p in grid_file.parent.iterdir())
+
+
+def test_cli_summary_prints_every_row_or_says_what_is_hidden(grid_file: Path,
+                                                             capsys) -> None:
+    out = grid_file.parent / "g.zarr"
+    assert cli.main(["sweep", str(grid_file), "-o", str(out)]) == 0
+    text = capsys.readouterr().out
+    table = text.split("by grid point")[1].split("Statements")[0]
+    rows = [line for line in table.splitlines() if line.strip().endswith(tuple("0123456789"))
+            and not line.startswith("year")]
+    assert len(rows) == 12  # 6 rates × 2 shares, nothing dropped
+    assert "20.0 0.5" in table or "20.0 0.50" in table
+    assert "not probabilities" in text
+    assert "hidden" not in text
+    assert cli.main(["sweep", str(grid_file), "-o", str(out), "--resume", "--rows", "4"]) == 0
+    text = capsys.readouterr().out
+    assert "… 8 of 12 rows hidden (--rows all shows every row)" in text
+    assert cli.main(["sweep", str(grid_file), "-o", str(out), "--resume", "--rows", "all"]) == 0
+    assert "hidden" not in capsys.readouterr().out
+
+
+def test_plain_open_zarr_grid_dims_and_no_bookkeeping(grid_file: Path) -> None:
+    out = grid_file.parent / "p.zarr"
+    assert cli.main(["sweep", str(grid_file), "-o", str(out), "-q"]) == 0
+    ds = xr.open_zarr(out)  # plain xarray, warnings are errors in this suite
+    assert ds["balance"].dims == ("rate", "share", "year")
+    assert ds["rate"].attrs["key_path"] == "tariff.recip.rate"
+    picked = ds["balance"].sel(rate=20)
+    assert picked.dims == ("share", "year")
+    assert not np.isnan(picked.values).any()
+    assert set(ds.data_vars) == {"balance", "exports", "imports", "balance_baseline",
+                                 "exports_baseline", "imports_baseline", "holds"}
+    assert not any(k in ds.attrs for k in ("sessions", "scenario_chunk", "draw_chunk"))
+    assert (out / ".zmetadata").is_file()
+    for meta in out.rglob(".z*"):
+        text = meta.read_text()
+        assert str(grid_file.parent) not in text, f"{meta} holds an absolute path"
+        assert "/work/" not in text
+
+
+def test_one_draw_is_not_a_probability(toy) -> None:
+    s = make({"tariff.recip.rate": [10, 46]}, mc={"draws": 1, "seed": 1, "sigma": "lognormal"},
+             outputs={"probabilities": ["deficit(2027) vs baseline <= -5%"]})
+    summary = sweep.summarize(sweep.evaluate(s, toy, io.elasticity_ranges(toy)), s)
+    assert "probability" not in summary
+    assert "balance_quantile" not in summary
+    assert summary["holds"].dims == ("rate", "statement")
+    assert set(np.unique(summary["holds"].values)) <= {0.0, 1.0}
+
+
+def test_chunk_option_and_overwrite(toy, tmp_path: Path) -> None:
+    s = make({"tariff.recip.rate": [0, 20, 46]}, mc={**MC, "draws": 20})
+    out = tmp_path / "o.zarr"
+    ran = sweep.run_sweep(s, toy, out, chunk=10, ranges=io.elasticity_ranges(toy))
+    assert (ran.plan.grid_chunks, ran.plan.draw_chunk, len(ran.computed)) == ((1,), 10, 6)
+    again = sweep.run_sweep(s, toy, out, chunk=20, overwrite=True,
+                            ranges=io.elasticity_ranges(toy))
+    assert (again.session, again.plan.draw_chunk, len(again.computed)) == (1, 20, 3)
+    folder = tmp_path / "not-a-store"
+    folder.mkdir()
+    (folder / "precious.txt").write_text("keep me")
+    with pytest.raises(StoreError, match="is not a zarr store; not removing it"):
+        sweep.run_sweep(s, toy, folder, overwrite=True, ranges=io.elasticity_ranges(toy))
+    assert (folder / "precious.txt").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("url", ["file://{tmp}/u.zarr", "memory://tradesim-test/u.zarr"])
+def test_store_urls_through_fsspec(toy, tmp_path: Path, url: str) -> None:
+    s = make({"tariff.recip.rate": [0, 46]}, mc={**MC, "draws": 12})
+    ranges = io.elasticity_ranges(toy)
+    target = url.format(tmp=tmp_path)
+    import dask
+
+    # memory:// lives in this process: keep every read here, even if a distributed client
+    # of another test is the default scheduler.
+    with dask.config.set(scheduler="threads"):
+        ran = sweep.run_sweep(s, toy, target, ranges=ranges, chunk=6)
+        assert len(ran.computed) == 4
+        stored = sweep.open_store(target)
+        np.testing.assert_array_equal(stored["balance"].values,
+                                      sweep.evaluate(s, toy, ranges, chunk=6)["balance"].values)
+        assert sweep.run_sweep(s, toy, target, ranges=ranges, resume=True).computed == ()
+    sweep.remove_store(target)
+    assert not sweep.store.target(target).exists()
+
+
+def test_cli_quiet_and_verbose_go_through_logging(grid_file: Path, capsys) -> None:
+    out = grid_file.parent / "q.zarr"
+    assert cli.main(["sweep", str(grid_file), "-o", str(out), "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert "Sweep:" not in captured.out
+    assert "by grid point" in captured.out
+    assert cli.main(["sweep", str(grid_file), "-o", str(out), "--resume", "--verbose"]) == 0
+    err = capsys.readouterr().err
+    assert "already done" in err
+    assert "chunk/s" in err
+    with pytest.raises(SystemExit):
+        cli.main(["sweep", str(grid_file), "-o", str(out), "-q", "-v"])
+
+
+def test_ctrl_c_during_the_summary_keeps_every_chunk(grid_file: Path, capsys,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    out = grid_file.parent / "c.zarr"
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(sweep, "summarize", interrupted)  # Ctrl-C arrives during the summary
+        assert cli.main(["sweep", str(grid_file), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "before the summary was written" in err
+    assert "--resume (nothing is recomputed)" in err
+    assert (marks(out) == 1).all()
+    assert cli.main(["sweep", str(grid_file), "-o", str(out), "--resume"]) == 0
+    text = capsys.readouterr().out
+    assert "0 chunk(s) computed" in text
+    assert "holds" in xr.open_zarr(out)
+
+
+def test_workers_write_their_chunks_and_return_no_data(client, toy, tmp_path: Path) -> None:
+    s = make({"tariff.recip.rate": [0, 46]}, mc={**MC, "draws": 10})
+    ranges = io.elasticity_ranges(toy)
+    out = tmp_path / "w.zarr"
+    p = sweep.plan(s, toy, chunk=5)
+    sweep.run_sweep(s, toy, out, ranges=ranges, chunk=5, scheduler=client)
+    import zarr
+
+    zarr.open_group(out, mode="r+", zarr_format=2)["_tradesim/done"][1, 1] = 0
+    from tradesim.analysis.store import target, tradesim_version
+
+    future = client.submit(sweep.chunk_task, s, toy, ranges, p, (1, 1), target(out), 7,
+                           tradesim_version(), pure=False)
+    assert future.result() == ((1, 1), 7)  # the chunk went into the store, not back here
+    assert marks(out)[1, 1] == 7
+
+
+def test_workers_with_another_version_are_refused_and_the_store_resumes(client, toy,
+                                                                        tmp_path: Path,
+                                                                        caplog) -> None:
+    s = make({"tariff.recip.rate": [0, 46]}, mc={**MC, "draws": 10})
+    ranges = io.elasticity_ranges(toy)
+    out = tmp_path / "v.zarr"
+
+    def set_version(v: str) -> None:
+        sys.modules["tradesim"].__version__ = v
+
+    ours = tradesim.__version__
+    client.run(set_version, "0.0.0-other")
+    try:
+        with pytest.raises(StoreError, match=r"workers with another tradesim version .*runs "
+                                             r"0\.0\.0-other.*can be resumed"):
+            sweep.run_sweep(s, toy, out, ranges=ranges, chunk=5, scheduler=client)
+    finally:
+        client.run(set_version, ours)
+    assert (marks(out) == 0).all()
+    ran = sweep.run_sweep(s, toy, out, ranges=ranges, resume=True, scheduler=client)
+    assert len(ran.computed) == 4
+    with pytest.raises(StoreError, match="a worker runs tradesim .*install tradesim 9.9"):
+        sweep.chunk_task(s, toy, ranges, ran.plan, (0, 0), ran_target(out), 3, "9.9")
+
+
+def ran_target(out: Path):  # noqa: ANN201
+    from tradesim.analysis.store import target
+
+    return target(out)
+
+
+def test_scheduler_runs_report_the_dashboard(client, grid_file: Path, capsys) -> None:
+    out = grid_file.parent / "d.zarr"
+    assert cli.main(["sweep", str(grid_file), "-o", str(out), "--scheduler",
+                     client.scheduler.address]) == 0
+    err = capsys.readouterr().err
+    assert "Dask dashboard" in err

@@ -4,16 +4,20 @@ goal | compare | report``. The only module that prints."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import pandas as pd
 import xarray as xr
 
 import tradesim
 from tradesim import io
+from tradesim.dims import DRAW
 from tradesim.errors import TradesimError
 from tradesim.present import tables
 from tradesim.scenario import fields
@@ -231,82 +235,207 @@ def _describe(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _central_baseline(results: xr.Dataset) -> xr.DataArray:
-    """The first scenario's baseline balance by year (the median over draws, if it has them)."""
-    base = results["balance_baseline"].isel(scenario=0).load()
-    return base.median("draw") if "draw" in base.dims else base
+#: Rows of a sweep table printed by default (``--rows``); longer tables say what is hidden.
+SWEEP_ROWS = 40
+
+
+def _rows(text: str) -> int:
+    """``--rows N`` (N >= 1) or ``--rows all`` (0: every row)."""
+    if text.strip().lower() == "all":
+        return 0
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of rows >= 1, or all") \
+            from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of rows >= 1, or all")
+    return n
+
+
+def _goal_grid(text: str) -> int:
+    """``goal --grid``: a whole number of points, also written ``1e2``; its range is the
+    library's (:data:`tradesim.analysis.goal.MAX_GRID`), checked before any run."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of points") from None
+    if not value.is_integer():
+        raise argparse.ArgumentTypeError(f"{text}: the first scan takes a whole number of "
+                                         "points")
+    return int(value)
+
+
+def _show(table: pd.DataFrame, rows: int, fmt: str = "{:,.2f}") -> str:
+    """The table, or its first and last rows and a line saying how many are hidden."""
+    text = lambda t: t.to_string(float_format=lambda x: fmt.format(x))  # noqa: E731
+    if not rows or len(table) <= rows:
+        return text(table)
+    head = table.head(rows - rows // 2)
+    tail = table.tail(rows // 2)
+    hidden = len(table) - len(head) - len(tail)
+    lines = text(pd.concat([head, tail])).splitlines()
+    cut = len(lines) - len(tail)
+    return "\n".join([*lines[:cut], f"… {hidden:,} of {len(table):,} rows hidden "
+                      "(--rows all shows every row)", *lines[cut:]])
+
+
+def _sweep_output(output: str) -> tuple[str, str]:
+    """``-o`` -> (format, zarr store): ``.zarr`` (a path or fsspec URL) is the store itself;
+    ``.nc`` runs into the working store ``<output>.zarr``, then writes netCDF."""
+    name = output.rstrip("/").lower()
+    if name.endswith((".nc", ".nc4")):
+        if "://" in output and not output.startswith("file://"):
+            raise ValueError(f"-o {output}: netCDF is written to a local file; for a remote "
+                             "store use .zarr (e.g. s3://bucket/out.zarr)")
+        return "netcdf", output.removeprefix("file://") + ".zarr"
+    if name.endswith(".zarr"):
+        return "zarr", output
+    raise ValueError(f"-o {output}: a sweep writes a zarr store (.zarr: a path, or a URL such "
+                     "as s3://bucket/out.zarr) or a netCDF file (.nc)")
+
+
+@contextlib.contextmanager
+def _logging(quiet: bool, verbose: bool) -> Iterator[None]:
+    """The library's log messages on stderr: warnings only with ``--quiet``, debug with
+    ``--verbose``, else information."""
+    logger = logging.getLogger("tradesim")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
+    old = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old)
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    import time
+    with _logging(args.quiet, args.verbose):
+        return _sweep_logged(args)
+
+
+def _sweep_logged(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
 
     from tradesim.analysis import sweep
 
-    spec = io.read_sweep(args.sweep)
-    if args.plot and spec.monte_carlo is None:
-        raise ValueError("--plot draws a fan chart of Monte Carlo draws; this sweep has no "
-                         "[sweep.monte_carlo]")
+    kind, store = _sweep_output(args.output)
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be >= 1 (got {args.workers})")
+    if args.chunk is not None and args.chunk < 1:
+        raise ValueError(f"--chunk must be >= 1 points (got {args.chunk})")
+    if args.resume and args.overwrite:
+        raise ValueError("--resume or --overwrite, not both: --resume finishes a store, "
+                         "--overwrite replaces it")
+    if kind == "netcdf" and os.path.exists(args.output) and not args.overwrite:
+        raise ValueError(f"-o {args.output} exists: --overwrite replaces it")
+    spec = io.read_sweep(args.sweep)
+    if args.plot and spec.n_draws < 2:
+        raise ValueError("--plot draws a fan chart of Monte Carlo draws; this sweep has "
+                         + ("no [sweep.monte_carlo]" if not spec.n_draws else "one draw"))
     baseline = tradesim.load_baseline(spec.resolution,
                                       anchor=False if args.no_anchor else None)
     ranged = spec.monte_carlo and any(d.low is None for d in spec.monte_carlo.distributions)
     ranges = io.elasticity_ranges(baseline) if ranged else None
     where = args.scheduler or (f"local cluster, {args.workers} worker process(es)"
                                if args.workers else "local threads")
-    print(f"Sweep: {spec.name} — {spec.title}")
-    print(f"Base: {spec.base.name} ({spec.base.file}); {len(spec.points)} scenario(s) × "
-          f"{max(spec.n_draws, 1):,} draw(s), {spec.base.base_year}–{spec.base.horizon}, "
-          f"{spec.resolution} resolution; {where}")
-    state = {"start": time.perf_counter(), "first": -1, "done": 0, "total": 0, "shown": 0.0}
-    tty = sys.stderr.isatty()
+    say = (lambda *a: None) if args.quiet else print  # noqa: E731
+    say(f"Sweep: {spec.name} — {spec.title}")
+    say(f"Base: {spec.base.name} ({os.path.basename(spec.base.file)}); {len(spec.points)} "
+        f"grid point(s) × {max(spec.n_draws, 1):,} draw(s), {spec.base.base_year}–"
+        f"{spec.base.horizon}, {spec.resolution} resolution; {where}")
+    for a in spec.grid:
+        say(f"Grid axis {a.name}: {a.path} ({a.unit}), {len(a.values)} value(s)")
+    state = {"done": 0, "total": 0}
+    bar: list[Any] = []
 
     def progress(done: int, total: int) -> None:
-        now = time.perf_counter()
-        if state["first"] < 0:
-            state.update(first=done, start=now)
         state.update(done=done, total=total)
-        if not tty and done < total and now - state["shown"] < 2.0 and done > state["first"]:
-            return
-        state["shown"] = now
-        new, elapsed = done - state["first"], now - state["start"]
-        rate = new / elapsed if elapsed > 0 and new else 0.0
-        eta = f"{(total - done) / rate:,.0f} s" if rate else "?"
-        bar = "#" * round(24 * done / max(total, 1))
-        line = (f"[{bar:<24}] {done}/{total} chunks  {rate:.2f} chunks/s  ETA {eta}")
-        print(("\r" + line) if tty else line, end="" if tty and done < total else "\n",
-              file=sys.stderr, flush=True)
+        if not bar:
+            bar.append(tqdm(total=total, initial=done, unit="chunk", desc="chunks",
+                            file=sys.stderr, disable=args.quiet, dynamic_ncols=True,
+                            mininterval=0.5 if sys.stderr.isatty() else 5.0))
+        else:
+            bar[0].update(done - bar[0].n)
 
+    again = (f"tradesim sweep {args.sweep} -o {args.output} --resume")
+    stage = "run"
     try:
-        ran = sweep.run_sweep(spec, baseline, args.output, ranges=ranges, resume=args.resume,
-                              scheduler=args.scheduler, workers=args.workers, progress=progress)
+        try:
+            ran = sweep.run_sweep(spec, baseline, store, ranges=ranges, resume=args.resume,
+                                  overwrite=args.overwrite, chunk=args.chunk,
+                                  scheduler=args.scheduler, workers=args.workers,
+                                  progress=progress)
+        finally:
+            if bar:
+                bar[0].close()
+        say(f"{len(ran.computed)} chunk(s) computed in {ran.seconds:.1f} s (session "
+            f"{ran.session}); {ran.done_before} were already done"
+            + (f", {len(ran.repaired)} marked done were recomputed (data missing or damaged)"
+               if ran.repaired else "")
+            + f"; chunks of {ran.plan.scenario_chunk} grid point(s) × "
+              f"{max(ran.plan.draw_chunk, 1)} draw(s)")
+        results = sweep.open_store(store)
+        summary = ran.summary if ran.summary is not None else sweep.summarize(results, spec)
+        stage = "tables"
+        _print_sweep(spec, summary, results, args.rows)
+        if args.plot:
+            from tradesim.present import figures
+
+            first = {a.name: 0 for a in spec.grid}  # the fan of the first grid point
+            base = results["balance_baseline"].isel(first).load()
+            fig = figures.balance_fan(summary["balance_quantile"].isel(first).load(),
+                                      base.median(DRAW) if DRAW in base.dims else base,
+                                      title=f"{spec.title or spec.name}"
+                                            + (f": {spec.labels[0]}" if spec.grid else ""))
+            io.write_figure(fig, args.plot)
+        if kind == "netcdf":
+            stage = "netcdf"
+            io.write_result(results, args.output)
+            sweep.remove_store(store)
     except KeyboardInterrupt:
-        return _fail(f"interrupted with {state['done']} of {state['total']} chunks done; "
-                     f"finish with: tradesim sweep {args.sweep} -o {args.output} --resume",
-                     EXIT_RUNTIME)
-    print(f"{len(ran.computed)} chunk(s) computed in {ran.seconds:.1f} s (session "
-          f"{ran.session}); {ran.done_before} were already done; chunks of "
-          f"{ran.plan.scenario_chunk} scenario(s) × {max(ran.plan.draw_chunk, 1)} draw(s)")
-    results = sweep.open_store(args.output)
-    summary = ran.summary if ran.summary is not None else sweep.summarize(results, spec)
-    summaries = sweep.summary_tables(summary, results)
-    what = (f"quantiles over {spec.n_draws:,} draws" if spec.n_draws else "by scenario")
-    print(f"\nUS goods balance with Vietnam, bn USD (exports − imports), {what}")
-    print(_fmt(summaries["balance"]))
-    if spec.outputs.statements:
-        print("\nProbabilities (share of draws where the statement holds)")
-        print(summaries["probability"].to_string(float_format=lambda x: f"{x:.3f}"))
+        done, total = state["done"], state["total"]
+        if stage == "run" and total and done < total:
+            text = (f"interrupted with {done} of {total} chunks done (kept in {store}); "
+                    f"finish with: {again}")
+        elif stage == "run":
+            text = (f"interrupted after every chunk was done (kept in {store}) but before "
+                    f"the summary was written; finish with: {again} (nothing is recomputed)")
+        elif stage == "netcdf":
+            text = (f"interrupted before {args.output} was written; every chunk is done (kept "
+                    f"in {store}): finish with: {again} (nothing is recomputed)")
+        else:
+            text = (f"interrupted while printing; {store} is complete"
+                    + (f"; finish {args.output} with: {again}" if kind == "netcdf" else ""))
+        return _fail(text, EXIT_RUNTIME)
     print(f"\nwrote {args.output}")
     if args.plot:
-        from tradesim.present import figures
-
-        fig = figures.balance_fan(summary["balance_quantile"].isel(scenario=0),
-                               _central_baseline(results),
-                               title=f"{spec.title or spec.name}: "
-                                     f"{summary['scenario'].to_numpy()[0]}")
-        io.write_figure(fig, args.plot)
         print(f"wrote {args.plot}")
     return EXIT_OK
+
+
+def _print_sweep(spec: Any, summary: xr.Dataset, results: xr.Dataset, rows: int) -> None:
+    """The balance table and the statements, every row up to ``rows`` (0: all)."""
+    from tradesim.analysis import sweep
+
+    tabs = sweep.summary_tables(summary, results, spec)
+    what = (f"quantiles over {spec.n_draws:,} draws" if sweep.has_draws(results)
+            else "by grid point" if spec.grid else "")
+    print(f"\nUS goods balance with Vietnam, bn USD (exports − imports){', ' if what else ''}"
+          f"{what}")
+    print(_show(tabs["balance"], rows))
+    if spec.outputs.statements:
+        if tabs["statements_kind"] == "probability":
+            print("\nProbabilities (share of draws where the statement holds)")
+            print(_show(tabs["statements"], rows, "{:.3f}"))
+        else:
+            print("\nStatements at each grid point (1 = holds, 0 = does not; no draws, so "
+                  "these are facts of the model, not probabilities)")
+            print(_show(tabs["statements"], rows, "{:.0f}"))
 
 
 def _goal(args: argparse.Namespace) -> int:
@@ -537,15 +666,29 @@ def build_parser() -> argparse.ArgumentParser:
     prod.add_argument("--lang", choices=("en", "vi"), default="en", help="language of titles")
     prod.add_argument("--limit", type=int, default=60, help="rows of a search (default 60)")
     prod.set_defaults(func=_products)
-    swp = sub.add_parser("sweep", help="run a grid / Monte Carlo sweep into a zarr store")
+    swp = sub.add_parser("sweep", help="run a grid / Monte Carlo sweep into a zarr store (or "
+                         "netCDF)")
     swp.add_argument("sweep", help="sweep file (TOML)")
-    swp.add_argument("-o", "--output", required=True, help="zarr store to write (out.zarr)")
+    swp.add_argument("-o", "--output", required=True,
+                     help="out.zarr (a path, or an fsspec URL such as s3://bucket/out.zarr) or "
+                          "out.nc (netCDF, written once the sweep is done)")
     swp.add_argument("--workers", type=int,
                      help="run on a local Dask cluster of N worker processes")
-    swp.add_argument("--scheduler", help="Dask distributed scheduler address, tcp://host:port")
+    swp.add_argument("--scheduler", help="Dask distributed scheduler address, tcp://host:port "
+                     "(the workers write into the store: it must be reachable from them)")
     swp.add_argument("--resume", action="store_true",
-                     help="finish a killed sweep: compute only the chunks not marked done")
+                     help="finish a killed sweep: compute only the chunks not marked done (or "
+                          "whose data is missing or damaged)")
+    swp.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    swp.add_argument("--chunk", type=int, metavar="N",
+                     help="points (grid points × draws) per chunk (default: by memory)")
+    swp.add_argument("--rows", type=_rows, default=SWEEP_ROWS, metavar="N|all",
+                     help=f"table rows to print (default {SWEEP_ROWS}; the rest are counted)")
     swp.add_argument("--plot", help="write the fan chart of the balance (.png, .svg or .pdf)")
+    noise = swp.add_mutually_exclusive_group()
+    noise.add_argument("-q", "--quiet", action="store_true",
+                       help="no progress bar or messages, only the tables and errors")
+    noise.add_argument("-v", "--verbose", action="store_true", help="debug messages")
     swp.set_defaults(func=_sweep)
     goal = sub.add_parser("goal", help="solve for the value of one scenario key that meets a "
                           "target, e.g. how much Vietnam must buy")
@@ -562,7 +705,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="search interval in file units (default by key: 0-500e9 USD, "
                            "0-100 %%, 0-1)")
     goal.add_argument("--by", type=int, help="year for quantities written without one")
-    goal.add_argument("--grid", type=int, default=9, help="points of the first scan (>= 2)")
+    goal.add_argument("--grid", type=_goal_grid, default=9,
+                      help="points of the first scan (default 9; at most "
+                           "tradesim.analysis.goal.MAX_GRID)")
     goal.set_defaults(func=_goal)
     cmp_ = sub.add_parser("compare", help="balance by year and the products that differ most, "
                           "for two or more scenarios")

@@ -1,12 +1,14 @@
-"""Sweeps: grids of scenario variants and Monte Carlo draws as the ``scenario``/``draw`` dims.
+"""Sweeps: grids of scenario variants and Monte Carlo draws as dimensions of one Dataset.
 
 A :class:`~tradesim.scenario.sweep_file.Sweep` (see :mod:`tradesim.scenario.sweep_file`) is
-evaluated in chunks along ``scenario`` and ``draw``; each chunk is one vectorised
-:func:`tradesim.model.trajectory.run`, reduced at once to the requested outputs, so memory is
-bounded by the chunk. :func:`evaluate` runs a sweep in memory; :func:`run_sweep` runs it with Dask
-(local threads, or a ``distributed`` cluster), writes each finished chunk into a pre-created zarr
-store and then marks it done, so ``resume=True`` computes exactly the missing chunks.
-:func:`summarize` turns the draws into quantiles and probabilities.
+evaluated in chunks: blocks of grid points (each grid axis is a dimension, ``rate``, ``share``
+…) × blocks of draws; each chunk is one vectorised :func:`tradesim.model.trajectory.run`,
+reduced at once to the requested outputs, so memory is bounded by the chunk. :func:`evaluate`
+runs a sweep in memory; :func:`run_sweep` runs it with Dask (local threads, or a
+``distributed`` cluster whose workers write their chunks themselves) into a zarr store at a
+path or fsspec URL (:mod:`tradesim.analysis.store`), marking each chunk done after its data,
+so ``resume=True`` computes exactly the missing (or damaged) chunks. :func:`summarize` turns
+the draws into quantiles and probabilities (:mod:`tradesim.analysis.summary`).
 
 Draws are reproducible whatever the chunking or the number of workers: draw ``d`` of a
 parameter comes from the stream ``SeedSequence(seed, spawn_key=(d // DRAW_BLOCK, param))``.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import logging
 import math
 import os
 import shutil
@@ -24,7 +27,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +36,15 @@ import numpy as np
 import xarray as xr
 from scipy import special
 
+from tradesim.analysis import store
+from tradesim.analysis.store import tradesim_version
+from tradesim.analysis.summary import (
+    central,
+    has_draws,
+    nanquantile,
+    summarize,
+    summary_tables,
+)
 from tradesim.dims import DRAW, EXPORTER, IMPORTER, PRODUCT, SCENARIO, YEAR
 from tradesim.errors import ScheduleError, StoreError
 from tradesim.model import trajectory
@@ -50,6 +62,7 @@ from tradesim.scenario.sweep_file import (
 
 __all__ = [
     "DRAW_BLOCK",
+    "Chunk",
     "Distribution",
     "MonteCarlo",
     "Outputs",
@@ -57,17 +70,23 @@ __all__ = [
     "Statement",
     "Sweep",
     "SweepRun",
+    "central",
     "centres",
+    "chunk_task",
     "evaluate",
+    "has_draws",
     "nanquantile",
     "open_store",
     "parse_sweep",
     "plan",
+    "remove_store",
     "run_sweep",
     "sample",
     "summarize",
     "summary_tables",
 ]
+
+log = logging.getLogger(__name__)
 
 #: Bytes the engine holds per evaluated cell (measured peak of ``trajectory.run`` ÷ cells).
 ENGINE_BYTES_PER_CELL = 120
@@ -171,50 +190,86 @@ def sample(mc: MonteCarlo, centre: xr.Dataset, ranges: xr.Dataset | None, start:
 # --------------------------------------------------------------------------- chunks
 
 
+#: A chunk's index: one block number per grid axis, then the draw block (0 without draws).
+Chunk = tuple[int, ...]
+
+
 @dataclass(frozen=True)
 class Plan:
-    """Chunking of a sweep: ``scenario_chunk`` × ``draw_chunk`` points per chunk."""
+    """Chunking of a sweep: blocks of ``grid_chunks`` values along each grid axis (sizes
+    ``grid``) × ``draw_chunk`` draws."""
 
-    n_scenarios: int
+    grid: tuple[int, ...]
     n_draws: int  # 0: no draw dimension
-    scenario_chunk: int
+    grid_chunks: tuple[int, ...]
     draw_chunk: int  # 0 when n_draws == 0
 
     @property
-    def shape(self) -> tuple[int, int]:
-        """Number of chunks along (scenario, draw)."""
+    def n_scenarios(self) -> int:
+        """Grid points (1 without a grid)."""
+        return math.prod(self.grid)
+
+    @property
+    def scenario_chunk(self) -> int:
+        """Grid points per chunk (at most)."""
+        return math.prod(self.grid_chunks)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Number of chunks along each grid axis, then along ``draw``."""
         nd = -(-self.n_draws // self.draw_chunk) if self.n_draws else 1
-        return -(-self.n_scenarios // self.scenario_chunk), nd
+        return (*(-(-n // c) for n, c in zip(self.grid, self.grid_chunks, strict=True)), nd)
 
-    def chunks(self) -> list[tuple[int, int]]:
-        """Every chunk index (i, j) in C order."""
-        n_s, n_d = self.shape
-        return [(i, j) for i in range(n_s) for j in range(n_d)]
+    def chunks(self) -> list[Chunk]:
+        """Every chunk index in C order."""
+        return list(itertools.product(*(range(n) for n in self.shape)))
 
-    def slices(self, chunk: tuple[int, int]) -> tuple[slice, slice | None]:
-        """Scenario and draw ranges of one chunk (draws: None without Monte Carlo)."""
-        i, j = chunk
-        s = slice(i * self.scenario_chunk, min((i + 1) * self.scenario_chunk, self.n_scenarios))
+    def grid_slices(self, chunk: Chunk) -> tuple[slice, ...]:
+        """The chunk's range along each grid axis."""
+        return tuple(slice(i * c, min((i + 1) * c, n))
+                     for i, c, n in zip(chunk[:-1], self.grid_chunks, self.grid, strict=True))
+
+    def draw_slice(self, chunk: Chunk) -> slice | None:
+        """The chunk's draws (None without Monte Carlo)."""
         if not self.n_draws:
-            return s, None
-        return s, slice(j * self.draw_chunk, min((j + 1) * self.draw_chunk, self.n_draws))
+            return None
+        j = chunk[-1]
+        return slice(j * self.draw_chunk, min((j + 1) * self.draw_chunk, self.n_draws))
+
+    def points(self, chunk: Chunk) -> np.ndarray:
+        """Flat indices (C order of the grid) of the chunk's grid points, in C order."""
+        ranges = [np.arange(s.start, s.stop) for s in self.grid_slices(chunk)]
+        if not ranges:
+            return np.zeros(1, dtype=int)
+        mesh = np.meshgrid(*ranges, indexing="ij")
+        return np.ravel_multi_index(tuple(m.ravel() for m in mesh), self.grid)
+
+    def block(self, chunk: Chunk) -> tuple[int, ...]:
+        """Sizes of the chunk's grid block."""
+        return tuple(s.stop - s.start for s in self.grid_slices(chunk))
 
 
 def plan(sweep: Sweep, baseline: xr.Dataset, chunk: int | None = None,
          memory: int = CHUNK_MEMORY, parallel: int | None = None) -> Plan:
-    """Chunk a sweep, draws first: ``chunk`` points (scenario × draw) per chunk; default the
-    sweep's ``chunk``, else what fits in ``memory`` bytes at :data:`ENGINE_BYTES_PER_CELL`,
-    but small enough to give each of ``parallel`` (default: CPU count) workers two chunks."""
+    """Chunk a sweep, draws first: ``chunk`` points (grid points × draws) per chunk; default
+    the sweep's ``chunk``, else what fits in ``memory`` bytes at
+    :data:`ENGINE_BYTES_PER_CELL`, but small enough to give each of ``parallel`` (default: CPU
+    count) workers two chunks. Grid blocks fill the last axis first."""
     cells = len(sweep.years) * math.prod(baseline.sizes[d] for d in (IMPORTER, EXPORTER,
                                                                          PRODUCT))
-    n_s, n_d = len(sweep.points), sweep.n_draws
+    grid = tuple(len(a.values) for a in sweep.grid)
+    n_s, n_d = math.prod(grid), sweep.n_draws
     spread = -(-n_s * max(n_d, 1) // (2 * (parallel or os.cpu_count() or 1)))
     per_cell = TOTALS_BYTES_PER_CELL if not sweep.outputs.products else ENGINE_BYTES_PER_CELL
     points = chunk or sweep.chunk or max(1, min(memory // (cells * per_cell), spread))
-    if n_d:
-        draw_chunk = min(n_d, points)
-        return Plan(n_s, n_d, min(n_s, max(1, points // draw_chunk)), draw_chunk)
-    return Plan(n_s, 0, min(n_s, points), 0)
+    draw_chunk = min(n_d, points) if n_d else 0
+    left = max(1, points // draw_chunk) if n_d else points
+    sizes: list[int] = []
+    for n in reversed(grid):
+        c = max(1, min(n, left))
+        sizes.append(c)
+        left = left // n if c == n else 1
+    return Plan(grid, n_d, tuple(reversed(sizes)), draw_chunk)
 
 
 def _members(baseline: xr.Dataset, prefixes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -236,17 +291,20 @@ def _members(baseline: xr.Dataset, prefixes: Sequence[str]) -> tuple[np.ndarray,
     return np.array(order, dtype=int), np.array(starts, dtype=int)
 
 
+
 def _compute_chunk(sweep: Sweep, baseline: xr.Dataset, ranges: xr.Dataset | None, p: Plan,
-                   chunk: tuple[int, int]) -> tuple[tuple[int, int], dict[str, np.ndarray]]:
-    """Evaluate one chunk and reduce it to the outputs (pure; runs on any worker)."""
-    rows, cols = p.slices(chunk)
+                   chunk: Chunk) -> tuple[Chunk, dict[str, np.ndarray]]:
+    """Evaluate one chunk and reduce it to the outputs (pure; runs on any worker). The
+    arrays lead with the chunk's points flat (C order of its grid block), then draws."""
+    rows, cols = list(p.points(chunk)), p.draw_slice(chunk)
     draws = None
     if sweep.monte_carlo is not None and cols is not None:
         draws = sample(sweep.monte_carlo, centres(baseline), ranges, cols.start, cols.stop)
     keep = [*sweep.outputs.variables, *(f"{v}_baseline" for v in sweep.outputs.variables)]
     if sweep.outputs.products:
         keep.append("value")  # product detail needs every supplier: the full pass
-    result = trajectory.run(baseline, sweep.points[rows], draws, sweep.labels[rows], keep=keep)
+    result = trajectory.run(baseline, [sweep.points[k] for k in rows], draws,
+                            [sweep.labels[k] for k in rows], keep=keep)
     lead = (SCENARIO, DRAW) if draws is not None else (SCENARIO,)
     out = {}
     for var in sweep.outputs.variables:
@@ -264,14 +322,23 @@ def _compute_chunk(sweep: Sweep, baseline: xr.Dataset, ranges: xr.Dataset | None
 # --------------------------------------------------------------------------- layout
 
 
+def _names(sweep: Sweep) -> list[str]:
+    """The arrays a chunk writes, in the order of the store's digests."""
+    out = [*sweep.outputs.variables, *(f"{v}_baseline" for v in sweep.outputs.variables)]
+    return out + (["value"] if sweep.outputs.products else [])
+
+
 def _template(sweep: Sweep, baseline: xr.Dataset, p: Plan, lazy: bool) -> xr.Dataset:
-    """Empty result Dataset (NaN), chunked like the plan; dask-backed when ``lazy``."""
+    """Empty result Dataset (NaN), one dim per grid axis, chunked like the plan; dask-backed
+    when ``lazy``."""
     years = np.array(list(sweep.years))
-    lead = [SCENARIO] + ([DRAW] if p.n_draws else [])
-    sizes = {SCENARIO: p.n_scenarios, DRAW: p.n_draws, YEAR: len(years),
-             IMPORTER: baseline.sizes[IMPORTER], EXPORTER: baseline.sizes[EXPORTER],
-             PRODUCT: len(sweep.outputs.products)}
-    chunks = {SCENARIO: p.scenario_chunk, DRAW: p.draw_chunk}
+    gdims = [a.name for a in sweep.grid]
+    lead = [*gdims] + ([DRAW] if p.n_draws else [])
+    sizes = {a.name: len(a.values) for a in sweep.grid}
+    sizes.update({DRAW: p.n_draws, YEAR: len(years), IMPORTER: baseline.sizes[IMPORTER],
+                  EXPORTER: baseline.sizes[EXPORTER], PRODUCT: len(sweep.outputs.products)})
+    chunks = {a.name: c for a, c in zip(sweep.grid, p.grid_chunks, strict=True)}
+    chunks[DRAW] = p.draw_chunk
 
     def empty(dims: Sequence[str]) -> tuple[Sequence[str], Any]:
         shape = tuple(sizes[d] for d in dims)
@@ -282,43 +349,57 @@ def _template(sweep: Sweep, baseline: xr.Dataset, p: Plan, lazy: bool) -> xr.Dat
                                                              for d in dims))
         return dims, np.full(shape, np.nan)
 
-    units = "USD"
     data: dict[str, Any] = {}
+    long = {"balance": "US goods balance with Vietnam (exports − imports)",
+            "exports": "US exports to Vietnam", "imports": "US imports from Vietnam"}
     for var in sweep.outputs.variables:
         data[var] = empty([*lead, YEAR])
         data[f"{var}_baseline"] = empty([*lead, YEAR])
     if sweep.outputs.products:
         data["value"] = empty([*lead, YEAR, IMPORTER, EXPORTER, PRODUCT])
-    coords: dict[str, Any] = {SCENARIO: list(sweep.labels), YEAR: years}
+    coords: dict[str, Any] = {YEAR: years}
     if p.n_draws:
         coords[DRAW] = np.arange(p.n_draws)
     if sweep.outputs.products:
         coords.update({IMPORTER: list(baseline.indexes[IMPORTER]),
                        EXPORTER: list(baseline.indexes[EXPORTER]),
                        PRODUCT: list(sweep.outputs.products)})
-    grid = np.array(list(itertools.product(*(a.values for a in sweep.grid)))).reshape(
-        p.n_scenarios, len(sweep.grid))
-    for k, a in enumerate(sweep.grid):
-        coords[a.path] = (SCENARIO, grid[:, k], {"units": a.unit})
+    for a in sweep.grid:
+        coords[a.name] = (a.name, np.array(a.values), {
+            "units": "1" if a.unit == "fraction" else a.unit, "key_path": a.path,
+            "long_name": f"{a.path} (grid axis)"})
     ds = xr.Dataset(data, coords=coords)
-    for da in ds.data_vars.values():
-        da.attrs["units"] = units
+    for name, da in ds.data_vars.items():
+        base = str(name).removesuffix("_baseline")
+        text = long.get(base, "customs value by importer, exporter and HS prefix")
+        da.attrs.update(units="USD", long_name=text + (", no-change projection"
+                                                       if str(name).endswith("_baseline")
+                                                       else ""))
     ds.attrs.update(sweep=json.dumps(sweep.spec(), default=str), sweep_digest=sweep.digest(),
                     sweep_name=sweep.name, sweep_title=sweep.title,
-                    base_scenario=sweep.base.name, base_file=sweep.base.file,
+                    base_scenario=sweep.base.name, base_file=Path(sweep.base.file).name,
                     baseline_resolution=str(baseline.attrs.get("resolution", "")),
-                    scenario_chunk=p.scenario_chunk, draw_chunk=p.draw_chunk,
+                    tradesim_version=tradesim_version(),
                     basis="balance = US exports to Vietnam − US imports from Vietnam, US "
                           "statistics, USD")
     return ds
 
 
-def _region(p: Plan, chunk: tuple[int, int], name: str) -> tuple[slice, ...]:
+def _region(p: Plan, chunk: Chunk, name: str) -> tuple[slice, ...]:
     """Where a chunk's array goes in the full output."""
-    rows, cols = p.slices(chunk)
-    if cols is None:
-        return (rows,)
-    return (rows, cols)
+    grid, draws = p.grid_slices(chunk), p.draw_slice(chunk)
+    return grid if draws is None else (*grid, draws)
+
+
+def _placed(p: Plan, chunk: Chunk, values: np.ndarray) -> np.ndarray:
+    """A chunk's array with its flat points unfolded into the grid block."""
+    return values.reshape(*p.block(chunk), *values.shape[1:])
+
+
+def _writes(p: Plan, chunk: Chunk, name: str) -> bool:
+    """Whether a chunk writes an array (every chunk writes every array, baselines included:
+    they differ by draw on an anchored baseline)."""
+    return True
 
 
 def evaluate(sweep: Sweep, baseline: xr.Dataset, ranges: xr.Dataset | None = None,
@@ -328,9 +409,11 @@ def evaluate(sweep: Sweep, baseline: xr.Dataset, ranges: xr.Dataset | None = Non
     Returns
     -------
     Dataset
-        For each output variable ``v``: ``v`` (scenario, [draw,] year; USD) and
-        ``v_baseline`` (scenario, [draw,] year); ``value`` (scenario, [draw,] year, importer,
-        exporter, product) summed over each listed HS prefix. One coordinate per grid key.
+        One dim per grid axis (``rate``, ``share`` … see
+        :func:`tradesim.scenario.sweep_file.axis_names`; the key path is the coordinate's
+        ``key_path``), then ``draw`` with Monte Carlo. For each output variable ``v``: ``v``
+        (*grid, [draw,] year; USD) and ``v_baseline`` (*grid, year); ``value`` (*grid, [draw,]
+        year, importer, exporter, product) summed over each listed HS prefix.
     """
     p = plan(sweep, baseline, chunk)
     if sweep.outputs.products:
@@ -339,7 +422,8 @@ def evaluate(sweep: Sweep, baseline: xr.Dataset, ranges: xr.Dataset | None = Non
     for c in p.chunks():
         _, arrays = _compute_chunk(sweep, baseline, ranges, p, c)
         for name, values in arrays.items():
-            ds[name].values[_region(p, c, name)] = values
+            if _writes(p, c, name):
+                ds[name].values[_region(p, c, name)] = _placed(p, c, values)
     return ds
 
 
@@ -348,66 +432,190 @@ def evaluate(sweep: Sweep, baseline: xr.Dataset, ranges: xr.Dataset | None = Non
 
 @dataclass(frozen=True)
 class SweepRun:
-    """What :func:`run_sweep` did: chunks before, chunks computed, the session number, and
-    the summary once every chunk is done (else None)."""
+    """What :func:`run_sweep` did: chunks before, chunks computed (with those recomputed
+    because their data did not match their marker), the session number, the Dask dashboard
+    (when a distributed client ran it), and the summary."""
 
-    store: Path
+    store: str
     plan: Plan
     session: int
     done_before: int
-    computed: tuple[tuple[int, int], ...]
+    computed: tuple[Chunk, ...]
     seconds: float
     summary: xr.Dataset | None = None
+    repaired: tuple[Chunk, ...] = ()
+    dashboard: str | None = None
 
 
-_ZARR: dict[str, Any] = {"consolidated": False, "zarr_format": 2}
+_ZARR: dict[str, Any] = {"zarr_format": 2}
 
 
-def _create(path: Path, template: xr.Dataset, p: Plan) -> None:
-    """Write the store's metadata and coordinates into a temporary folder, then rename."""
-    if path.exists():
-        raise StoreError(f"{path} exists: pass resume=True (tradesim sweep --resume) to finish "
-                         "it, or choose another output")
+def _create(t: store.Target, template: xr.Dataset, p: Plan, sweep: Sweep) -> None:
+    """Write the store's metadata, coordinates and bookkeeping (for a local store into a
+    temporary folder, then renamed into place), consolidated."""
+    names = _names(sweep)
+
+    def write(where: store.Target) -> None:
+        template.to_zarr(where.zarr_store(), compute=False, mode="w-", consolidated=False,
+                         **_ZARR, **where.open_kwargs())
+        root = store.open_root(where)
+        book = root.create_group(store.BOOK)
+        book.create_array("done", shape=p.shape, chunks=(1,) * len(p.shape), dtype="i4",
+                          fill_value=0)
+        book.create_array("digest", shape=(*p.shape, len(names)),
+                          chunks=(1,) * len(p.shape) + (len(names),), dtype="u8", fill_value=0)
+        book.attrs.update(format=store.FORMAT, tradesim=tradesim_version(),
+                          grid=list(p.grid), grid_chunks=list(p.grid_chunks),
+                          n_draws=p.n_draws, draw_chunk=p.draw_chunk, sessions=0,
+                          variables=names, summary_session=0,
+                          description="tradesim bookkeeping: done = session that wrote each "
+                          "chunk (0: not done), digest = hash of each array it wrote")
+        store.consolidate(where)
+
+    if not t.local:
+        write(t)
+        return
+    path = t.path
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent))
     try:
-        ds = template.copy()
-        ds["chunk_done"] = (("scenario_chunk", "draw_chunk"), np.zeros(p.shape, dtype="i4"))
-        ds["chunk_done"].attrs["description"] = ("0: not done; n: written in session n "
-                                                  "(marked after the chunk's data)")
-        ds.attrs["sessions"] = 0
-        encoding = {"chunk_done": {"chunks": (1, 1)}}
-        ds.to_zarr(tmp / "s.zarr", compute=False, encoding=encoding, **_ZARR)
-        import zarr
-
-        group: Any = zarr.open_group(tmp / "s.zarr", mode="r+", zarr_format=2)
-        group["chunk_done"][:] = 0
-        os.replace(tmp / "s.zarr", path)
+        write(store.target(tmp / "s.zarr"))
+        try:
+            os.replace(tmp / "s.zarr", path)
+        except OSError as err:  # another process created it meanwhile
+            raise StoreError(f"{t} exists: pass resume=True (tradesim sweep --resume) to "
+                             "finish it, or choose another output") from err
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _open(path: Path, sweep: Sweep) -> tuple[Any, Plan]:
-    import zarr
-
-    group: Any = zarr.open_group(path, mode="r+", zarr_format=2)
-    attrs: dict[str, Any] = dict(group.attrs)
+def _open(t: store.Target, sweep: Sweep) -> tuple[Any, Any, Plan, dict[str, Any]]:
+    """The store's root group, bookkeeping group, plan and bookkeeping attributes, every
+    damage or mismatch a :class:`StoreError` naming the store and what to do."""
+    root = store.open_root(t)
+    attrs: dict[str, Any] = dict(root.attrs)
+    if "sweep_digest" not in attrs:
+        raise StoreError(f"{t}: the store's attributes are damaged (no sweep_digest); it "
+                         "cannot be resumed: start again with --overwrite or choose another "
+                         "output")
+    book, battrs = store.open_book(root, t)
     if attrs.get("sweep_digest") != sweep.digest():
-        raise StoreError(f"{path} holds another sweep ({attrs.get('sweep_name')!r}, digest "
+        raise StoreError(f"{t} holds another sweep ({attrs.get('sweep_name')!r}, digest "
                          f"{attrs.get('sweep_digest')}; this one is {sweep.digest()}): choose "
-                         "another output")
-    n_s = group["scenario"].shape[0]
-    n_d = group["draw"].shape[0] if "draw" in group else 0
-    return group, Plan(n_s, n_d, int(attrs["scenario_chunk"]), int(attrs["draw_chunk"]))
+                         "another output, or --overwrite to replace it")
+    for name in _names(sweep):
+        try:
+            root[name]
+        except Exception as err:  # noqa: BLE001 - missing or unreadable .zarray
+            raise StoreError(f"{t}: the metadata of the array {name!r} is unreadable "
+                             f"({type(err).__name__}); the store cannot be resumed: start "
+                             "again with --overwrite or choose another output") from err
+    here = tradesim_version()
+    if battrs["tradesim"] != here:
+        raise StoreError(f"{t} was started by tradesim {battrs['tradesim']}; this is tradesim "
+                         f"{here}: finish it with tradesim {battrs['tradesim']} (results of "
+                         "two versions are not mixed in one store), or start again with "
+                         "--overwrite")
+    p = Plan(tuple(battrs["grid"]), battrs["n_draws"], tuple(battrs["grid_chunks"]),
+             battrs["draw_chunk"])
+    grid = tuple(len(a.values) for a in sweep.grid)
+    shapes_ok = False
+    with contextlib.suppress(Exception):
+        shapes_ok = (tuple(book["done"].shape) == p.shape and p.grid == grid
+                     and battrs["variables"] == _names(sweep))
+    if not shapes_ok:
+        raise StoreError(f"{t}: the bookkeeping does not fit the sweep (chunk markers or "
+                         "plan damaged); start again with --overwrite or choose another "
+                         "output")
+    return root, book, p, battrs
 
 
-def open_store(path: str | os.PathLike[str]) -> xr.Dataset:
-    """Open a sweep store lazily (usable while incomplete: missing chunks read as NaN)."""
-    return xr.open_zarr(path, **_ZARR)
+def open_store(source: str | os.PathLike[str],
+               storage_options: Mapping[str, Any] | None = None) -> xr.Dataset:
+    """Open a sweep store lazily, exactly as ``xr.open_zarr`` does (consolidated metadata;
+    usable while incomplete: missing chunks read as NaN). The bookkeeping is not included."""
+    t = store.target(source, storage_options)
+    return xr.open_zarr(t.zarr_store(), **t.open_kwargs())
+
+
+def remove_store(source: str | os.PathLike[str],
+                 storage_options: Mapping[str, Any] | None = None) -> None:
+    """Delete a sweep store and its lock file (refused for anything that is not a zarr
+    store)."""
+    t = store.target(source, storage_options)
+    with store.locked(t):
+        t.remove()
+    store.unlock_file(t)
+
+
+def _marks(book: Any, p: Plan, t: store.Target) -> tuple[np.ndarray, np.ndarray]:
+    """``done`` and ``digest`` arrays; chunks whose marker cannot be read count as not done
+    (with a warning naming them)."""
+    try:
+        return np.asarray(book["done"][...]), np.asarray(book["digest"][...])
+    except Exception:  # noqa: BLE001 - some marker is damaged: read them one by one
+        pass
+    done = np.zeros(p.shape, dtype="i4")
+    digests = np.zeros((*p.shape, book["digest"].shape[-1]), dtype="u8")
+    for c in p.chunks():
+        try:
+            done[c], digests[c] = book["done"][c], book["digest"][c]
+        except Exception:  # noqa: BLE001
+            done[c] = 0
+            log.warning("%s: the marker of chunk %s is unreadable; that chunk is recomputed",
+                        t, c)
+    return done, digests
+
+
+def _verify(root: Any, p: Plan, c: Chunk, names: Sequence[str], want: np.ndarray) -> str:
+    """'' when every array of a marked chunk matches its digest, else what is wrong."""
+    for k, name in enumerate(names):
+        if not _writes(p, c, name):
+            continue
+        if int(want[k]) == 0:
+            return f"no digest for {name}"
+        try:
+            got = store.digest(np.asarray(root[name][_region(p, c, name)]))
+        except Exception as err:  # noqa: BLE001 - a corrupt zarr chunk fails to decode
+            return f"{name} unreadable ({type(err).__name__})"
+        if got != int(want[k]):
+            return f"{name} does not match its digest (missing or corrupt zarr chunk)"
+    return ""
+
+
+def chunk_task(sweep: Sweep, baseline: xr.Dataset, ranges: xr.Dataset | None, p: Plan,
+               chunk: Chunk, t: store.Target, session: int, version: str) -> tuple[Chunk, int]:
+    """Compute one chunk and write it into the store, then its digests, then its marker (on
+    whichever worker runs it). Returns only (chunk, session): the data never travels back.
+
+    Raises
+    ------
+    StoreError
+        This worker's tradesim is not ``version`` (the client's); nothing is written.
+    """
+    here = tradesim_version()
+    if here != version:
+        raise StoreError(f"a worker runs tradesim {here}, this client tradesim {version}: "
+                         f"install tradesim {version} on every worker; nothing was written, "
+                         "the store can be resumed (--resume)")
+    c, arrays = _compute_chunk(sweep, baseline, ranges, p, chunk)
+    root = store.open_root(t)
+    names = _names(sweep)
+    digests = np.zeros(len(names), dtype="u8")
+    for k, name in enumerate(names):
+        if _writes(p, c, name):
+            values = _placed(p, c, arrays[name])
+            root[name][_region(p, c, name)] = values
+            digests[k] = store.digest(values)
+    book = root[store.BOOK]
+    book["digest"][c] = digests
+    book["done"][c] = session  # written last: the chunk is complete
+    return c, session
 
 
 def _local(sweep: Sweep, baseline: xr.Dataset, ranges: xr.Dataset | None, p: Plan,
-           todo: Sequence[tuple[int, int]], sink: Callable[[tuple[int, int], dict], None]) -> None:
+           todo: Sequence[Chunk], t: store.Target, session: int,
+           done: Callable[[Chunk], None]) -> None:
     """Dask's local threaded scheduler; each task writes its chunk as soon as it finishes."""
     import dask
 
@@ -415,62 +623,86 @@ def _local(sweep: Sweep, baseline: xr.Dataset, ranges: xr.Dataset | None, p: Pla
     tag = uuid.uuid4().hex  # named keys: no hashing of the baseline's arrays
     big = [dask.delayed(x, name=f"{n}-{tag}", traverse=False)
            for n, x in (("sweep", sweep), ("baseline", baseline), ("ranges", ranges))]
+    version = tradesim_version()
 
-    def task(s: Sweep, b: xr.Dataset, r: xr.Dataset | None, c: tuple[int, int]) -> None:
-        chunk, arrays = _compute_chunk(s, b, r, p, c)
+    def task(s: Sweep, b: xr.Dataset, r: xr.Dataset | None, c: Chunk) -> None:
+        chunk, _ = chunk_task(s, b, r, p, c, t, session, version)
         with lock:
-            sink(chunk, arrays)
+            done(chunk)
 
     tasks = [dask.delayed(task, pure=False)(*big, c) for c in todo]
     dask.compute(*tasks, scheduler="threads", num_workers=os.cpu_count() or 1)
 
 
 def _distributed(client: Any, sweep: Sweep, baseline: xr.Dataset, ranges: xr.Dataset | None,
-                 p: Plan, todo: Sequence[tuple[int, int]],
-                 sink: Callable[[tuple[int, int], dict], None]) -> None:
-    """A ``distributed`` client: workers compute, this process writes as chunks finish; at
-    most two chunks per worker thread are in flight, so memory stays bounded."""
+                 p: Plan, todo: Sequence[Chunk], t: store.Target, session: int,
+                 done: Callable[[Chunk], None]) -> None:
+    """A ``distributed`` client: workers compute and write their chunks into the store
+    themselves (it must be reachable from them: a shared file system or an object store
+    URL); only (chunk, session) comes back. At most two chunks per worker thread are in
+    flight. Workers with another tradesim version are refused before any work."""
     from distributed import as_completed
 
+    version = tradesim_version()
+    other = {w: v for w, v in client.run(tradesim_version).items() if v != version}
+    if other:
+        listing = ", ".join(f"{w} runs {v}" for w, v in sorted(other.items()))
+        raise StoreError(f"workers with another tradesim version ({listing}); this client "
+                         f"runs tradesim {version}: install the same version on every worker. "
+                         f"Nothing was computed; {t} can be resumed (--resume)")
     shared = [client.scatter(x, broadcast=True) for x in (sweep, baseline)]
     rng = client.scatter(ranges, broadcast=True) if ranges is not None else None
     threads = sum(client.nthreads().values()) or 1
     pending = iter(todo)
-    submit = lambda c: client.submit(_compute_chunk, *shared, rng, p, c, pure=False)  # noqa: E731
-    futures = as_completed([submit(c) for c in itertools.islice(pending, 2 * threads)])
-    for future in futures:
-        chunk, arrays = future.result()
-        future.release()
-        sink(chunk, arrays)
-        nxt = next(pending, None)
-        if nxt is not None:
-            futures.add(submit(nxt))
+    submit = lambda c: client.submit(chunk_task, *shared, rng, p, c, t,  # noqa: E731
+                                     session, version, pure=False)
+    running = [submit(c) for c in itertools.islice(pending, 2 * threads)]
+    futures = as_completed(running)
+    try:
+        for future in futures:
+            chunk, _ = future.result()
+            future.release()
+            done(chunk)
+            nxt = next(pending, None)
+            if nxt is not None:
+                f = submit(nxt)
+                running.append(f)
+                futures.add(f)
+    except BaseException:
+        client.cancel(running)
+        raise
 
 
-def run_sweep(sweep: Sweep, baseline: xr.Dataset, store: str | os.PathLike[str], *,
-              ranges: xr.Dataset | None = None, resume: bool = False, chunk: int | None = None,
-              scheduler: Any = None, workers: int | None = None,
-              progress: Callable[[int, int], None] | None = None) -> SweepRun:
+def run_sweep(sweep: Sweep, baseline: xr.Dataset, store_url: str | os.PathLike[str], *,
+              ranges: xr.Dataset | None = None, resume: bool = False, overwrite: bool = False,
+              chunk: int | None = None, scheduler: Any = None, workers: int | None = None,
+              progress: Callable[[int, int], None] | None = None,
+              storage_options: Mapping[str, Any] | None = None,
+              lock_timeout: float = -1) -> SweepRun:
     """Run a sweep into a zarr store, chunk by chunk, resumable.
 
     Parameters
     ----------
     sweep, baseline : Sweep, Dataset
-    store : path
-        A new zarr store (created atomically with every array pre-allocated), or, with
-        ``resume``, one this sweep started: only the chunks not marked done are computed.
+    store_url : path or URL
+        A local path or an fsspec URL (``file://``, ``s3://`` … with ``storage_options``). A
+        new store is created with every array pre-allocated; with ``resume``, one this sweep
+        started: only the chunks not marked done, or whose data no longer matches its marker,
+        are computed; with ``overwrite`` an existing store is replaced.
     ranges : Dataset, optional
         Elasticity ranges for draws from the embedded table
         (:func:`tradesim.io.elasticity_ranges`).
     chunk : int, optional
         Points per chunk (default: the sweep's ``chunk``, else by memory); ignored on resume.
     scheduler : None, str or distributed.Client
-        None: Dask's local threaded scheduler (``workers`` threads, default all cores), or,
-        with ``workers``, a ``LocalCluster`` of that many single-threaded processes. A
-        ``"tcp://host:port"`` address or a Client: that cluster (workers need not share a
-        file system: results come back to this process, which writes them).
+        None: Dask's local threaded scheduler, or, with ``workers``, a ``LocalCluster`` of that
+        many single-threaded processes. A ``"tcp://host:port"`` address or a Client: that
+        cluster; its workers write their chunks into the store themselves, so it must be
+        reachable from them (an object store URL, or a shared file system).
     progress : callable, optional
         ``progress(done, total)`` after each written chunk (and once at the start).
+    lock_timeout : float
+        Seconds to wait for another process holding a local store's lock (-1: no limit).
 
     Returns
     -------
@@ -479,59 +711,133 @@ def run_sweep(sweep: Sweep, baseline: xr.Dataset, store: str | os.PathLike[str],
     Raises
     ------
     StoreError
-        The store exists without ``resume``, or holds another sweep.
+        The store exists without ``resume`` or ``overwrite``, holds another sweep, was
+        started by another tradesim version, or its metadata or bookkeeping is damaged; a
+        worker runs another tradesim version (the store stays resumable).
 
     Notes
     -----
-    A chunk's data is written into its own zarr chunks before its ``chunk_done`` marker (the
-    session number), so a killed run leaves every marked chunk complete and unmarked chunks
-    are recomputed whole; nothing is computed twice. When every chunk is done the summary
-    (:func:`summarize`) is added to the store.
+    A chunk's data is written into its own zarr chunks, then a digest of each array, then its
+    marker (the session number), so a killed run leaves every marked chunk complete; a resume
+    checks every marked chunk against its digests and recomputes those that fail. Local
+    stores are locked (``<store>.lock``), so two processes on one store run one after the
+    other. When every chunk is done the summary (:func:`summarize`) is added and the
+    metadata consolidated; an interrupted summary is written by the next resume, without
+    recomputing any chunk.
     """
     start = time.perf_counter()
-    path = Path(store)
+    t = store.target(store_url, storage_options)
+    if t.url.lower().rstrip("/").endswith((".nc", ".nc4", ".netcdf")):
+        raise StoreError(f"{t}: run_sweep writes a zarr store; for netCDF run into a zarr "
+                         "store and write it with tradesim.io.write_result (tradesim sweep -o "
+                         "x.nc does both)")
+    if resume and overwrite:
+        raise StoreError("resume or overwrite, not both: resume finishes a store, overwrite "
+                         "replaces it")
     if sweep.outputs.products:
         _members(baseline, sweep.outputs.products)  # fail before any work
-    if path.exists():
-        if not resume:
-            raise StoreError(f"{path} exists: pass resume=True (tradesim sweep --resume) to "
-                             "finish it, or choose another output")
-        _open(path, sweep)  # another sweep's store: fail before starting a cluster
-    with _cluster(scheduler, workers) as client:
-        if not path.exists():
-            fresh = plan(sweep, baseline, chunk)
-            _create(path, _template(sweep, baseline, fresh, lazy=True), fresh)
-        group, p = _open(path, sweep)
-        session = int(group.attrs.get("sessions", 0)) + 1
-        group.attrs["sessions"] = session
-        done = np.asarray(group["chunk_done"][:])
-        todo = [c for c in p.chunks() if done[c] == 0]
-        total, before = len(p.chunks()), len(p.chunks()) - len(todo)
-        count = [before]
-        computed: list[tuple[int, int]] = []
+    with store.locked(t, lock_timeout):
+        if t.exists():
+            if overwrite:
+                t.remove()
+            elif not resume:
+                raise StoreError(f"{t} exists: pass resume=True (tradesim sweep --resume) to "
+                                 "finish it, overwrite=True (--overwrite) to replace it, or "
+                                 "choose another output")
+            else:
+                _open(t, sweep)  # damaged or another sweep's store: fail before a cluster
+        with _cluster(scheduler, workers) as client:
+            dashboard = _dashboard(client)
+            if dashboard:
+                log.info("Dask dashboard: %s", dashboard)
+            elif client is not None:
+                log.info("Dask dashboard: none served by this scheduler (it needs bokeh: pip "
+                         "install bokeh)")
+            existed = t.exists()
+            if not existed:
+                fresh = plan(sweep, baseline, chunk)
+                _create(t, _template(sweep, baseline, fresh, lazy=True), fresh, sweep)
+            root, book, p, battrs = _open(t, sweep)
+            if existed and chunk is not None and chunk != p.scenario_chunk * max(p.draw_chunk,
+                                                                                 1):
+                log.info("%s: resumed with its own chunking (%d grid point(s) × %d draw(s)); "
+                         "the chunk size given is ignored", t, p.scenario_chunk,
+                         max(p.draw_chunk, 1))
+            session = int(battrs["sessions"]) + 1
+            book.attrs["sessions"] = session
+            store.consolidate(t)  # rebuilt from the per-array metadata, checked by _open
+            names = _names(sweep)
+            marks, digests = _marks(book, p, t)
+            todo, repaired = [], []
+            for c in p.chunks():
+                if marks[c] == 0:
+                    todo.append(c)
+                    continue
+                wrong = _verify(root, p, c, names, digests[c])
+                if wrong:
+                    log.warning("%s: chunk %s is marked done but %s; recomputing it", t, c,
+                                wrong)
+                    todo.append(c)
+                    repaired.append(c)
+            total, before = len(p.chunks()), len(p.chunks()) - len(todo)
+            count = [before]
+            computed: list[Chunk] = []
 
-        def sink(c: tuple[int, int], arrays: dict[str, np.ndarray]) -> None:
-            for name, values in arrays.items():
-                group[name][_region(p, c, name)] = values
-            group["chunk_done"][c] = session  # written last: the chunk is complete
-            computed.append(c)
-            count[0] += 1
+            def done(c: Chunk) -> None:
+                computed.append(c)
+                count[0] += 1
+                if progress is not None:
+                    progress(count[0], total)
+
+            log.info("%s: %d of %d chunk(s) already done; session %d", t, before, total,
+                     session)
             if progress is not None:
-                progress(count[0], total)
+                progress(before, total)
+            if todo and client is None:
+                _local(sweep, baseline, ranges, p, todo, t, session, done)
+            elif todo:
+                _distributed(client, sweep, baseline, ranges, p, todo, t, session, done)
+        summary = _finish(t, sweep, book, p, session, computed, count[0] == total)
+    return SweepRun(str(t), p, session, before, tuple(computed), time.perf_counter() - start,
+                    summary, tuple(repaired), dashboard)
 
-        if progress is not None:
-            progress(before, total)
-        if todo and client is None:
-            _local(sweep, baseline, ranges, p, todo, sink)
-        elif todo:
-            _distributed(client, sweep, baseline, ranges, p, todo, sink)
+
+def _finish(t: store.Target, sweep: Sweep, book: Any, p: Plan, session: int,
+            computed: Sequence[Chunk], complete: bool) -> xr.Dataset | None:
+    """Check this session's chunks reached the store; when all are done, write the summary
+    (unless an earlier session did and nothing changed) and consolidate the metadata."""
+    marks, _ = _marks(book, p, t)
+    lost = [c for c in computed if marks[c] != session]
+    if lost:
+        raise StoreError(f"{t}: {len(lost)} chunk(s) reported written by the workers are not "
+                         "in the store: the workers must reach the same store as this process "
+                         "(an object store URL such as s3://…, or a shared file system)")
     summary = None
-    if count[0] == total:
-        summary = summarize(open_store(path), sweep)
-        summary.attrs = dict(group.attrs)  # appending rewrites the group's attributes
-        summary.to_zarr(path, mode="a", **_ZARR)
-    return SweepRun(path, p, session, before, tuple(computed), time.perf_counter() - start,
-                    summary)
+    if complete:
+        results = open_store(t.zarr_store(), t.storage_options or None) if not computed and \
+            int(book.attrs.get("summary_session", 0)) else None
+        if results is not None:
+            summary = results[[n for n in results.data_vars if str(n).endswith("_quantile")
+                               or n in ("probability", "holds")]]
+        else:
+            store.consolidate(t)  # the user's view of the results is current
+            summary = summarize(open_store(t.zarr_store(), t.storage_options or None), sweep)
+            summary.attrs = dict(store.open_root(t).attrs)
+            summary.to_zarr(t.zarr_store(), mode="a", consolidated=False, **_ZARR,
+                            **t.open_kwargs())
+            book.attrs["summary_session"] = session
+    store.consolidate(t)
+    return summary
+
+
+def _dashboard(client: Any) -> str | None:
+    """The Dask dashboard link of a distributed client, when the scheduler serves one."""
+    if client is None:
+        return None
+    with contextlib.suppress(Exception):
+        if "dashboard" in client.scheduler_info().get("services", {}):
+            return str(client.dashboard_link)
+    return None
 
 
 @contextlib.contextmanager
@@ -545,157 +851,10 @@ def _cluster(scheduler: Any, workers: int | None) -> Iterator[Any]:
 
     if scheduler is None:
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                          dashboard_address=None) as cluster, Client(cluster) as client:
+                          dashboard_address=":0") as cluster, Client(cluster) as client:
             yield client
     elif isinstance(scheduler, str):
         with Client(scheduler, timeout="15s") as client:
             yield client
     else:
         yield scheduler
-
-
-# --------------------------------------------------------------------------- summaries
-
-
-def _blocks(n: int, size: int) -> Iterable[slice]:
-    return (slice(a, min(a + size, n)) for a in range(0, n, size))
-
-
-def nanquantile(x: np.ndarray, q: np.ndarray, axis: int) -> np.ndarray:
-    """Quantiles along ``axis`` ignoring NaN (numpy's "linear" rule), vectorised: one sort
-    instead of :func:`numpy.nanquantile`'s per-slice loop. All-NaN slices give NaN.
-
-    Returns
-    -------
-    ndarray
-        The quantile axis first, then ``x``'s other axes.
-
-    Examples
-    --------
-    >>> nanquantile(np.array([[1.0, np.nan, 3.0, 2.0]]), np.array([0.5, 1.0]), axis=1)
-    array([[2.],
-           [3.]])
-    """
-    s = np.sort(np.moveaxis(x, axis, -1), axis=-1)  # NaN sort last
-    n = (~np.isnan(s)).sum(-1, keepdims=True)
-    h = (n - 1) * q.reshape((-1,) + (1,) * s.ndim)  # (Q, ..., 1)
-    lo = np.clip(np.floor(h).astype(int), 0, None)
-    hi = np.clip(np.ceil(h).astype(int), 0, None)
-    a = np.take_along_axis(s[None], np.minimum(lo, s.shape[-1] - 1), axis=-1)
-    b = np.take_along_axis(s[None], np.minimum(hi, s.shape[-1] - 1), axis=-1)
-    out = (a + (b - a) * (h - lo))[..., 0]
-    return np.where(n[..., 0] > 0, out, np.nan)
-
-
-def _probability(st: Statement, data: Mapping[str, np.ndarray], years: list[int]) -> np.ndarray:
-    """P(statement) over the draws of each scenario, (S,); NaN draws (not done) ignored."""
-    sign = -1.0 if st.variable == "deficit" else 1.0
-    var = "balance" if st.variable == "deficit" else st.variable
-    x = sign * data[var][..., years.index(st.year)]  # (S, D)
-    if st.reference is None:
-        diff = x - st.threshold
-    else:
-        if st.reference == "baseline":
-            ref = sign * data[f"{var}_baseline"][..., years.index(st.year)]  # each draw's
-        else:
-            ref = sign * data[var][..., years.index(int(st.reference))]
-        change = x - ref
-        diff = (change / np.abs(ref) if st.relative else change) - st.threshold
-    ok = {"<": diff < 0, "<=": diff <= 0, ">": diff > 0, ">=": diff >= 0}[st.op]
-    valid = ~np.isnan(x)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(valid.any(-1), (ok & valid).sum(-1) / valid.sum(-1), np.nan)
-
-
-def summarize(results: xr.Dataset, sweep: Sweep, block: int = 64) -> xr.Dataset:
-    """Quantiles over draws and probabilities of the statements, per scenario.
-
-    Parameters
-    ----------
-    results : Dataset
-        From :func:`evaluate` or :func:`open_store` (lazy is fine: read ``block`` scenarios
-        at a time). Draws not yet computed (NaN) are left out.
-
-    Returns
-    -------
-    Dataset
-        ``{v}_quantile`` (scenario, quantile, year; USD) for each variable, ``value_quantile``
-        (scenario, quantile, year, importer, exporter, product) when products were kept,
-        ``probability`` (scenario, statement) and ``draws_done`` (scenario). Without Monte
-        Carlo the "quantiles" are the single values.
-    """
-    years = [int(y) for y in results[YEAR].to_numpy()]
-    qs = np.array(sweep.outputs.quantiles)
-    names = list(sweep.outputs.variables) + (["value"] if sweep.outputs.products else [])
-    n_s = results.sizes[SCENARIO]
-    has_draws = DRAW in results.dims
-    out: dict[str, list[np.ndarray]] = {f"{n}_quantile": [] for n in names}
-    probs, done = [], []
-    for rows in _blocks(n_s, block):
-        part = {str(n): np.asarray(results[n][rows].values) for n in results.data_vars
-                if n in names or str(n).endswith("_baseline")}
-        for n in names:
-            x = part[n] if has_draws else part[n][:, None]
-            with np.errstate(invalid="ignore"):
-                q = nanquantile(x, qs, axis=1)
-            out[f"{n}_quantile"].append(np.moveaxis(q, 0, 1))
-        first = part[sweep.outputs.variables[0]]
-        first = first if has_draws else first[:, None]
-        done.append((~np.isnan(first)).any(-1).sum(-1))
-        expand = {k: (v if has_draws else v[:, None]) for k, v in part.items()}
-        probs.append(np.stack([_probability(st, expand, years)
-                               for st in sweep.outputs.statements], axis=-1)
-                     if sweep.outputs.statements else np.zeros((rows.stop - rows.start, 0)))
-    summary = xr.Dataset(coords={SCENARIO: results[SCENARIO].to_numpy(), "quantile": qs,
-                                 YEAR: years,
-                                 "statement": [s.text for s in sweep.outputs.statements]})
-    for n in names:
-        dims = [SCENARIO, "quantile", *results[n].dims[2 if has_draws else 1:]]
-        summary[f"{n}_quantile"] = (dims, np.concatenate(out[f"{n}_quantile"]),
-                                    {"units": "USD"})
-    summary["probability"] = ((SCENARIO, "statement"), np.concatenate(probs),
-                              {"units": "1", "description": "share of the draws where the "
-                               "statement holds"})
-    summary["draws_done"] = (SCENARIO, np.concatenate(done))
-    return summary
-
-
-def central(baseline: xr.DataArray) -> np.ndarray:
-    """The baseline path to show beside the quantiles: the median over draws (the baseline
-    differs by draw only on a baseline anchored to an observed year)."""
-    values = np.asarray(baseline.values)
-    if DRAW not in baseline.dims:
-        return values
-    with np.errstate(invalid="ignore"):
-        return np.nanmedian(values, axis=baseline.dims.index(DRAW))
-
-
-def summary_tables(summary: xr.Dataset, results: xr.Dataset, rows: int = 12) -> dict[str, Any]:
-    """Tables in bn USD for the command line: ``balance`` and ``probability`` DataFrames.
-
-    With draws and one scenario: balance quantiles by year beside the baseline. With draws and
-    several scenarios: the quantiles in the last year, one row per scenario. Without draws: the
-    balance by scenario and year. Long tables keep their first and last ``rows // 2`` rows.
-    """
-    import pandas as pd
-
-    bn = 1e9
-    last = int(summary[YEAR].to_numpy()[-1])
-    quantile = summary["balance_quantile"] / bn
-    labels = [f"q{float(v) * 100:g}" for v in summary["quantile"].to_numpy()]
-    index = pd.Index(summary[SCENARIO].to_numpy(), name=SCENARIO)
-    if DRAW not in results.dims:
-        table = pd.DataFrame(np.asarray(results["balance"].values) / bn, index=index,
-                             columns=pd.Index(summary[YEAR].to_numpy(), name=YEAR))
-    elif summary.sizes[SCENARIO] == 1:
-        table = pd.DataFrame(quantile.isel({SCENARIO: 0}).transpose(YEAR, "quantile").to_numpy(),
-                             index=pd.Index(summary[YEAR].to_numpy(), name=YEAR), columns=labels)
-        table.insert(0, "baseline", central(results["balance_baseline"][0]) / bn)
-    else:
-        table = pd.DataFrame(quantile.sel({YEAR: last}).to_numpy(), index=index, columns=labels)
-        table.insert(0, f"baseline {last}",
-                     central(results["balance_baseline"].sel({YEAR: last})) / bn)
-    prob = summary["probability"].to_pandas()
-    cut = lambda t: t if len(t) <= rows else pd.concat(  # noqa: E731
-        [t.head(rows // 2), t.tail(rows // 2)])
-    return {"balance": cut(table), "probability": cut(prob)}

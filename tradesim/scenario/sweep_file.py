@@ -33,6 +33,8 @@ from tradesim.scenario.target import (
 
 __all__ = [
     "DRAW_BLOCK",
+    "MAX_GRID_POINTS",
+    "MAX_POINTS",
     "Distribution",
     "GridAxis",
     "MonteCarlo",
@@ -41,13 +43,23 @@ __all__ = [
     "Statement",
     "Sweep",
     "VARIABLES",
+    "axis_names",
     "parse_statement",
     "parse_sweep",
 ]
 
 #: Draws per random stream: draw ``d`` uses stream ``d // DRAW_BLOCK`` whatever the chunking.
 DRAW_BLOCK = 128
+#: Most points (grid points × draws) in one sweep.
 MAX_POINTS = 10_000_000
+#: Most grid points in one sweep: each is validated as a scenario (about 2 ms each), so a
+#: bigger grid is refused before any is built.
+MAX_GRID_POINTS = 10_000
+#: Grid point problems listed in full; the rest are counted.
+_MAX_POINT_PROBLEMS = 20
+#: Names a grid axis cannot take (the result's other dimensions).
+_RESERVED = ("scenario", "draw", "year", "importer", "exporter", "product", "quantile",
+             "statement")
 #: Yearly totals a sweep can keep for every point.
 VARIABLES = ("balance", "exports", "imports")
 #: Parameters a Monte Carlo block can draw, with their random-stream numbers.
@@ -117,11 +129,14 @@ class Outputs:
 
 @dataclass(frozen=True)
 class GridAxis:
-    """One grid key path, its values (file units) and the unit."""
+    """One grid key path, its values (file units), the unit, and ``name``: the dimension the
+    axis becomes in results (``rate`` for ``tariff.vn-recip-20.rate``; see :func:`axis_names`).
+    """
 
     path: str
     values: tuple[float, ...]
     unit: str
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -276,6 +291,27 @@ def _label(paths: Sequence[str], values: Sequence[float]) -> str:
     return " ".join(f"{n}={v:g}" for n, v in zip(names, values, strict=True))
 
 
+def axis_names(paths: Sequence[str]) -> tuple[str, ...]:
+    """Dimension names of grid axes: the last part of each key path when it is a word and no
+    other axis (or result dimension) has it, else the path without its section.
+
+    Examples
+    --------
+    >>> axis_names(["tariff.vn-recip-20.rate", "tariff.vn-transship-40.share"])
+    ('rate', 'share')
+    >>> axis_names(["tariff.a.rate", "tariff.b.rate", "elasticities.sigma.61"])
+    ('a.rate', 'b.rate', 'sigma.61')
+    """
+    last = [p.rsplit(".", 1)[-1] for p in paths]
+    rest = [p.split(".", 1)[-1] for p in paths]
+    names = []
+    for k in range(len(paths)):
+        word = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", last[k]) is not None
+        names.append(last[k] if word and last.count(last[k]) == 1 else rest[k])
+    return tuple(n if names.count(n) == 1 and n not in _RESERVED else p
+                 for n, p in zip(names, paths, strict=True))
+
+
 def _grid(p: Problems, raw: object, base: Scenario) -> tuple[GridAxis, ...]:
     if not isinstance(raw, dict):
         p.add("sweep.grid", "must be a table of key path = [values]", raw)
@@ -292,6 +328,10 @@ def _grid(p: Problems, raw: object, base: Scenario) -> tuple[GridAxis, ...]:
         if not isinstance(values, list) or not values:
             p.add(where, "must be a non-empty list of numbers", values)
             continue
+        if len(values) > MAX_GRID_POINTS:
+            p.add(where, f"{len(values):,} values exceed the limit of {MAX_GRID_POINTS:,} grid "
+                  "points", hint="split the sweep, or draw the values by Monte Carlo")
+            continue
         bad = [v for v in values if not _number(v)]
         if bad:
             p.add(where, "values must be finite numbers", bad[0])
@@ -301,7 +341,9 @@ def _grid(p: Problems, raw: object, base: Scenario) -> tuple[GridAxis, ...]:
             continue
         if resolved is not None:
             axes.append(GridAxis(path, tuple(float(v) for v in values), resolved[1]))
-    return tuple(axes)
+    names = axis_names([a.path for a in axes])
+    return tuple(GridAxis(a.path, a.values, a.unit, n) for a, n in zip(axes, names,
+                                                                      strict=True))
 
 
 def _points(p: Problems, base: Scenario, axes: Sequence[GridAxis]) -> tuple[
@@ -312,6 +354,7 @@ def _points(p: Problems, base: Scenario, axes: Sequence[GridAxis]) -> tuple[
     doc = base.to_dict()
     targets = [_resolve(Problems(), a.path, base, doc) for a in axes]
     points, labels, seen = [], [], set()
+    broken = 0
     for combo in itertools.product(*(a.values for a in axes)):
         point = doc
         for target, value in zip(targets, combo, strict=True):
@@ -322,12 +365,18 @@ def _points(p: Problems, base: Scenario, axes: Sequence[GridAxis]) -> tuple[
             points.append(parse_scenario(point, file=base.file))
             labels.append(label)
         except ScenarioError as err:
+            broken += 1
+            if broken > _MAX_POINT_PROBLEMS:
+                continue
             for q in err.problems:
                 key = (q.path, q.message, repr(q.value))
                 if key not in seen:
                     seen.add(key)
                     p.add(f"sweep.grid[{label}]", f"makes {q.path} invalid: {q.message}",
                           q.value, q.hint)
+    if broken > _MAX_POINT_PROBLEMS:
+        p.add("sweep.grid", f"and {broken - _MAX_POINT_PROBLEMS:,} more invalid grid point(s) "
+              f"({broken:,} in all)")
     return tuple(points), tuple(labels)
 
 
@@ -564,10 +613,15 @@ def parse_sweep(doc: Mapping[str, Any], base: Scenario, file: str = "") -> Sweep
     axes = _grid(p, head.get("grid", {}), base)
     mc = _monte_carlo(p, head["monte_carlo"]) if "monte_carlo" in head else None
     outputs = _outputs(p, head.get("outputs", {}), base.years)
-    size = math.prod(len(a.values) for a in axes) * max(mc.draws if mc else 1, 1)
-    if size > MAX_POINTS:
-        p.add("sweep.grid", f"{size:,} points exceed the limit of {MAX_POINTS:,}",
-              hint="split the sweep")
+    n_grid = math.prod(len(a.values) for a in axes)
+    size = n_grid * max(mc.draws if mc else 1, 1)
+    if n_grid > MAX_GRID_POINTS:
+        p.add("sweep.grid", f"{n_grid:,} grid points exceed the limit of {MAX_GRID_POINTS:,} "
+              "(each is a scenario, validated one by one)",
+              hint="split the sweep, or draw the values by Monte Carlo")
+    elif size > MAX_POINTS:
+        p.add("sweep", f"{size:,} points (grid points × draws) exceed the limit of "
+              f"{MAX_POINTS:,}", hint="split the sweep")
     p.raise_if_any()
     points, labels = _points(p, base, axes)
     p.raise_if_any()
