@@ -185,8 +185,11 @@ def test_compare_baseline_and_goal_json(tmp_path: Path, capsys) -> None:
 
     here = Path(__file__).resolve().parents[1] / "scenarios"
     pair = [str(here / "framework-2025.toml"), str(here / "turn-2026.toml")]
-    assert cli.main(["compare", *pair, "--json", "--top", "3"]) == 0
+    assert cli.main(["compare", *pair, "--json", "--top", "3",
+                     "--target", "balance(2030) > -1000 bn"]) == 0
     doc = json.loads(capsys.readouterr().out)
+    assert [list(r) for r in doc["tables"]["targets"]] == [
+        ["target", "scenario", "left", "right", "holds"]] * 2
     assert [s["label"] for s in doc["scenarios"]] == ["framework-2025", "turn-2026"]
     assert list(doc["tables"]["balance"][0]) == ["scenario", "year", "balance",
                                                  "balance_baseline"]
