@@ -379,3 +379,22 @@ def test_backtest_and_calibrate_json(tmp_path: Path, capsys,
     doc = json.loads(capsys.readouterr().out)
     assert doc["wrote"] == [str(out)]
     assert {"importer", "parameter", "value"} <= set(doc["tables"]["parameters"][0])
+
+
+def test_products_json(capsys) -> None:
+    import json
+
+    assert cli.main(["products", "phone", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["matches"] >= 1
+    assert list(doc["products"][0]) == ["code", "name_en", "name_vi", "source_en", "source_vi"]
+    assert "851713" in {p["code"] for p in doc["products"]}  # codes are text
+    assert cli.main(["products", "--items", "--json"]) == 0
+    items = json.loads(capsys.readouterr().out)["items"]
+    assert list(items[0])[:3] == ["item", "name_en", "name_vi"]
+    assert all(isinstance(i["unit_usd"], float) for i in items)
+    assert cli.main(["products", "--groups", "--json"]) == 0
+    groups = json.loads(capsys.readouterr().out)["groups"]
+    name = groups[0]["group"]
+    assert cli.main(["products", "--group", name, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["group"]["name"] == name

@@ -311,6 +311,8 @@ def _products(args: argparse.Namespace) -> int:
     from tradesim.data import catalogues
 
     lang = args.lang
+    if getattr(args, "json", False):
+        return _products_json(args)
     try:
         if args.group:
             return _show_group(args.group, args.resolution, lang)
@@ -353,6 +355,43 @@ def _products(args: argparse.Namespace) -> int:
     print(found[["code", "name_en", "name_vi"]].head(args.limit).to_string(index=False))
     if len(found) > args.limit:
         print(f"... {len(found) - args.limit} more (--limit N)")
+    return EXIT_OK
+
+
+def _products_json(args: argparse.Namespace) -> int:
+    """``products --json``: the search, ``--groups``, ``--group NAME`` or ``--items``."""
+    from tradesim.data import catalogues as cat
+
+    doc: dict[str, Any] = {"resolution": args.resolution}
+    if args.group:
+        try:
+            g, e = cat.group(args.group), cat.expand_group(args.group, args.resolution)
+        except KeyError as err:
+            raise ValueError(err.args[0]) from None
+        names = cat.product_names([*e.products, *(p for p, _ in e.partial)], args.lang)
+        doc["group"] = {"name": g.name, "title_en": g.title_en, "title_vi": g.title_vi,
+                        "legal": g.legal, "completeness": g.completeness,
+                        "min_share": g.min_share, "note": g.note, "source": g.source,
+                        "codes": list(g.codes),
+                        "products": [{"product": p, "name": names[p]} for p in e.products],
+                        "partial": [{"product": p, "share": share, "name": names[p]}
+                                    for p, share in e.partial]}
+    elif args.groups:
+        table = cat.groups()
+        doc["groups"] = [{"group": str(name), **{k: row[k] for k in table.columns},
+                          "axis_codes": list(cat.expand_group(str(name), args.resolution).codes)}
+                         for name, row in table.iterrows()]
+    elif args.items:
+        table = cat.items().astype(object)
+        doc["items"] = [{k: (None if pd.isna(v) else v) for k, v in
+                         {"item": name, **row.to_dict()}.items()}
+                        for name, row in table.iterrows()]
+    else:
+        query = " ".join(args.query)
+        found = cat.search_products(query, args.resolution)
+        doc.update(query=query, matches=len(found),
+                   products=tables.records(found.head(args.limit).reset_index(drop=True)))
+    _emit_json("products", doc)
     return EXIT_OK
 
 
@@ -829,6 +868,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="product axis")
     prod.add_argument("--lang", choices=("en", "vi"), default="en", help="language of titles")
     prod.add_argument("--limit", type=int, default=60, help="rows of a search (default 60)")
+    prod.add_argument("--json", action="store_true",
+                      help="print one JSON document instead of tables (docs/outputs.md)")
     prod.set_defaults(func=_products)
     swp = sub.add_parser("sweep", help="run a grid / Monte Carlo sweep into a zarr store")
     swp.add_argument("sweep", help="sweep file (TOML)")
