@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import xarray as xr
 
@@ -97,8 +98,130 @@ def test_baseline_and_describe(capsys) -> None:
 
 def test_unknown_output_format_is_bad_input(scenario_file: Path, tmp_path: Path,
                                             capsys) -> None:
-    assert cli.main(["run", str(scenario_file), "-o", str(tmp_path / "x.xlsx")]) == 2
-    assert "unknown output format" in capsys.readouterr().err
+    assert cli.main(["run", str(scenario_file), "-o", str(tmp_path / "x.parquet")]) == 2
+    err = capsys.readouterr().err
+    assert "unknown output format '.parquet'; accepted: .nc, .zarr, .csv, .xlsx" in err
+    assert list(tmp_path.glob("x.*")) == []
+
+
+@pytest.mark.parametrize("argv", [["run", "missing.toml", "-o", "x.json"],
+                                  ["compare", "a.toml", "b.toml", "-o", "x.txt"],
+                                  ["run", "missing.toml", "-o", "x.nc", "--detail"]])
+def test_a_rejected_output_fails_before_anything_is_read(argv: list[str], capsys) -> None:
+    """The scenario does not even exist: the output is refused first (exit 2)."""
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert ("accepted: .nc, .zarr, .csv, .xlsx" in err
+            or "--detail writes every cell to a .csv" in err)
+    assert "does not exist" not in err
+
+
+def test_run_writes_an_excel_workbook(scenario_file: Path, tmp_path: Path, capsys) -> None:
+    from openpyxl import load_workbook
+
+    out = tmp_path / "r.xlsx"
+    assert cli.main(["run", str(scenario_file), "-o", str(out), "--year", "2028"]) == 0
+    assert f"wrote {out}" in capsys.readouterr().out
+    book = load_workbook(out)
+    assert book.sheetnames[:4] == ["summary", "products 2028", "suppliers 2028", "provenance"]
+    products = list(book["products 2028"].iter_rows(min_row=2))
+    assert all(row[0].data_type == "s" for row in products)  # HS codes stored as text
+    assert "01" in {row[0].value for row in products}
+    assert {row[1].value for row in book["suppliers 2028"].iter_rows(min_row=2)} >= {
+        "Vietnam", "China", "Mexico", "European Union"}
+    prov = {r[0]: r[1] for r in book["provenance"].iter_rows(min_row=2, values_only=True)}
+    assert prov["result.scenario"] == "cli-test"
+    assert "Census" in prov["baseline.source"]
+    assert not list(tmp_path.glob(".*.part"))
+
+
+def test_compare_writes_each_format(tmp_path: Path, capsys) -> None:
+    here = Path(__file__).resolve().parents[1] / "scenarios"
+    pair = [str(here / "framework-2025.toml"), str(here / "turn-2026.toml")]
+    for name in ("c.xlsx", "c.csv", "c.nc"):
+        assert cli.main(["compare", *pair, "-o", str(tmp_path / name)]) == 0
+    table = pd.read_csv(tmp_path / "c.csv")
+    assert set(table["scenario"]) == {"framework-2025", "turn-2026"}
+    with xr.open_dataset(tmp_path / "c.nc", engine="netcdf4") as ds:
+        assert ds.sizes["scenario"] == 2
+        assert ds["balance"].attrs["units"] == "USD"
+
+
+RUN_KEYS = {
+    "balance": ["year", "exports_base", "exports", "imports_base", "imports", "balance_base",
+                "balance", "change"],
+    "top_products": ["product", "name", "exports_change", "imports_change", "balance_change"],
+    "market_shift": ["exporter", "base", "value", "change", "share_base", "share"],
+}
+
+
+def test_run_json_is_the_documented_document(scenario_file: Path, tmp_path: Path,
+                                             capsys) -> None:
+    import json
+
+    out = tmp_path / "r.csv"
+    assert cli.main(["run", str(scenario_file), "--json", "-o", str(out)]) == 0
+    doc = json.loads(capsys.readouterr().out)  # stdout holds the JSON document only
+    assert list(doc) == ["command", "tradesim_version", "scenario", "year", "units", "basis",
+                         "anchor", "set", "tables", "wrote"]
+    assert doc["anchor"].startswith("Anchored: 2025 is observed")
+    assert doc["command"] == "run"
+    assert doc["wrote"] == [str(out)]
+    assert set(doc["scenario"]) == {"name", "title", "file", "digest", "base_year",
+                                    "horizon", "basis", "method"}
+    for table, keys in RUN_KEYS.items():
+        assert list(doc["tables"][table][0]) == keys, table
+    years = [row["year"] for row in doc["tables"]["balance"]]
+    assert years == list(range(2024, 2029))
+    last = doc["tables"]["balance"][-1]
+    assert last["change"] == pytest.approx(last["balance"] - last["balance_base"])
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "outputs.md").read_text()
+    for keys in RUN_KEYS.values():
+        assert ", ".join(keys) in docs
+
+
+def test_compare_baseline_and_goal_json(tmp_path: Path, capsys) -> None:
+    import json
+
+    here = Path(__file__).resolve().parents[1] / "scenarios"
+    pair = [str(here / "framework-2025.toml"), str(here / "turn-2026.toml")]
+    assert cli.main(["compare", *pair, "--json", "--top", "3",
+                     "--target", "balance(2030) > -1000 bn"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [list(r) for r in doc["tables"]["targets"]] == [
+        ["target", "scenario", "left", "right", "holds"]] * 2
+    assert [s["label"] for s in doc["scenarios"]] == ["framework-2025", "turn-2026"]
+    assert list(doc["tables"]["balance"][0]) == ["scenario", "year", "balance",
+                                                 "balance_baseline"]
+    assert list(doc["tables"]["products"][0]) == ["product", "name", "spread",
+                                                  "balance_change"]
+    assert len(doc["tables"]["products"]) == 3
+    assert set(doc["tables"]["products"][0]["balance_change"]) == {"framework-2025",
+                                                                   "turn-2026"}
+    assert cli.main(["baseline", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert list(doc["tables"]["summary"][0]) == ["importer", "exporter", "value_bn_usd",
+                                                 "tariff_pct"]
+    vn = [r for r in doc["tables"]["summary"] if (r["importer"], r["exporter"]) == ("USA",
+                                                                                    "VNM")]
+    assert vn[0]["value_bn_usd"] == pytest.approx(136.50, abs=0.01)
+    assert cli.main(["describe", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    rate = next(f for f in doc["sections"]["tariff"] if f["key"] == "rate")
+    assert list(rate) == ["key", "type", "unit", "required", "default", "low", "high",
+                          "choices", "meaning"]
+    assert rate["unit"] == "percent"
+    omega = next(e for e in doc["elasticities"] if e["key"] == "omega")
+    assert omega["high"] is None  # infinity is no bound, never printed as Infinity
+    assert cli.main(["goal", str(here / "vn-purchases.toml"), "--json", "--target",
+                     "balance(2028) >= 0.8 * baseline", "--vary", GOAL_KEY]) in (0, 1)
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["status"] in ("solved", "met", "unreachable")
+    assert set(doc["check"]) == {"left_usd", "right_usd", "margin_usd", "holds"}
+    assert list(doc["grid"][0]) == ["value", "left_usd", "margin_usd"]
+
+
+GOAL_KEY = "commitment.vna-737-8.additionality"
 
 
 def test_failed_write_leaves_the_old_file(tmp_path: Path) -> None:
@@ -237,3 +360,41 @@ def test_goal_takes_the_strict_and_the_relative_forms(scenario_file: Path, capsy
         assert cli.main(["goal", str(scenario_file), "--target", text,
                          "--vary", "commitment.boeing.value_usd"]) == 0, text
         assert "the target holds." in capsys.readouterr().out
+
+
+def test_backtest_and_calibrate_json(tmp_path: Path, capsys,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    assert cli.main(["backtest", "--boot", "0", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert set(doc["estimates"]) == {"2017-2019", "2024-2025", "pooled"}
+    assert doc["estimates"]["pooled"]["intervals"]["sigma"] is None  # no bootstrap, no band
+    assert list(doc["tables"]["episodes"][0])[:4] == ["direction", "supplier", "base",
+                                                      "actual_change"]
+    assert "engine_2025" in doc["tables"]
+    out = tmp_path / "p.csv"
+    assert cli.main(["calibrate", "--boot", "0", "-o", str(out), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["wrote"] == [str(out)]
+    assert {"importer", "parameter", "value"} <= set(doc["tables"]["parameters"][0])
+
+
+def test_products_json(capsys) -> None:
+    import json
+
+    assert cli.main(["products", "phone", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["matches"] >= 1
+    assert list(doc["products"][0]) == ["code", "name_en", "name_vi", "source_en", "source_vi"]
+    assert "851713" in {p["code"] for p in doc["products"]}  # codes are text
+    assert cli.main(["products", "--items", "--json"]) == 0
+    items = json.loads(capsys.readouterr().out)["items"]
+    assert list(items[0])[:3] == ["item", "name_en", "name_vi"]
+    assert all(isinstance(i["unit_usd"], float) for i in items)
+    assert cli.main(["products", "--groups", "--json"]) == 0
+    groups = json.loads(capsys.readouterr().out)["groups"]
+    name = groups[0]["group"]
+    assert cli.main(["products", "--group", name, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["group"]["name"] == name

@@ -6,11 +6,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import json
 import logging
 import os
+import re
 import sys
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, TextIO
 
 import pandas as pd
 import xarray as xr
@@ -33,7 +36,117 @@ def _fail(message: str, code: int) -> int:
 
 
 def _fmt(table: pd.DataFrame) -> str:
+    io.check_finite(table, "table")  # never print NaN or inf
     return table.to_string(float_format=lambda x: f"{x:,.2f}")
+
+
+# ---------------------------------------------------------------- output flags (-o, --json)
+
+#: Control characters that must not reach a terminal raw: C0 (but tab and newline), DEL, C1,
+#: and the bidirectional overrides; shown as ``\xNN`` / ``\uNNNN``.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e"
+                      "\u2066-\u2069]")
+
+
+def _shown(char: re.Match[str]) -> str:
+    code = ord(char.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+class _Escaping:
+    """A text stream that escapes control characters (terminal escape sequences in a scenario
+    title or name are printed as text, never obeyed); a carriage return is kept only at the
+    start of a write (the sweep's progress line)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        head = "\r" if text.startswith("\r") else ""
+        self._stream.write(head + _CONTROL.sub(_shown, text[len(head):]))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextmanager
+def _escaped_output() -> Iterator[None]:
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Escaping(out), _Escaping(err)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+FIGURE_FORMATS = (".png", ".svg", ".pdf")
+RUN_FORMATS = {**io.RESULT_FORMATS, ".xlsx": io.TABLE_FORMATS[".xlsx"]}
+
+
+def _inputs(*paths: str | None) -> list[str]:
+    """Every file a command reads: scenarios with their includes, parameter files."""
+    found: list[str] = []
+    for path in paths:
+        if path is None:
+            continue
+        found.append(path)
+        if path.lower().endswith(".toml") or path.startswith("tradesim:") or os.path.isfile(
+                path):
+            found += [str(p) for p in io.scenario_inputs(path)]
+    return found
+
+
+def _check_outputs(args: argparse.Namespace, formats: Mapping[str, str] | Sequence[str],
+                   inputs: Sequence[str] = ()) -> None:
+    """Check ``-o`` and ``--plot`` before any work (format; not an input; not a device)."""
+    if getattr(args, "output", None):
+        io.check_output(args.output, formats, inputs)
+        if getattr(args, "detail", False) and not args.output.lower().endswith(".csv"):
+            raise ValueError(f"--detail writes every cell to a .csv; -o {args.output} is not "
+                             "one (the .nc file always holds every cell)")
+    elif getattr(args, "detail", False):
+        raise ValueError("--detail needs -o FILE.csv")
+    if getattr(args, "plot", None):
+        io.check_output(args.plot, FIGURE_FORMATS, inputs)
+        if getattr(args, "output", None) and io.output_path(args.plot) == io.output_path(
+                args.output):
+            raise ValueError(f"--plot and -o name the same file ({args.plot})")
+
+
+def _json_value(value: Any) -> Any:
+    """Plain JSON values; non-finite numbers are an error (never written or printed)."""
+    if isinstance(value, Mapping):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_value(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, float) and not (value == value and abs(value) != float("inf")):
+        raise io.NonFiniteError(f"--json: a value is {value}; nothing is printed")
+    return value if isinstance(value, int | float | bool | str) or value is None else str(value)
+
+
+def _emit_json(command: str, payload: Mapping[str, Any]) -> None:
+    doc = {"command": command, "tradesim_version": tradesim.__version__, **payload}
+    print(json.dumps(_json_value(doc), indent=2, ensure_ascii=True, allow_nan=False))
+
+
+def _json_tables(named: Mapping[str, pd.DataFrame]) -> dict[str, list[dict[str, object]]]:
+    for name, table in named.items():
+        io.check_finite(table, f"table {name!r}")
+    return {name: tables.records(table) for name, table in named.items()}
+
+
+def _scenario_json(s: Any) -> dict[str, Any]:
+    return {"name": s.name, "title": s.title, "file": s.file, "digest": s.digest(),
+            "base_year": s.base_year, "horizon": s.horizon, "basis": s.basis,
+            "method": s.method}
+
+
+def _quiet(args: argparse.Namespace) -> Callable[..., None]:
+    """``print``, or nothing with ``--json`` (stdout then holds the JSON document only)."""
+    return (lambda *a, **k: None) if getattr(args, "json", False) else print
 
 
 def _baseline_for(resolution: str, year: int, rest_of_world: float | None = None,
@@ -90,12 +203,29 @@ def _top(n: int) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    _check_outputs(args, RUN_FORMATS)  # the format, before anything is read
     scenario = _load(args.scenario, args)
     _view_year(args.year, scenario.base_year, scenario.horizon)  # before the run
     _top(args.top)
+    _check_outputs(args, RUN_FORMATS, _inputs(args.scenario, args.reallocation))
     baseline = _baseline_for(args.resolution, scenario.base_year, args.rest_of_world,
                              args.reallocation, not args.no_anchor)
     result = tradesim.simulate(scenario, baseline)
+    year = _view_year(args.year, scenario.base_year, scenario.horizon)
+    shown = {"balance": tables.balance_table(result),
+             "top_products": tables.top_products(result, year, n=args.top),
+             "market_shift": tables.market_shift(result, year)}
+    for name, table in shown.items():
+        io.check_finite(table, f"table {name!r}")
+    wrote = _write_run(args, result, year, baseline, scenario)
+    if args.json:
+        _emit_json("run", {"scenario": _scenario_json(scenario), "year": year,
+                           "units": {"money": "bn USD", "share": "%"},
+                           "basis": str(result["balance"].attrs.get("basis", "")),
+                           "anchor": _anchor_line(baseline) or None,
+                           "set": list(args.set or []),
+                           "tables": _json_tables(shown), "wrote": wrote})
+        return EXIT_OK
     print(f"Scenario: {scenario.name} — {scenario.title}")
     print(_said(args), end="")
     print(f"Method: {scenario.method}; solver iterations {result.attrs['solver_iterations']}, "
@@ -106,23 +236,37 @@ def _run(args: argparse.Namespace) -> int:
     stats = {"us": "US Census statistics", "vn": "Vietnamese customs statistics"}
     print(f"\nUS goods balance with Vietnam, bn USD (exports − imports), on "
           f"{stats[scenario.basis]}")
-    print(_fmt(tables.balance_table(result)))
+    print(_fmt(shown["balance"]))
     _print_items(scenario)
-    year = _view_year(args.year, scenario.base_year, scenario.horizon)
     print(f"\nProducts moving the balance most in {year}, bn USD")
-    print(_fmt(tables.top_products(result, year, n=args.top)))
+    print(_fmt(shown["top_products"]))
     print(f"\nWho sells to the US market in {year}, all products, bn USD and % of US imports")
-    print(_fmt(tables.market_shift(result, year)))
+    print(_fmt(shown["market_shift"]))
+    if wrote:
+        print()
+    for path in wrote:
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
+def _write_run(args: argparse.Namespace, result: xr.Dataset, year: int, baseline: xr.Dataset,
+               scenario: Any) -> list[str]:
+    """Write ``-o`` (.nc, .csv, .xlsx) and ``--plot``; return the paths written."""
+    wrote = []
     if args.output:
-        path = io.write_result(result, args.output)
-        print(f"\nwrote {path}")
+        if args.output.lower().endswith(".xlsx"):
+            io.write_tables(tables.result_workbook(result, year, dict(baseline.attrs),
+                                                   scenario.to_dict()), args.output)
+        else:
+            io.write_result(result, args.output, detail=args.detail)
+        wrote.append(args.output)
     if args.plot:
         from tradesim.present import figures
 
         fig = figures.balance_trajectory(result)
         io.write_figure(fig, args.plot)
-        print(f"wrote {args.plot}")
-    return EXIT_OK
+        wrote.append(args.plot)
+    return wrote
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -140,6 +284,13 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _baseline(args: argparse.Namespace) -> int:
     b = tradesim.load_baseline(args.resolution)
+    if args.json:
+        _emit_json("baseline", {"resolution": args.resolution,
+                                "attrs": {str(k): v for k, v in b.attrs.items()},
+                                "units": {"value": "bn USD", "tariff": "%"},
+                                "sizes": {str(k): int(v) for k, v in b.sizes.items()},
+                                "tables": _json_tables({"summary": tables.baseline_summary(b)})})
+        return EXIT_OK
     print(b.attrs["title"])
     for key in ("basis", "vnm_market", "tariff_source", "growth_source", "source"):
         print(f"  {key}: {b.attrs[key]}")
@@ -163,6 +314,8 @@ def _products(args: argparse.Namespace) -> int:
     from tradesim.data import catalogues
 
     lang = args.lang
+    if getattr(args, "json", False):
+        return _products_json(args)
     try:
         if args.group:
             return _show_group(args.group, args.resolution, lang)
@@ -208,6 +361,43 @@ def _products(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _products_json(args: argparse.Namespace) -> int:
+    """``products --json``: the search, ``--groups``, ``--group NAME`` or ``--items``."""
+    from tradesim.data import catalogues as cat
+
+    doc: dict[str, Any] = {"resolution": args.resolution}
+    if args.group:
+        try:
+            g, e = cat.group(args.group), cat.expand_group(args.group, args.resolution)
+        except KeyError as err:
+            raise ValueError(err.args[0]) from None
+        names = cat.product_names([*e.products, *(p for p, _ in e.partial)], args.lang)
+        doc["group"] = {"name": g.name, "title_en": g.title_en, "title_vi": g.title_vi,
+                        "legal": g.legal, "completeness": g.completeness,
+                        "min_share": g.min_share, "note": g.note, "source": g.source,
+                        "codes": list(g.codes),
+                        "products": [{"product": p, "name": names[p]} for p in e.products],
+                        "partial": [{"product": p, "share": share, "name": names[p]}
+                                    for p, share in e.partial]}
+    elif args.groups:
+        table = cat.groups()
+        doc["groups"] = [{"group": str(name), **{k: row[k] for k in table.columns},
+                          "axis_codes": list(cat.expand_group(str(name), args.resolution).codes)}
+                         for name, row in table.iterrows()]
+    elif args.items:
+        table = cat.items().astype(object)
+        doc["items"] = [{k: (None if pd.isna(v) else v) for k, v in
+                         {"item": name, **row.to_dict()}.items()}
+                        for name, row in table.iterrows()]
+    else:
+        query = " ".join(args.query)
+        found = cat.search_products(query, args.resolution)
+        doc.update(query=query, matches=len(found),
+                   products=tables.records(found.head(args.limit).reset_index(drop=True)))
+    _emit_json("products", doc)
+    return EXIT_OK
+
+
 def _show_group(name: str, resolution: str, lang: str) -> int:
     from tradesim.data import catalogues as cat
 
@@ -230,7 +420,26 @@ def _show_group(name: str, resolution: str, lang: str) -> int:
     return EXIT_OK
 
 
+def _bound(value: object) -> object:
+    """A field's bound or default for JSON: infinity (no bound) is ``null``."""
+    if isinstance(value, float) and abs(value) == float("inf"):
+        return None
+    return value if value is None or isinstance(value, int | float | str | bool) else str(value)
+
+
 def _describe(args: argparse.Namespace) -> int:
+    if args.json:
+        _emit_json("describe", {
+            "sections": {section: [
+                {"key": f.name, "type": f.kind, "unit": f.unit, "required": f.required,
+                 "default": None if f.required else _bound(f.default), "low": _bound(f.low),
+                 "high": _bound(f.high), "choices": list(f.choices), "meaning": f.doc}
+                for f in table] for section, table in fields.SECTIONS.items()},
+            "tariff_modes": dict(fields.MODES),
+            "elasticities": [{"key": k, "low": _bound(lo), "high": _bound(hi), "meaning": doc}
+                             for k, (doc, lo, hi) in fields.ELASTICITY_PARAMS.items()],
+            "note": "null bounds are unbounded (e.g. omega's inf: full pass-through)"})
+        return EXIT_OK
     print(fields.describe())
     return EXIT_OK
 
@@ -449,6 +658,20 @@ def _goal(args: argparse.Namespace) -> int:
     g = tradesim.solve_for(scenario, args.target, vary=args.vary, by=args.by, bounds=bounds,
                            baseline=baseline, grid=args.grid)
     lo, hi = g.bounds
+    payload = {
+        "scenario": _scenario_json(scenario), "target": g.target.text, "vary": g.vary,
+        "unit": g.unit, "bounds": [lo, hi], "status": g.status, "solution": g.solution,
+        "best": g.best, "holds": g.holds, "left_usd": g.left, "right_usd": g.right,
+        "as_written_usd": g.as_written, "current": g.current, "evaluations": g.evaluations,
+        "check": {"left_usd": g.check_left, "right_usd": g.check_right,
+                  "margin_usd": g.checked, "holds": g.holds_check},
+        "grid": [{"value": v, "left_usd": left, "margin_usd": m} for v, left, m in
+                 zip(g.grid, g.grid_left, g.grid_margin, strict=True)],
+        "note": g.note or None, "summary": g.summary()}
+    _json_value(payload)  # no NaN or inf, printed as text or JSON
+    if args.json:
+        _emit_json("goal", payload)
+        return EXIT_OK if g.reachable else EXIT_RUNTIME
     print(f"Scenario: {scenario.name} — {scenario.title}")
     print(_said(args), end="")
     print(f"Target:   {g.target.text}")
@@ -465,15 +688,51 @@ def _goal(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
         raise ValueError("compare needs at least two scenario files")
+    _check_outputs(args, RUN_FORMATS)
     loaded = [_load(source, args) for source in args.scenarios]
     first = loaded[0]
     _view_year(args.year, first.base_year, min(s.horizon for s in loaded))  # before the run
     _top(args.top)
     goals = [targets.parse_target(t) for t in args.target or []]
+    _check_outputs(args, RUN_FORMATS, _inputs(*args.scenarios, args.reallocation))
     baseline = _baseline_for(args.resolution, first.base_year, reallocation=args.reallocation,
                              anchor=not args.no_anchor)
     results = tradesim.compare(args.scenarios, baseline, overrides=_overrides(args))
     labels = [str(s) for s in results["scenario"].to_numpy()]
+    years = results["year"].to_numpy()
+    year = _view_year(args.year, int(years[0]), int(years[-1]))
+    shown = {"balance": tables.comparison_table(results),
+             "products": tables.comparison_products(results, year, n=args.top)}
+    if goals:
+        shown["targets"] = _target_table(goals, results, year)
+    for name, table in shown.items():
+        io.check_finite(table, f"table {name!r}")
+    wrote = []
+    if args.output:
+        if args.output.lower().endswith(".xlsx"):
+            io.write_tables(tables.comparison_workbook(results, year, dict(baseline.attrs)),
+                            args.output)
+        else:
+            io.write_result(results, args.output, detail=args.detail)
+        wrote.append(args.output)
+    if args.json:
+        if args.plot:
+            from tradesim.present import figures
+
+            io.write_figure(figures.balance_scenarios(results), args.plot)
+            wrote.append(args.plot)
+        _emit_json("compare", {
+            "scenarios": [{"label": label, "title": str(t), "digest": str(d)} for label, t, d in
+                          zip(labels, results["scenario_title"].to_numpy(),
+                              results["scenario_digest"].to_numpy(), strict=True)],
+            "year": year, "units": {"money": "bn USD"},
+            "basis": str(results["balance"].attrs.get("basis", "")),
+            "anchor": _anchor_line(baseline) or None,
+            "set": list(args.set or []),
+            "tables": {**_comparison_json(results, shown["products"], labels),
+                       "targets": tables.records(shown["targets"]) if goals else []},
+            "wrote": wrote})
+        return EXIT_OK
     print("Scenarios:")
     for label, title, digest in zip(labels, results["scenario_title"].to_numpy(),
                                     results["scenario_digest"].to_numpy(), strict=True):
@@ -483,16 +742,16 @@ def _compare(args: argparse.Namespace) -> int:
     if _anchor_line(baseline):
         print(_anchor_line(baseline))
     print(_said(args), end="")
-    print(_fmt(tables.comparison_table(results)))
-    years = results["year"].to_numpy()
-    year = _view_year(args.year, int(years[0]), int(years[-1]))
+    print(_fmt(shown["balance"]))
     if goals:
         print(f"\nTargets (quantities without a year are in {year}; bn USD, or % for a change "
               "against a percentage)")
-        print(_fmt(_target_table(goals, results, year)))
+        print(_fmt(shown["targets"]))
     print(f"\nProducts whose balance change in {year} differs most between the scenarios, bn USD"
           " (each against the baseline; spread = largest − smallest)")
-    print(_fmt(tables.comparison_products(results, year, n=args.top)))
+    print(_fmt(shown["products"]))
+    for path in wrote:
+        print(f"\nwrote {path}")
     if args.plot:
         from tradesim.present import figures
 
@@ -530,11 +789,29 @@ def _scenarios(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _comparison_json(results: xr.Dataset, products: pd.DataFrame,
+                     labels: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """compare --json tables in long form, so the keys do not depend on scenario names."""
+    balance = (results["balance"] / 1e9).transpose("scenario", "year").to_numpy()
+    base = (results["balance_baseline"] / 1e9).transpose("scenario", "year").to_numpy()
+    years = [int(y) for y in results["year"].to_numpy()]
+    rows = [{"scenario": label, "year": y, "balance": float(balance[i, k]),
+             "balance_baseline": float(base[i, k])}
+            for i, label in enumerate(labels) for k, y in enumerate(years)]
+    prods = [{"product": str(code), "name": str(row.get("name", "")),
+              "spread": float(row["spread"]),
+              "balance_change": {label: float(row[label]) for label in labels}}
+             for code, row in products.iterrows()]
+    return {"balance": rows, "products": prods}
+
+
 def _report(args: argparse.Namespace) -> int:
     from tradesim.present import report
 
     if os.path.splitext(args.output)[1].lower() not in (".html", ".htm", ".md"):
         raise ValueError(f"-o {args.output}: the report is .html (self-contained) or .md")
+    _check_outputs(args, (".html", ".htm", ".md"), _inputs(args.scenario, args.vs,
+                                                           args.reallocation))
     scenario = _load(args.scenario, args)
     if args.set:  # the report says it is a what-if, and tells it apart from --vs
         scenario = dataclasses.replace(
@@ -566,6 +843,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     if os.path.splitext(args.output)[1].lower() != ".csv":
         raise ValueError(f"-o {args.output}: the parameter file is .csv (the format of the "
                          "shipped reallocation.csv)")
+    _check_outputs(args, (".csv",))
     boot = _bootstrap_fits(args.boot)
     monthly = io.imports_by_sector_monthly()
     eps = backtest.episodes(monthly, args.episodes)
@@ -575,39 +853,75 @@ def _calibrate(args: argparse.Namespace) -> int:
         est, source=f"tradesim calibrate --episodes {' '.join(names)} --boot {args.boot} "
                     f"--seed {args.seed} (Census N1 NAICS3 monthly); estimated",
         persistence=calibrate.trend_persistence(monthly, seed=args.seed))
+    io.check_finite(table[["value"]], "parameter table")  # low/high are empty with --boot 0
     with io.atomic_path(args.output) as tmp:
         table.to_csv(tmp, index=False, lineterminator="\n")
+    if args.json:
+        _emit_json("calibrate", {"episode": est.episode, "level": est.level, "boot": boot,
+                                 "tables": {"parameters": _band_records(table)},
+                                 "wrote": [args.output]})
+        return EXIT_OK
     print(f"Estimated on {est.episode} ({args.boot} bootstrap fits over sectors, "
           f"{est.level:.0%} intervals):")
-    print(_fmt(table.set_index("parameter")[["value", "low", "high"]]))
+    shown = table.set_index("parameter")[["value", "low", "high"]].copy()
+    for column in ("low", "high"):  # no interval without bootstrap fits (--boot 0): "-"
+        shown[column] = shown[column].map(lambda x: "-" if pd.isna(x) else f"{x:,.2f}")
+    print(_fmt(shown))
     print(f"\nwrote {args.output}; use it with --reallocation {args.output} (run, compare, "
           "report, goal) or tradesim.load_baseline(reallocation=...)")
     return EXIT_OK
+
+
+def _band_records(table: pd.DataFrame) -> list[dict[str, object]]:
+    """Rows of a parameter table; a missing interval bound (``--boot 0``) is ``null``."""
+    rows = tables.records(table)
+    for row in rows:
+        for key in ("low", "high"):
+            if isinstance(row.get(key), float) and row[key] != row[key]:
+                row[key] = None
+    return rows
+
+
+def _no_empty_bands(table: pd.DataFrame) -> pd.DataFrame:
+    """The table without band columns that hold no number (``--boot 0``: no bootstrap)."""
+    empty = [c for c in table.columns if table[c].dtype.kind == "f" and table[c].isna().all()]
+    return table.drop(columns=empty)
+
+
+def _interval(pair: Sequence[float], digits: int) -> str:
+    """`` [low, high]``, or nothing where there is no interval (``--boot 0``)."""
+    low, high = (float(v) for v in pair)
+    if not (abs(low) < float("inf") and abs(high) < float("inf")):
+        return ""
+    return f" [{low:.{digits}f}, {high:.{digits}f}]"
 
 
 def _backtest(args: argparse.Namespace) -> int:
     from tradesim.analysis import backtest
 
     boot = _bootstrap_fits(args.boot)
+    _check_outputs(args, FIGURE_FORMATS, _inputs(args.scenario))
+    say = _quiet(args)
     result = backtest.backtest(io.imports_by_sector_monthly(), boot=boot, seed=args.seed)
-    print("Backtest: fit on one episode, predict the other (out of sample), conditional on "
-          "observed world imports by NAICS3 sector.\nUS imports for consumption, bn USD: the "
-          "episode's last year against the same months of the base year (2025: Jan-Nov)")
+    say("Backtest: fit on one episode, predict the other (out of sample), conditional on "
+        "observed world imports by NAICS3 sector.\nUS imports for consumption, bn USD: the "
+        "episode's last year against the same months of the base year (2025: Jan-Nov)")
     level = next(iter(result.estimates.values())).level
-    print(_fmt(result.table.rename(columns={"low": f"{level:.0%} band low",
-                                            "high": "band high"})))
-    print(f"\nEstimated parameters (nested Armington, China and Vietnam in one nest; "
-          f"{level:.0%} intervals from {args.boot} bootstrap fits over sectors)")
+    episodes = _no_empty_bands(result.table)
+    say(_fmt(episodes.rename(columns={"low": f"{level:.0%} band low", "high": "band high"})))
+    say(f"\nEstimated parameters (nested Armington, China and Vietnam in one nest; "
+        f"{level:.0%} intervals from {args.boot} bootstrap fits over sectors)")
     for name, est in result.estimates.items():
         iv = est.intervals
-        print(f"  {name}: sigma {est.sigma:.2f} [{iv['sigma'][0]:.2f}, {iv['sigma'][1]:.2f}], "
-              f"sigma_nest {est.sigma_nest:.2f} [{iv['sigma_nest'][0]:.2f}, "
-              f"{iv['sigma_nest'][1]:.2f}], monthly adjustment {est.mu:.3f} "
-              f"[{iv['mu'][0]:.3f}, {iv['mu'][1]:.3f}], first-year share {est.lambda_year1:.2f}")
+        say(f"  {name}: sigma {est.sigma:.2f}{_interval(iv['sigma'], 2)}, "
+            f"sigma_nest {est.sigma_nest:.2f}{_interval(iv['sigma_nest'], 2)}, monthly "
+            f"adjustment {est.mu:.3f}{_interval(iv['mu'], 3)}, first-year share "
+            f"{est.lambda_year1:.2f}")
     est = result.pooled
-    print(f"  pooled (the shipped defaults): sigma {est.sigma:.2f}, sigma_nest "
-          f"{est.sigma_nest:.2f} ({est.sigma_nest / est.sigma:.2f} x sigma), first-year "
-          f"share {est.lambda_year1:.2f}")
+    say(f"  pooled (the shipped defaults): sigma {est.sigma:.2f}, sigma_nest "
+        f"{est.sigma_nest:.2f} ({est.sigma_nest / est.sigma:.2f} x sigma), first-year "
+        f"share {est.lambda_year1:.2f}")
+    named = {"episodes": episodes}
     scenario_file = args.scenario or "tradesim:framework-2025"  # the 2025 measures in force
     if scenario_file:
         scenario = tradesim.load_scenario(scenario_file)
@@ -617,15 +931,26 @@ def _backtest(args: argparse.Namespace) -> int:
                                           io.packaged_tables()["imports_hs6"], baseline)
         engine = backtest.engine_2025(baseline, scenario, demand,
                                       backtest.reallocation_draws(result.pooled), est.level)
-        print(f"\nThe projection engine on the 2024 baseline: {scenario.name} (the 2025 "
-              "measures) with the observed 2025 demand by sector; US general imports, bn USD, "
-              "2024 -> 2025; band from the pooled bootstrap")
-        print(_fmt(engine))
+        say(f"\nThe projection engine on the 2024 baseline: {scenario.name} (the 2025 "
+            "measures) with the observed 2025 demand by sector; US general imports, bn USD, "
+            "2024 -> 2025; band from the pooled bootstrap")
+        engine = _no_empty_bands(engine)
+        say(_fmt(engine))
+        named["engine_2025"] = engine
     if args.plot:
         from tradesim.present import figures
 
         io.write_figure(figures.backtest_sectors(result.sectors), args.plot)
-        print(f"wrote {args.plot}")
+        say(f"wrote {args.plot}")
+    if args.json:
+        estimates = {name: {"sigma": e.sigma, "sigma_nest": e.sigma_nest, "mu": e.mu,
+                            "lambda_year1": e.lambda_year1, "level": e.level,
+                            "intervals": {k: list(v) if _interval(v, 3) else None
+                                          for k, v in e.intervals.items()}}
+                     for name, e in {**result.estimates, "pooled": result.pooled}.items()}
+        _emit_json("backtest", {"boot": boot, "seed": args.seed, "units": {"money": "bn USD"},
+                                "estimates": estimates, "tables": _json_tables(named),
+                                "wrote": [args.plot] if args.plot else []})
     return EXIT_OK
 
 
@@ -637,7 +962,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="simulate a scenario and print the balance by year")
     run.add_argument("scenario", help="scenario file, or tradesim:NAME (tradesim scenarios)")
-    run.add_argument("-o", "--output", help="write results (.nc or .csv)")
+    run.add_argument("-o", "--output", help="write results: .nc or .zarr (every variable), .csv "
+                     "(tidy: balance and totals by year; --detail for every cell) or .xlsx "
+                     "(summary, products, suppliers, provenance)")
+    run.add_argument("--detail", action="store_true",
+                     help="with -o FILE.csv: every cell (importer, exporter, product, year)")
     run.add_argument("--plot", help="write the balance figure (.png, .svg or .pdf)")
     run.add_argument("--year", type=int, help="year for the product table (default 2030)")
     run.add_argument("--top", type=int, default=10, help="products in the table")
@@ -653,6 +982,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--resolution", choices=("mixed", "hs6", "hs2"), default="mixed",
                        help="product axis (a 2017 base year uses hs2)")
     desc = sub.add_parser("describe", help="the scenario file fields")
+    desc.add_argument("--json", action="store_true",
+                      help="print the field table as one JSON document (docs/outputs.md)")
     desc.set_defaults(func=_describe)
     prod = sub.add_parser("products", help="search products by code or name (English or "
                           "Vietnamese); list product groups and purchasable items")
@@ -665,6 +996,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="product axis")
     prod.add_argument("--lang", choices=("en", "vi"), default="en", help="language of titles")
     prod.add_argument("--limit", type=int, default=60, help="rows of a search (default 60)")
+    prod.add_argument("--json", action="store_true",
+                      help="print one JSON document instead of tables (docs/outputs.md)")
     prod.set_defaults(func=_products)
     swp = sub.add_parser("sweep", help="run a grid / Monte Carlo sweep into a zarr store (or "
                          "netCDF)")
@@ -718,6 +1051,10 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--target", action="append", metavar="EXPR",
                       help="a target to check for each scenario (repeatable), e.g. "
                            "\"balance(2030) > -175 bn\" or \"deficit(2028) vs baseline <= -10%%\"")
+    cmp_.add_argument("-o", "--output", help="write the comparison: .nc, .zarr, .csv (tidy; "
+                      "--detail for every cell) or .xlsx")
+    cmp_.add_argument("--detail", action="store_true",
+                      help="with -o FILE.csv: every cell (scenario, importer, exporter, product)")
     cmp_.set_defaults(func=_compare)
     rep = sub.add_parser("report", help="write a self-contained HTML (or Markdown) report")
     rep.add_argument("scenario")
@@ -742,6 +1079,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "(default: the shipped tradesim:framework-2025)")
     bt.add_argument("--plot", metavar="FILE", help="write actual vs model by sector (PNG/SVG)")
     bt.set_defaults(func=_backtest)
+    for p in (run, base, goal, cmp_, cal, bt):
+        p.add_argument("--json", action="store_true",
+                       help="print one JSON document instead of tables (keys: docs/outputs.md)")
     for p in (goal, cmp_, rep):
         p.add_argument("--resolution", choices=("mixed", "hs6", "hs2"), default="mixed",
                        help="product axis (a 2017 base year uses hs2)")
@@ -767,7 +1107,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 1 runtime failure, 2 bad input)."""
-    parser = build_parser()
+    with _escaped_output():
+        return _main(build_parser(), argv)
+
+
+def _main(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))

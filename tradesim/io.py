@@ -6,13 +6,18 @@ Nothing in the core imports this module.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
+import glob
+import importlib.metadata
 import os
 import re
+import shutil
 import stat
 import tempfile
+import time
 import tomllib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -24,27 +29,40 @@ import xarray as xr
 from tradesim.analysis import anchor as _anchor
 from tradesim.data import baseline as _baseline
 from tradesim.data.frame import with_rest_of_world
-from tradesim.dims import IMPORTER, PRODUCT
+from tradesim.dims import EXPORTER, IMPORTER, PRODUCT
 from tradesim.errors import DataError, Problem, ScenarioError, closest
 from tradesim.scenario.parse import Scenario, parse_scenario, too_deep
 from tradesim.scenario.sweep_file import Sweep, parse_sweep
 
 __all__ = [
+    "RESULT_FORMATS",
+    "TABLE_FORMATS",
+    "NonFiniteError",
+    "OutputError",
+    "atomic_folder",
     "atomic_path",
+    "cf_dataset",
+    "check_finite",
+    "check_output",
     "elasticity_ranges",
     "imports_by_sector_monthly",
     "load_baseline",
+    "output_path",
     "packaged_tables",
     "read_reallocation",
     "step_tables",
     "read_scenario",
     "read_sweep",
+    "remove_stale_parts",
     "resolve_shipped",
     "shipped_files",
     "shipped_names",
+    "scenario_inputs",
     "shipped_path",
+    "tidy_frame",
     "write_figure",
     "write_result",
+    "write_tables",
 ]
 
 _FILES: dict[str, str] = {
@@ -579,16 +597,238 @@ def elasticity_ranges(baseline: xr.Dataset) -> xr.Dataset:
     return out
 
 
+# ------------------------------------------------------------------------------------ outputs
+#
+# Policy (docs/outputs.md): every file is written to a hidden temporary file beside the target
+# (``.<name>.<pid>-<random>.part``) and renamed onto it only when complete, so a failure or a
+# kill leaves the previous file (or none). A target that is a symbolic link is followed: the
+# file it points to is replaced atomically and the link stays. A target that exists but is not
+# a regular file (a device such as /dev/null, a FIFO, a socket, a folder) is refused, and so is
+# a target that is one of the command's inputs (after symlinks and hard links). Temporary files
+# of a killed earlier run (their process is gone) are removed by the next write to that target.
+
+#: Result formats of :func:`write_result`, by suffix.
+RESULT_FORMATS: dict[str, str] = {
+    ".nc": "netCDF4, compressed, CF-style attributes (units, long_name)",
+    ".zarr": "zarr store (format 2, consolidated metadata, compressed), CF-style attributes",
+    ".csv": "tidy table: balance and totals by year (detail=True: every cell of the cube)",
+}
+#: Table formats of :func:`write_tables` (summary tables of run, compare, sweep).
+TABLE_FORMATS: dict[str, str] = {
+    ".xlsx": "Excel workbook, one sheet per table, codes stored as text",
+    ".csv": "one CSV table (several tables stacked, with a 'table' column)",
+}
+
+_REASONS = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.EFBIG: "file too large (for the file system or the process's file-size limit)",
+    errno.ENAMETOOLONG: "file name too long",
+    errno.ENOTDIR: "a part of the path is not a folder",
+    errno.EEXIST: "a part of the path is a file, not a folder",
+    errno.EISDIR: "the target is a folder",
+    errno.ELOOP: "too many levels of symbolic links",
+    errno.EIO: "input/output error",
+}
+_PART = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)-[^.]+\.part$")
+#: Characters of the target's name kept in its temporary file's name (a name near the file
+#: system's 255-byte limit still gets a temporary file).
+PART_NAME_CHARS = 100
+
+
+def _part_prefix(dest: Path) -> str:
+    return f".{dest.name[:PART_NAME_CHARS]}."
+#: A temporary file without a process id (written by tradesim before 0.x) counts as left over
+#: once it has not changed for this long, in seconds.
+STALE_PART_SECONDS = 3600.0
+
+
+class OutputError(OSError):
+    """A result could not be written (disk full, read-only folder, file too large, …).
+
+    The message is plain and says whether the previous file is unchanged; the CLI exits 1.
+    """
+
+
+class NonFiniteError(DataError):
+    """A result or table holds NaN or infinity: it is neither written nor printed."""
+
+
+def _exists(path: Path) -> bool:
+    """Whether ``path`` exists (False where it cannot even be looked up, e.g. too long)."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
+
+
+def _kind(path: Path) -> str | None:
+    """What an existing non-regular file is (``None`` for a regular file or nothing)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return None
+    except OSError:  # e.g. a symlink loop: left to the write, which reports it
+        return None
+    for test, name in ((stat.S_ISDIR, "folder"), (stat.S_ISCHR, "character device"),
+                       (stat.S_ISBLK, "block device"), (stat.S_ISFIFO, "FIFO (named pipe)"),
+                       (stat.S_ISSOCK, "socket")):
+        if test(mode):
+            return name
+    return None if stat.S_ISREG(mode) else "special file"
+
+
+def output_path(target: str | os.PathLike[str]) -> Path:
+    """The file a write to ``target`` replaces: ``target`` with symlinks followed.
+
+    Raises
+    ------
+    ValueError
+        ``target`` exists and is not a regular file (device, FIFO, socket, folder).
+    """
+    dest = Path(os.path.realpath(target))
+    kind = _kind(dest)
+    if kind == "folder" and dest.suffix.lower() == ".zarr" and _is_zarr(dest):
+        return dest  # a store written before: replaced as a whole
+    if kind is not None:
+        shown = os.fspath(target) + (f" (-> {dest})" if os.fspath(target) != str(dest) else "")
+        raise ValueError(f"{shown} is a {kind}, not a regular file: tradesim writes and "
+                         "replaces regular files only (to discard the output, leave out -o)")
+    return dest
+
+
+def _is_zarr(folder: Path) -> bool:
+    return any((folder / marker).is_file() for marker in (".zgroup", "zarr.json", ".zattrs"))
+
+
+def check_output(target: str | os.PathLike[str], formats: Mapping[str, str] | Sequence[str],
+                 inputs: Sequence[str | os.PathLike[str]] = ()) -> Path:
+    """Check an output path before any work: format, not an input, not a special file.
+
+    Parameters
+    ----------
+    target : path
+        The output file (``-o``).
+    formats : mapping or sequence of str
+        The accepted suffixes (lower case, with the dot), e.g. :data:`RESULT_FORMATS`.
+    inputs : sequence of paths
+        Files the command reads (scenarios, parameter files): the output must be none of them,
+        compared after symlinks (and as the same file, for hard links).
+
+    Returns
+    -------
+    Path
+        The file that will be replaced (symlinks followed, see :func:`output_path`).
+
+    Raises
+    ------
+    ValueError
+        Unknown suffix (the message lists the accepted ones), an input, or a special file.
+    """
+    suffix = Path(target).suffix.lower()
+    if suffix not in formats:
+        accepted = ", ".join(formats)
+        raise ValueError(f"-o {os.fspath(target)}: unknown output format {suffix or '(none)'!r}"
+                         f"; accepted: {accepted}")
+    dest = output_path(target)
+    for source in inputs:
+        real = Path(os.path.realpath(source))
+        same = real == dest
+        if not same and _exists(dest) and _exists(real):
+            with contextlib.suppress(OSError):
+                same = os.path.samefile(real, dest)
+        if same:
+            raise ValueError(f"-o {os.fspath(target)} is an input of this command "
+                             f"({os.fspath(source)}): refusing to write over it; choose "
+                             "another output file")
+    return dest
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def remove_stale_parts(target: str | os.PathLike[str]) -> list[Path]:
+    """Remove the temporary files of earlier writes to ``target`` whose process is gone.
+
+    A part file of a process still running (another tradesim writing the same file) is left
+    alone. Returns the files removed.
+    """
+    dest = Path(target)
+    removed = []
+    now = time.time()
+    prefix = _part_prefix(dest)
+    for part in dest.parent.glob(f"{glob.escape(prefix)}*.part"):
+        m = _PART.match(part.name)
+        try:
+            if m is not None and f".{m['name']}." == prefix:
+                stale = not _alive(int(m["pid"]))
+            else:  # the older, process-less naming
+                stale = now - part.stat().st_mtime > STALE_PART_SECONDS
+            if stale:
+                if part.is_dir() and not part.is_symlink():
+                    shutil.rmtree(part)
+                else:
+                    part.unlink()
+                removed.append(part)
+        except OSError:
+            continue  # not ours to fix; the write itself uses a fresh name
+    return removed
+
+
+def _plain(err: BaseException, dest: Path, existed: bool) -> str:
+    """A plain message for a failed write."""
+    reason = _REASONS.get(getattr(err, "errno", None) or -1)
+    if reason is None:
+        reason = getattr(err, "strerror", None) or str(err) or type(err).__name__
+    kept = "the previous file is unchanged" if existed else "nothing was written"
+    return f"could not write {dest}: {reason}; {kept}"
+
+
+def _fsync(path: Path, directory: bool = False) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it onto ``target`` only on success.
 
-    An exception inside the block leaves the previous file (or none) and no temporary file.
+    An exception inside the block (or a kill) leaves the previous file (or none); the temporary
+    file is removed on every failure path, and left-overs of killed earlier runs are removed
+    (:func:`remove_stale_parts`). ``target`` may be a symlink (the file it points to is
+    replaced; the link stays); a device, FIFO, socket or folder is refused (``ValueError``).
+
+    Raises
+    ------
+    OutputError
+        The file system refused (full, read-only, too large, …): a plain message.
     """
-    dest = Path(target)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    os.close(fd)
+    dest = output_path(target)
+    existed = _exists(dest)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_parts(dest)
+        fd, tmp = tempfile.mkstemp(prefix=f"{_part_prefix(dest)}{os.getpid()}-", suffix=".part",
+                                   dir=dest.parent)
+        os.close(fd)
+    except OSError as err:
+        raise OutputError(_plain(err, dest, existed)) from err
     tmp_path = Path(tmp)
     try:
         yield tmp_path
@@ -596,41 +836,252 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
             umask = os.umask(0)
             os.umask(umask)
             tmp_path.chmod(0o666 & ~umask)
+            _fsync(tmp_path)
         os.replace(tmp_path, dest)
+        _fsync(dest.parent, directory=True)
+    except OutputError:
+        raise
+    except OSError as err:
+        raise OutputError(_plain(err, dest, existed)) from err
     finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
+        with contextlib.suppress(OSError):
+            if tmp_path.is_dir() and not tmp_path.is_symlink():
+                shutil.rmtree(tmp_path)
+            elif tmp_path.exists() or tmp_path.is_symlink():
+                tmp_path.unlink()
 
 
-def _writer(suffix: str) -> Callable[[xr.Dataset, Path], None]:
-    def netcdf(ds: xr.Dataset, path: Path) -> None:
-        clean = ds.copy()
-        for name in list(clean.coords):
-            if clean[name].dtype == object:
-                clean[name] = clean[name].astype(str)
-        clean.attrs = {k: str(v) for k, v in clean.attrs.items()}
-        clean.to_netcdf(path, engine="netcdf4")
+def check_finite(data: xr.Dataset | pd.DataFrame, what: str = "result") -> None:
+    """Raise :class:`NonFiniteError` if any number in ``data`` is NaN or infinite.
 
-    def csv(ds: xr.Dataset, path: Path) -> None:
-        tidy_frame(ds).to_csv(path, index=False)
+    The message names the variable (or column) and the first offending labels.
+    """
+    if isinstance(data, pd.DataFrame):
+        numeric = data.select_dtypes("number")
+        for column in numeric.columns:
+            values = numeric[column].to_numpy(dtype=float)
+            bad = ~np.isfinite(values)
+            if bad.any():
+                row = numeric.index[int(np.argmax(bad))]
+                raise NonFiniteError(
+                    f"{what}: column {column!r} holds {values[bad][0]} at row {row!r} "
+                    f"({int(bad.sum())} non-finite value(s)); nothing is written or printed. "
+                    "Check the scenario's amounts (values near the float maximum overflow)")
+        return
+    for name, da in data.data_vars.items():
+        if da.dtype.kind not in "fc":
+            continue
+        values = np.asarray(da.to_numpy())
+        bad = ~np.isfinite(values)
+        if bad.any():
+            at = np.unravel_index(int(np.argmax(bad)), values.shape)
+            where = ", ".join(f"{d}={da[d].to_numpy()[i]}" if d in da.coords else f"{d}={i}"
+                              for d, i in zip(da.dims, at, strict=True))
+            raise NonFiniteError(
+                f"{what}: {name} holds {values[at]} at {where or 'its only cell'} "
+                f"({int(bad.sum())} non-finite value(s)); nothing is written or printed. "
+                "Check the scenario's amounts (values near the float maximum overflow)")
 
-    writers = {".nc": netcdf, ".csv": csv}
-    if suffix not in writers:
-        raise ValueError(f"unknown output format {suffix!r}; use .nc or .csv")
-    return writers[suffix]
+
+#: CF ``long_name`` of the coordinates tradesim results carry.
+COORD_LONG_NAMES = {
+    "year": "calendar year",
+    "importer": "importing market (reporter), ISO 3166-1 alpha-3",
+    "exporter": "supplier, ISO 3166-1 alpha-3 (EU: European Union, ROW: rest of world)",
+    "product": "HS product code, as text (mixed depth; '85*' is the rest of chapter 85)",
+    "name": "product name",
+    "kind": "product kind (chapter, line, rest of chapter)",
+    "chapter": "HS chapter (2 digits, as text)",
+    "scenario": "scenario label",
+    "draw": "Monte Carlo draw",
+    "part": "part of the balance change",
+    "part_name": "part of the balance change, in words",
+    "group": "product group",
+}
+#: Units written as udunits/pint understand them ("1": dimensionless).
+CF_UNITS = {"fraction": "1", "share": "1", "ratio": "1", "percent": "%", "usd": "USD",
+            "": None}
 
 
-def tidy_frame(ds: xr.Dataset) -> pd.DataFrame:
-    """Long table of the result: variable, unit, labels, year, value."""
+def cf_dataset(ds: xr.Dataset, history: str | None = None) -> xr.Dataset:
+    """A copy of ``ds`` with CF-style metadata, ready for netCDF or zarr.
+
+    Every variable and coordinate gets ``long_name`` (its ``description`` or the name in words)
+    and numeric variables ``units`` in udunits/pint spelling (``"1"`` for fractions, ``"USD"``);
+    every label coordinate is one string dtype (``str``); attributes are numbers or strings;
+    global ``Conventions = "CF-1.10"``.
+    """
+    clean = ds.copy()
+    for name in list(clean.variables):
+        var = clean[name]
+        if var.dtype.kind in "OSU":
+            values = np.asarray(var.to_numpy(), dtype=object)
+            text = np.array([str(v) for v in values.ravel()], dtype=str).reshape(values.shape)
+            if name in clean.indexes:
+                clean = clean.assign_coords({name: text})
+            else:
+                clean[name] = (var.dims, text, dict(var.attrs))
+        attrs = dict(clean[name].attrs)
+        unit = attrs.get("units")
+        if unit is not None:
+            mapped = CF_UNITS.get(str(unit).strip().lower(), str(unit).strip())
+            if mapped is None:
+                attrs.pop("units")
+            else:
+                attrs["units"] = mapped
+        if "long_name" not in attrs:
+            attrs["long_name"] = (attrs.get("description") or COORD_LONG_NAMES.get(str(name))
+                                  or str(name).replace("_", " "))
+        clean[name].attrs = {k: _attr(v) for k, v in attrs.items()}
+    attrs = {k: _attr(v) for k, v in ds.attrs.items()}
+    attrs.setdefault("Conventions", "CF-1.10")
+    if "title" not in attrs and "scenario_title" in attrs:
+        attrs["title"] = f"tradesim result: {attrs['scenario_title']}"
+    if history:
+        attrs["history"] = history
+    clean.attrs = attrs
+    return clean
+
+
+def _attr(value: Any) -> Any:
+    """An attribute netCDF and zarr both store: a number or a string."""
+    if isinstance(value, bool | np.bool_) or value is None:
+        return str(value)
+    if isinstance(value, int | float | np.integer | np.floating):
+        return value
+    return str(value)
+
+
+#: netCDF4 compression of every numeric variable (zlib level 4 with byte shuffle).
+NETCDF_COMPRESSION = {"zlib": True, "complevel": 4, "shuffle": True}
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("tradesim")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _netcdf(ds: xr.Dataset, path: Path, dest: Path, existed: bool) -> None:
+    clean = cf_dataset(ds, history=f"written by tradesim {_version()}")
+    encoding = {name: dict(NETCDF_COMPRESSION) for name, var in clean.variables.items()
+                if var.dtype.kind in "fiu" and var.ndim > 0}
+    try:
+        clean.to_netcdf(path, engine="netcdf4", encoding=encoding)
+    except RuntimeError as err:  # the netCDF library says "NetCDF: HDF error" and no more
+        try:
+            free = f"; {shutil.disk_usage(dest.parent).free:,} bytes free in {dest.parent}"
+        except OSError:
+            free = ""
+        kept = "the previous file is unchanged" if existed else "nothing was written"
+        raise OutputError(f"could not write {dest}: the netCDF library failed ({err}): most "
+                          "often a full disk, a file-size limit or a folder that cannot be "
+                          f"written{free}; {kept}") from err
+
+
+def _zarr(ds: xr.Dataset, path: Path) -> None:
+    clean = cf_dataset(ds, history=f"written by tradesim {_version()}")
+    for name in list(clean.variables):  # zarr's specified string type is variable-length
+        if clean[name].dtype.kind == "U":
+            values = clean[name].to_numpy().astype(object)
+            attrs = dict(clean[name].attrs)
+            if name in clean.indexes:
+                clean = clean.assign_coords({name: values})
+            else:
+                clean[name] = (clean[name].dims, values)
+            clean[name].attrs = attrs
+    clean.to_zarr(path, mode="w", consolidated=True, zarr_format=2)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``); False where
+    the system or file system cannot."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    done = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return bool(done == 0)
+
+
+@contextlib.contextmanager
+def atomic_folder(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """:func:`atomic_path` for a folder output (a zarr store): build it in a hidden temporary
+    folder beside ``target``, then put it in place in one step.
+
+    An existing store is swapped out atomically where the system can (Linux
+    ``renameat2``), else moved aside for the instant of the rename; the old store is removed
+    once the new one is in place, and the temporary folder on every failure path.
+    """
+    dest = output_path(target)
+    existed = _exists(dest)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_parts(dest)
+        tmp = Path(tempfile.mkdtemp(prefix=f"{_part_prefix(dest)}{os.getpid()}-", suffix=".part",
+                                    dir=dest.parent))
+    except OSError as err:
+        raise OutputError(_plain(err, dest, existed)) from err
+    try:
+        yield tmp
+        if not existed:
+            os.replace(tmp, dest)
+        elif not _exchange(tmp, dest):  # tmp now holds the old store when the swap worked
+            aside = tmp.with_name(tmp.name.removesuffix(".part") + "-old.part")
+            os.replace(dest, aside)
+            os.replace(tmp, dest)
+            tmp = aside
+        _fsync(dest.parent, directory=True)
+    except OutputError:
+        raise
+    except OSError as err:
+        raise OutputError(_plain(err, dest, existed)) from err
+    finally:
+        with contextlib.suppress(OSError):
+            if tmp.is_dir() and not tmp.is_symlink():
+                shutil.rmtree(tmp)
+
+
+def tidy_frame(ds: xr.Dataset, detail: bool = False) -> pd.DataFrame:
+    """Long table of the result: ``variable, unit, [scenario, draw,] labels, year, value``.
+
+    By default small: the bilateral totals by year (``exports``, ``imports``, ``balance`` and
+    their ``_baseline``) and every other variable summed over exporters and products, by
+    importer and year (``tariff``-like rates and indices, which do not add up, are left out).
+    ``detail=True``: every cell of every variable. ``product`` is text: read it back with
+    ``pd.read_csv(path, dtype={"product": str})`` to keep leading zeros.
+    """
     frames = []
     for name, da in ds.data_vars.items():
+        unit = str(da.attrs.get("units", ""))
+        if not detail:
+            if unit != "USD":
+                continue  # rates, indices and fractions do not add up over cells
+            summed = [d for d in (EXPORTER, PRODUCT) if d in da.dims]
+            da = da.sum(summed) if summed else da
         frame = da.to_dataframe(name="value").reset_index()
         frame = frame[[c for c in frame.columns if c in (*da.dims, "value")]]
-        frame.insert(0, "unit", da.attrs.get("units", ""))
-        frame.insert(0, "variable", name)
+        frame.insert(0, "unit", CF_UNITS.get(unit.lower(), unit) or "")
+        frame.insert(0, "variable", str(name))
         frames.append(frame)
-    cols = ["variable", "unit", "importer", "exporter", "product", "year", "value"]
+    first = ("exports", "exports_baseline", "imports", "imports_baseline", "balance",
+             "balance_baseline")
+    frames.sort(key=lambda f: first.index(f["variable"].iat[0]) if f["variable"].iat[0] in first
+                else len(first))  # the bilateral totals by year first (a stable sort)
+    cols = ["variable", "unit", "scenario", "draw", "importer", "exporter", "product", "year",
+            "value"]
     out = pd.concat(frames, ignore_index=True)
+    if "draw" in out.columns and out["draw"].nunique() <= 1:
+        out = out.drop(columns="draw")
+    for code in ("importer", "exporter", "product", "scenario"):
+        if code in out.columns:
+            out[code] = out[code].astype("string")
     return out[[c for c in cols if c in out.columns]]
 
 
@@ -642,10 +1093,154 @@ def write_figure(fig: Any, target: str | os.PathLike[str], dpi: int = 120) -> Pa
     return dest
 
 
-def write_result(ds: xr.Dataset, target: str | os.PathLike[str]) -> Path:
-    """Write a result to ``.nc`` (netCDF4) or ``.csv`` (long table), atomically."""
-    dest = Path(target)
-    write = _writer(dest.suffix.lower())
+def write_result(ds: xr.Dataset, target: str | os.PathLike[str], detail: bool = False) -> Path:
+    """Write a result to ``.nc`` (netCDF4), ``.zarr`` (a store; both compressed, with CF
+    attributes) or ``.csv``, atomically.
+
+    ``.csv`` is the small tidy table of :func:`tidy_frame` (``detail=True``: the full cube).
+    Nothing is written if a value is NaN or infinite (:class:`NonFiniteError`).
+
+    Raises
+    ------
+    ValueError
+        Unknown suffix (the accepted ones are :data:`RESULT_FORMATS`), or a special file.
+    NonFiniteError
+        A non-finite value in the result.
+    OutputError
+        The file system refused; the previous file is unchanged.
+    """
+    suffix = Path(target).suffix.lower()
+    if suffix not in RESULT_FORMATS:
+        raise ValueError(f"unknown output format {suffix or '(none)'!r}; accepted: "
+                         f"{', '.join(RESULT_FORMATS)}")
+    check_finite(ds)
+    dest = output_path(target)
+    existed = _exists(dest)
+    if suffix == ".zarr":
+        with atomic_folder(dest) as tmp:
+            _zarr(ds, tmp)
+        return Path(target)
     with atomic_path(dest) as tmp:
-        write(ds, tmp)
-    return dest
+        if suffix == ".nc":
+            _netcdf(ds, tmp, dest, existed)
+        else:
+            tidy_frame(ds, detail=detail).to_csv(tmp, index=False, lineterminator="\n")
+    return Path(target)
+
+
+def _excel_text(value: str) -> str:
+    """Text a worksheet cell holds as typed: control characters shown as ``\\xNN``."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _write_workbook(sheets: Mapping[str, pd.DataFrame], path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, table in sheets.items():
+        sheet = book.create_sheet(re.sub(r"[\[\]:*?/\\]", " ", str(title))[:31])
+        frame = table.reset_index() if _named_index(table) else table
+        header = [str(c) for c in frame.columns]
+        sheet.append(header)
+        for row in frame.itertuples(index=False):
+            sheet.append([_cell(v) for v in row])
+        for cell in (c for line in sheet.iter_rows(min_row=2) for c in line):
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text, never a formula, whatever it starts with
+            elif isinstance(cell.value, float):
+                cell.number_format = "#,##0.000"
+        for k, name in enumerate(header, start=1):
+            width = max([len(name), *(len(str(v)) for v in frame.iloc[:200, k - 1])])
+            sheet.column_dimensions[get_column_letter(k)].width = min(max(width + 2, 8), 60)
+        sheet.freeze_panes = "A2"
+    book.save(path)
+
+
+def _named_index(table: pd.DataFrame) -> bool:
+    return any(n is not None for n in table.index.names)
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, str):
+        return _excel_text(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, int | float):
+        return value
+    return _excel_text(str(value))
+
+
+def write_tables(tables: Mapping[str, pd.DataFrame], target: str | os.PathLike[str]) -> Path:
+    """Write named tables atomically: ``.xlsx`` (one sheet each) or ``.csv`` (stacked).
+
+    The CLI's summaries of ``run`` and ``compare`` use it, and any command with a summary table
+    can (a sweep's, for instance). Labels and codes are written as text (HS codes keep their
+    leading zeros; an Excel cell starting with ``=`` is text, not a formula); an index with a
+    name becomes the first column(s). Nothing is written if a number is NaN or infinite.
+
+    Raises
+    ------
+    ValueError
+        Unknown suffix (the accepted ones are :data:`TABLE_FORMATS`), or a special file.
+    NonFiniteError
+        A non-finite number in a table.
+    OutputError
+        The file system refused; the previous file is unchanged.
+    """
+    suffix = Path(target).suffix.lower()
+    if suffix not in TABLE_FORMATS:
+        raise ValueError(f"unknown table format {suffix or '(none)'!r}; accepted: "
+                         f"{', '.join(TABLE_FORMATS)}")
+    for name, table in tables.items():
+        check_finite(table, f"table {name!r}")
+    with atomic_path(target) as tmp:
+        if suffix == ".xlsx":
+            _write_workbook(tables, tmp)
+        else:
+            frames = [(t.reset_index() if _named_index(t) else t).assign(table=name)
+                      for name, t in tables.items()]
+            stacked = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+            if len(frames) == 1:
+                stacked = stacked.drop(columns="table")
+            stacked.to_csv(tmp, index=False, lineterminator="\n")
+    return Path(target)
+
+
+def scenario_inputs(source: str | os.PathLike[str]) -> list[Path]:
+    """The files a scenario reads (a path or ``tradesim:NAME``): itself and its includes,
+    recursively (symlinks followed).
+
+    For the output checks (an output must not replace an input); a file that cannot be read
+    is left out, since reading the scenario reports it.
+    """
+    found: list[Path] = []
+    try:
+        first = (resolve_shipped(os.fspath(source)) if os.fspath(source).startswith(SHIPPED)
+                 else Path(source).resolve())
+    except ScenarioError:
+        return found
+    todo = [first]
+    while todo and len(found) < 1000:
+        path = todo.pop()
+        if path in found:
+            continue
+        found.append(path)
+        if not path.is_file():  # a FIFO or device is never read here (reading reports it)
+            continue
+        try:
+            head = _read_toml(path, os.fspath(path)).get("scenario")
+            names = head.get("include", []) if isinstance(head, dict) else []
+            todo += [_include_target(path, n, os.fspath(path)) for n in names
+                     if isinstance(n, str)]
+        except (ScenarioError, OSError):
+            continue
+    return found

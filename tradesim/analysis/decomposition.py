@@ -42,6 +42,21 @@ PART_NAMES = {"baseline_growth": "baseline growth", "tariff_response": "tariff r
               "diversion": "diversion", "commitments": "commitments"}
 GROUP = "group"
 PART = "part"
+#: What each variable of :func:`decompose` holds (its ``long_name`` and ``description``).
+DESCRIPTIONS = {
+    "change": "part of the change in the US-Vietnam balance from the base year to this year: "
+              "baseline growth B0(t)-B0(base), tariff response B1(t)-B0(t) (bilateral "
+              "measures), diversion B2(t)-B1(t) (third-country measures and origin "
+              "switching), commitments B3(t)-B2(t); the parts add up to total",
+    "total": "change in the US-Vietnam balance from the base year to this year under the "
+             "scenario, B3(t)-B0(base)",
+    "balance": "US-Vietnam balance under the scenario, B3(t): US exports to Vietnam minus US "
+               "imports from Vietnam (US statistics, product detail)",
+    "balance_baseline": "US-Vietnam balance of the baseline projection, B0(t) (US statistics, "
+                        "product detail)",
+    "balance_base_year": "US-Vietnam balance in the base year, B0(base) (US statistics, product "
+                         "detail)",
+}
 
 
 def bilateral_only(scenario: Scenario) -> Scenario:
@@ -160,11 +175,9 @@ def decompose(baseline: xr.Dataset, scenario: Scenario,
         "balance_base_year": by(base),
     })
     out.coords["part_name"] = (PART, [PART_NAMES[p] for p in PARTS])
-    for name in out.data_vars:
-        out[name].attrs["units"] = "USD"
-    out["change"].attrs["description"] = (
-        "change in the US-Vietnam balance since the base year, by part: baseline growth, "
-        "bilateral tariffs, third-country tariffs and origin switching, commitments")
+    for name, doc in DESCRIPTIONS.items():
+        out[name].attrs.update(units="USD", long_name=doc, description=doc)
+    out["part_name"].attrs["long_name"] = "part of the balance change, in words"
     out.attrs.update(_attrs(scenario, baseline))
     return out
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pandas as pd
 import xarray as xr
 
 from tradesim.dims import EXPORTER, IMPORTER, PRODUCT, SCENARIO, US, VN, YEAR
 
 __all__ = ["balance_table", "baseline_summary", "comparison_products", "comparison_table",
-           "decomposition_table", "diversion", "market_shift", "top_products"]
+           "comparison_workbook", "country_name", "decomposition_table", "diversion",
+           "entries_table", "json_key", "market_shift", "product_changes", "provenance_table",
+           "records", "result_workbook", "supplier_table", "top_products"]
 
 BN = 1e9
 
@@ -169,3 +174,164 @@ def decomposition_table(decomposition: xr.Dataset, year: int | None = None) -> p
     if year is not None:
         table.loc["total"] = table.sum()
     return table
+
+
+# ------------------------------------------------------------------ names, keys and workbooks
+
+#: Supplier codes that are not ISO 3166 countries.
+GROUP_NAMES = {"EU": "European Union", "ROW": "Rest of world", "WORLD": "World"}
+
+
+def country_name(code: str) -> str:
+    """English short name of a supplier code (ISO 3166-1 alpha-3, or EU / ROW), via pycountry.
+
+    >>> country_name("VNM"), country_name("KOR"), country_name("EU")
+    ('Vietnam', 'South Korea', 'European Union')
+    """
+    import pycountry
+
+    code = str(code)
+    if code in GROUP_NAMES:
+        return GROUP_NAMES[code]
+    found = pycountry.countries.get(alpha_3=code) if len(code) == 3 else None
+    if found is None:
+        return code
+    return str(getattr(found, "common_name", None) or found.name)
+
+
+def json_key(label: object) -> str:
+    """A table column label as a stable JSON key: lower case, words joined by ``_``.
+
+    >>> [json_key(c) for c in ("exports (base)", "value, bn USD", "tariff, %", "balance change")]
+    ['exports_base', 'value_bn_usd', 'tariff_pct', 'balance_change']
+    """
+    text = str(label).replace("%", " pct ").lower()
+    return "_".join(re.findall(r"[0-9a-z]+", text))
+
+
+def records(table: pd.DataFrame) -> list[dict[str, object]]:
+    """Rows of a table as JSON-ready dicts (index levels first), keys by :func:`json_key`."""
+    frame = table.reset_index() if any(n is not None for n in table.index.names) else table
+    keys = [json_key(c) for c in frame.columns]
+    out = []
+    for row in frame.itertuples(index=False):
+        out.append({k: _plain(v) for k, v in zip(keys, row, strict=True)})
+    return out
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value if isinstance(value, int | float | bool | str) or value is None else str(value)
+
+
+def _flat(doc: object, prefix: str = "") -> list[tuple[str, str]]:
+    """``key.path = value`` rows of a nested document (lists of plain values joined)."""
+    if isinstance(doc, dict):
+        return [row for k, v in doc.items() for row in _flat(v, f"{prefix}.{k}" if prefix
+                                                               else str(k))]
+    if isinstance(doc, list) and any(isinstance(v, dict | list) for v in doc):
+        return [row for i, v in enumerate(doc) for row in _flat(v, f"{prefix}[{i}]")]
+    if isinstance(doc, list):
+        return [(prefix, ", ".join(str(v) for v in doc))]
+    return [(prefix, "" if doc is None else str(doc))]
+
+
+def provenance_table(result: xr.Dataset, baseline_attrs: dict[str, object] | None = None,
+                     scenario_doc: dict[str, object] | None = None) -> pd.DataFrame:
+    """Key / value rows: the result's attributes (scenario, solver), the baseline's attributes
+    (sources, basis) and the scenario's header (``[scenario]``)."""
+    rows = [("result." + str(k), str(v)) for k, v in result.attrs.items()]
+    rows += [("baseline." + str(k), str(v)) for k, v in (baseline_attrs or {}).items()]
+    head = (scenario_doc or {}).get("scenario", {})
+    rows += [("scenario." + k, v) for k, v in _flat(head)]
+    return pd.DataFrame(rows, columns=["key", "value"])
+
+
+def entries_table(scenario_doc: dict[str, object], key: str) -> pd.DataFrame:
+    """One row per entry of a scenario table array (``tariff``, ``commitment``), its fields
+    as columns (lists joined by ``, ``)."""
+    entries = scenario_doc.get(key) or []
+    rows = [dict(_flat(e)) for e in entries if isinstance(e, dict)] if isinstance(
+        entries, list) else []
+    return pd.DataFrame(rows).astype(str) if rows else pd.DataFrame({"id": []}, dtype=str)
+
+
+def product_changes(result: xr.Dataset, year: int) -> pd.DataFrame:
+    """Every product's bilateral flows in ``year``, baseline and scenario, bn USD.
+
+    Columns ``product`` (text), ``name``, US exports to and imports from Vietnam (baseline,
+    scenario) and ``balance change``; sorted by the absolute balance change.
+    """
+    at = result.sel({YEAR: year})
+    cols = {}
+    for label, (imp, exp) in {"exports": (VN, US), "imports": (US, VN)}.items():
+        for var, tag in (("value_baseline", " (base)"), ("value", "")):
+            cols[f"{label}{tag}"] = at[var].sel({IMPORTER: imp, EXPORTER: exp},
+                                                drop=True).to_series() / BN
+    table = pd.DataFrame(cols)
+    table["balance change"] = ((table["exports"] - table["exports (base)"])
+                               - (table["imports"] - table["imports (base)"]))
+    if "name" in result.coords:
+        table.insert(0, "name", result["name"].to_series().astype(str))
+    table.index = table.index.astype(str)
+    table.index.name = PRODUCT
+    order = table["balance change"].abs().sort_values(ascending=False, kind="stable").index
+    return table.loc[order]
+
+
+def supplier_table(result: xr.Dataset, year: int, importer: str = US) -> pd.DataFrame:
+    """:func:`market_shift` with each supplier's country name (``exporter`` index, text)."""
+    table = market_shift(result, year, importer)
+    table.insert(0, "country", [country_name(c) for c in table.index])
+    table.index = table.index.astype(str)
+    table.index.name = EXPORTER
+    return table
+
+
+def result_workbook(result: xr.Dataset, year: int,
+                    baseline_attrs: dict[str, object] | None = None,
+                    scenario_doc: dict[str, object] | None = None) -> dict[str, pd.DataFrame]:
+    """The sheets of ``run -o out.xlsx``: ``summary`` (balance by year, baseline vs scenario,
+    bn USD), ``products`` (names, ``year``), ``suppliers`` (country names, US market,
+    ``year``), ``provenance`` (result and baseline attributes: scenario, sources, basis),
+    ``measures`` and ``commitments`` (the scenario's entries, one row each)."""
+    summary = balance_table(result)
+    summary.columns = [f"{c}, bn USD" for c in summary.columns]
+    doc = scenario_doc or {}
+    return {"summary": summary,
+            f"products {year}": product_changes(result, year),
+            f"suppliers {year}": supplier_table(result, year),
+            "provenance": provenance_table(result, baseline_attrs, doc),
+            "measures": entries_table(doc, "tariff"),
+            "commitments": entries_table(doc, "commitment")}
+
+
+def comparison_workbook(results: xr.Dataset, year: int,
+                        baseline_attrs: dict[str, object] | None = None) -> dict[str, pd.DataFrame]:
+    """The sheets of ``compare -o out.xlsx``: ``summary`` (balance by year per scenario, bn
+    USD), ``products`` (every product's balance change per scenario in ``year``, with names),
+    ``suppliers`` (US market by supplier and scenario, country names) and ``provenance``."""
+    summary = comparison_table(results)
+    summary.columns = [f"{c}, bn USD" for c in summary.columns]
+    products = comparison_products(results, year, n=results.sizes[PRODUCT])
+    products.index = products.index.astype(str)
+    labels = [str(s) for s in results[SCENARIO].to_numpy()]
+    first = market_shift(results.sel({SCENARIO: labels[0]}), year)
+    suppliers = pd.DataFrame({"country": [country_name(c) for c in first.index],
+                              "base": first["base"]}, index=first.index.astype(str))
+    for s in labels:
+        shift = market_shift(results.sel({SCENARIO: s}), year)
+        suppliers[f"{s}"] = shift["value"].reindex(suppliers.index).fillna(0.0)
+    suppliers.index.name = EXPORTER
+    rows = [(f"{s}.{k}", str(results[k].sel({SCENARIO: s}).item()))
+            for s in labels for k in ("scenario_title", "scenario_digest") if k in results]
+    rows += [("result." + str(k), str(v)) for k, v in results.attrs.items()]
+    rows += [("baseline." + str(k), str(v)) for k, v in (baseline_attrs or {}).items()]
+    return {"summary": summary, f"products {year}": products,
+            f"suppliers {year}": suppliers,
+            "provenance": pd.DataFrame(rows, columns=["key", "value"])}
