@@ -49,7 +49,8 @@ def summary(result: xr.Dataset, scenario: Scenario, year: int | None = None,
         ``years``; ``balance``, ``balance_baseline``, ``exports``, ``imports`` (bn USD a year);
         ``headline`` (balance, baseline and change in ``year``); ``products`` (largest
         balance changes: code, name, exports/imports/balance change); ``market`` (US imports
-        by supplier: base, value, change, shares in %); ``decomposition`` (part, name, value).
+        by supplier, every supplier, largest change first: base, value, change, shares in %);
+        ``decomposition`` (part, name, value).
     """
     year = scenario.horizon if year is None else year
     years = [int(y) for y in result[YEAR].to_numpy()]
@@ -63,7 +64,7 @@ def summary(result: xr.Dataset, scenario: Scenario, year: int | None = None,
                  "balance_change": float(row["balance change"])}
                 for code, row in top.iterrows()]
     shift = tables.market_shift(result, year)
-    order = shift["change"].abs().sort_values(ascending=False).index[:n]
+    order = shift["change"].abs().sort_values(ascending=False).index
     market = [{"exporter": str(code), **{k: float(v) for k, v in shift.loc[code].items()}}
               for code in order]
     parts: list[dict[str, Any]] = []

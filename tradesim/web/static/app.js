@@ -188,10 +188,13 @@ function render() {
   $("band-note").textContent = band ? "" : T("band_wait");
   $("products-title").textContent = T("products_title", y) + ", " + T("unit");
   drawBars($("products"), r.products.map((p) => ({label: `${p.name} (${p.code})`, title: p.code, value: p.balance_change})), state.lang);
-  $("market-title").textContent = T("market_title", y) + ", " + T("unit");
-  drawBars($("market"), r.market.map((m) => ({label: countryName(m.exporter, state.lang), title: m.exporter,
-    value: m.change, extra: formatBn(m.share, state.lang) + " %"})), state.lang);
-  $("decomp-title").textContent = T("decomp_title", y) + ", " + T("unit");
+  $("market-title").textContent = T("market_title", y);
+  const market = r.market.map((m) => ({label: countryName(m.exporter, state.lang), title: m.exporter,
+    value: m.share - m.share_base, extra: formatBn(m.change, state.lang, true)}));
+  market.sort((a, b) => Math.abs(b.value) - Math.abs(a.value));
+  drawBars($("market"), market.slice(0, 8), state.lang, T("market_head"));
+  $("decomp-title").textContent = T("decomp_title", y) + ", " + T("unit") +
+    (r.scenario.basis === "vn" ? T("decomp_us") : "");
   const parts = I18N[state.lang].parts;
   drawBars($("decomposition"), r.decomposition.map((d) => ({label: parts[d.part] || d.name, value: d.value})), state.lang);
   renderPinned();

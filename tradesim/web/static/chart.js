@@ -65,7 +65,8 @@ function drawBars(table, rows, lang, headers) {
   table.replaceChildren();
   if (headers) {
     const tr = document.createElement("tr");
-    for (const h of headers) { const th = document.createElement("th"); th.textContent = h; tr.appendChild(th); }
+    const cls = ["name", "barcell", "num", "num"];
+    headers.forEach((h, i) => { const th = document.createElement("th"); th.className = cls[i]; th.textContent = h; tr.appendChild(th); });
     table.appendChild(tr);
   }
   for (const r of rows) {
