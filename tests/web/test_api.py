@@ -51,7 +51,8 @@ def test_simulate_a_whatif_equals_simulate(client: httpx.Client) -> None:
     bal, base = expected(doc)
     np.testing.assert_allclose(body["balance"], bal, rtol=1e-12)
     np.testing.assert_allclose(body["balance_baseline"], base, rtol=1e-12)
-    assert body["year"] == 2030 and body["headline"]["balance"] == pytest.approx(bal[-1])
+    assert body["year"] == 2030
+    assert body["headline"]["balance"] == pytest.approx(bal[-1])
     assert body["headline"]["change"] == pytest.approx(bal[-1] - base[-1])
     parts = sum(p["value"] for p in body["decomposition"])
     assert parts == pytest.approx(bal[-1] - bal[0], abs=1e-6)  # the parts add up
@@ -85,20 +86,24 @@ def test_validate_returns_scenario_problems_with_key_paths(client: httpx.Client)
     assert got["valid"] is False
     assert {p["path"] for p in got["problems"]} == {"scenario.name", "tariff[0].rate"}
     ok = client.post("/api/validate", json={"whatif": RATE_46}).json()
-    assert ok["valid"] is True and ok["measures"] > 50
+    assert ok["valid"] is True
+    assert ok["measures"] > 50
     unknown = client.post("/api/validate", json={"document": {
         "scenario": {"name": "u", "horizon": 2030},
         "commitment": [{"id": "c", "buyer": "VNM", "seller": "USA", "product": "8899",
                         "schedule": {"2027": 1e9}}]}}).json()
-    assert unknown["valid"] is False and "8899" in unknown["problems"][0]["message"]
+    assert unknown["valid"] is False
+    assert "8899" in unknown["problems"][0]["message"]
 
 
 def test_inputs_are_data_not_paths(client: httpx.Client) -> None:
     got = client.post("/api/simulate", json={"document": {
         "scenario": {"name": "x", "include": ["../../etc/passwd"]}}})
-    assert got.status_code == 422 and "include" in got.json()["problems"][0]["path"]
+    assert got.status_code == 422
+    assert "include" in got.json()["problems"][0]["path"]
     got = client.post("/api/simulate", json={"whatif": {"base": "../scenarios/baseline"}})
-    assert got.status_code == 422 and got.json()["problems"][0]["path"] == "base"
+    assert got.status_code == 422
+    assert got.json()["problems"][0]["path"] == "base"
     got = client.post("/api/simulate", json={"whatif": RATE_46, "document": {}})
     assert got.status_code == 422
 
@@ -111,14 +116,17 @@ def test_limits(client: httpx.Client) -> None:
     assert got.status_code == 413
     got = client.post("/api/montecarlo", json={"whatif": RATE_46,
                                                "draws": webapp.MAX_DRAWS + 1})
-    assert got.status_code == 422 and got.json()["problems"][0]["path"] == "draws"
+    assert got.status_code == 422
+    assert got.json()["problems"][0]["path"] == "draws"
     got = client.post("/api/simulate", json={"whatif": RATE_46, "year": 2031})
-    assert got.status_code == 422 and got.json()["problems"][0]["path"] == "year"
+    assert got.status_code == 422
+    assert got.json()["problems"][0]["path"] == "year"
 
 
 def test_montecarlo_band_brackets_the_central_run(client: httpx.Client) -> None:
     body = client.post("/api/montecarlo", json={"whatif": RATE_46, "draws": 120}).json()
-    assert body["draws"] == 120 and body["years"][-1] == 2030
+    assert body["draws"] == 120
+    assert body["years"][-1] == 2030
     q = np.array([body[k] for k in ("q05", "q25", "q50", "q75", "q95")])
     assert (np.diff(q, axis=0) >= -1e-9).all()
     assert q[-1, -1] - q[0, -1] > 1.0  # a band, not a line
@@ -167,13 +175,16 @@ def test_downloaded_toml_reproduces_on_the_cli(client: httpx.Client, tmp_path: P
 
 def test_html_report_download(client: httpx.Client) -> None:
     got = client.post("/api/download/report", json={"whatif": RATE_46})
-    assert got.status_code == 200 and got.headers["content-type"].startswith("text/html")
-    assert "<html" in got.text and "framework-2025-whatif" in got.text
+    assert got.status_code == 200
+    assert got.headers["content-type"].startswith("text/html")
+    assert "<html" in got.text
+    assert "framework-2025-whatif" in got.text
 
 
 def test_the_page_and_its_assets_are_served(client: httpx.Client) -> None:
     page = client.get("/")
-    assert page.status_code == 200 and 'src="static/app.js"' in page.text
+    assert page.status_code == 200
+    assert 'src="static/app.js"' in page.text
     for asset in ("app.js", "chart.js", "i18n.js", "style.css"):
         assert client.get(f"/static/{asset}").status_code == 200
     assert "http" not in re.sub(r"http://www\.w3\.org/2000/svg", "",

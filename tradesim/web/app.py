@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import xarray as xr
 from fastapi import Body, FastAPI, Request
@@ -47,6 +47,11 @@ MC_SWEEP = "framework-mc"
 
 log = logging.getLogger("tradesim.web")
 STATIC = Path(str(resources.files("tradesim.web") / "static"))
+
+
+#: A request body: a JSON object with ``whatif`` or ``document`` (see docs/api.md).
+JsonBody = Annotated[Any, Body(examples=[{"whatif": {"base": "framework-2025", "rate": 46,
+                                                     "horizon": 2030}}])]
 
 
 class BadRequest(TradesimError, ValueError):
@@ -183,13 +188,12 @@ def create_app(token: str | None = None, baseline: xr.Dataset | None = None) -> 
         return [{"code": p, "name": str(names[p])} for p in products]
 
     @app.post("/api/document", summary="The scenario document of a what-if")
-    def document(body: Any = Body(..., examples=[{"whatif": {"base": "framework-2025",
-                                                             "rate": 46}}])) -> dict[str, Any]:
+    def document(body: JsonBody) -> dict[str, Any]:
         s, doc = scenario_of(body)
         return {"document": whatif.to_json(doc), "digest": s.digest()}
 
     @app.post("/api/validate", summary="Validate a what-if or a scenario document")
-    def validate(body: Any = Body(...)) -> dict[str, Any]:
+    def validate(body: JsonBody) -> dict[str, Any]:
         try:
             s, _ = scenario_of(body)
             from tradesim.scenario import schedule
@@ -209,9 +213,7 @@ def create_app(token: str | None = None, baseline: xr.Dataset | None = None) -> 
                 "measures": len(s.measures), "commitments": len(s.commitments)}
 
     @app.post("/api/simulate", summary="Simulate: balance by year, products, suppliers, parts")
-    def simulate(body: Any = Body(..., examples=[{"whatif": {"base": "framework-2025",
-                                                             "rate": 46, "horizon": 2030}}])
-                 ) -> dict[str, Any]:
+    def simulate(body: JsonBody) -> dict[str, Any]:
         s, _ = scenario_of(body)
         year = target_year(body, s)
         result = tradesim.simulate(s, base)
@@ -219,7 +221,7 @@ def create_app(token: str | None = None, baseline: xr.Dataset | None = None) -> 
         return results.summary(result, s, year, parts)
 
     @app.post("/api/compare", summary="Several what-ifs or documents side by side")
-    def compare(body: Any = Body(...)) -> dict[str, Any]:
+    def compare(body: JsonBody) -> dict[str, Any]:
         items = body.get("items") if isinstance(body, dict) else None
         if not isinstance(items, list) or not 1 <= len(items) <= MAX_COMPARE:
             raise BadRequest("items", f"'items' is a list of 1 to {MAX_COMPARE} what-ifs or "
@@ -228,19 +230,18 @@ def create_app(token: str | None = None, baseline: xr.Dataset | None = None) -> 
         labels = [str(item.get("label", s.name)) for item, s in zip(items, runs, strict=True)]
         ds = tradesim.compare(runs, base, labels=None if len(set(labels)) < len(labels)
                               else labels)
-        out = {"years": [int(y) for y in ds["year"].to_numpy()], "scenarios": []}
+        stacked: list[dict[str, Any]] = []
         for label in ds["scenario"].to_numpy():
             one = ds.sel(scenario=label)
-            out["scenarios"].append({
+            stacked.append({
                 "label": str(label), "balance": [float(x) / results.BN
                                                  for x in one["balance"].to_numpy()],
                 "balance_baseline": [float(x) / results.BN
                                      for x in one["balance_baseline"].to_numpy()]})
-        return out
+        return {"years": [int(y) for y in ds["year"].to_numpy()], "scenarios": stacked}
 
     @app.post("/api/montecarlo", summary="Quick Monte Carlo: the balance band by year")
-    def montecarlo(body: Any = Body(..., examples=[{"whatif": {"base": "framework-2025"},
-                                                    "draws": 200}])) -> dict[str, Any]:
+    def montecarlo(body: JsonBody) -> dict[str, Any]:
         s, _ = scenario_of(body)
         draws = body.get("draws", DEFAULT_DRAWS)
         if isinstance(draws, bool) or not isinstance(draws, int) or not 1 <= draws <= MAX_DRAWS:
@@ -254,7 +255,7 @@ def create_app(token: str | None = None, baseline: xr.Dataset | None = None) -> 
         return out
 
     @app.post("/api/download/toml", summary="The what-if as a scenario file (TOML)")
-    def download_toml(body: Any = Body(...)) -> Response:
+    def download_toml(body: JsonBody) -> Response:
         s, doc = scenario_of(body)
         note = (f"{s.title}\nWritten by the tradesim what-if page (digest {s.digest()}).\n"
                 f"Reproduce it: tradesim run {s.name}.toml")
@@ -266,7 +267,7 @@ def create_app(token: str | None = None, baseline: xr.Dataset | None = None) -> 
                         headers={"Content-Disposition": f'attachment; filename="{s.name}.toml"'})
 
     @app.post("/api/download/report", summary="The HTML report of a what-if")
-    def download_report(body: Any = Body(...)) -> Response:
+    def download_report(body: JsonBody) -> Response:
         s, _ = scenario_of(body)
         html = report.to_html(report.build(s, base, year=target_year(body, s)))
         return Response(html, media_type="text/html; charset=utf-8", headers={

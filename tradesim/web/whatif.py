@@ -337,7 +337,7 @@ def _commitments(problems: list[WhatIfProblem], raw: object, first: int, horizon
         problems.append(WhatIfProblem("commitments", "too-many", _messages(
             "too-many", most=MAX_COMMITMENTS), len(raw)))
         return []
-    out = []
+    out: list[dict[str, Any]] = []
     for j, item in enumerate(raw):
         where = f"commitments[{j}]"
         if not isinstance(item, Mapping):

@@ -13,7 +13,10 @@ const state = {
   exemptions: [],
   seq: 0,                // request sequence: only the latest answer is shown
 };
-const token = new URLSearchParams(location.search).get("token");
+const query = new URLSearchParams(location.search);
+const token = query.get("token");
+// Monte Carlo draws of the band (?draws=N; the server caps it)
+const DRAWS = Math.max(1, Math.round(Number(query.get("draws")) || 200));
 const $ = (id) => document.getElementById(id);
 const T = (key, ...args) => {
   const v = I18N[state.lang][key];
@@ -288,7 +291,7 @@ async function run() {
 
 async function runBand(w, digest, seq) {
   try {
-    const band = await api("montecarlo", {whatif: w, draws: 200});
+    const band = await api("montecarlo", {whatif: w, draws: DRAWS});
     if (seq !== state.seq) return;
     state.band = {...band, digest};
     render();
