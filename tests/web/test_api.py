@@ -58,6 +58,11 @@ def test_simulate_a_whatif_equals_simulate(client: httpx.Client) -> None:
     assert parts == pytest.approx(bal[-1] - bal[0], abs=1e-6)  # the parts add up
     assert body["market"][0]["exporter"] in ("CHN", "VNM")
     assert "Server-Timing" in got.headers
+    alone = client.post("/api/decompose", json={"whatif": RATE_46}).json()
+    assert alone["decomposition"] == body["decomposition"]
+    quick = client.post("/api/simulate", json={"whatif": RATE_46, "decompose": False}).json()
+    assert quick["decomposition"] == []
+    assert quick["balance"] == body["balance"]
 
 
 def test_simulate_a_document_equals_simulate(client: httpx.Client) -> None:

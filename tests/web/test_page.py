@@ -131,6 +131,7 @@ def test_switching_language_relabels_and_reformats(page: Any) -> None:
     assert page.inner_text("#box-balance-label") == "Cán cân 2030, tỷ USD"
     expect_boxes(page, framework(), "vi")
     assert "Trung Quốc" in page.inner_text("#market")
+    page.wait_for_selector("body[data-parts]")
     assert "tăng trưởng cơ sở" in page.inner_text("#decomposition")
     assert page.inner_text("label[for=rate]") == "Thuế Hoa Kỳ áp lên hàng Việt Nam"
     page.click("#lang-en")
@@ -266,7 +267,9 @@ def test_layout_screenshot(page: Any, lang: str, width: int, tmp_path: Path) -> 
     page.set_viewport_size({"width": width, "height": 1000})
     open_page(page, lang, draws=200)
     page.click("#add-commitment")
-    page.wait_for_selector("body[data-band]")
+    page.wait_for_function("document.body.dataset.band && "
+                           "document.body.dataset.band === document.body.dataset.digest && "
+                           "document.body.dataset.parts === document.body.dataset.digest")
     layout = page.evaluate(LAYOUT)
     assert layout["overflowX"] <= 0, layout
     assert not layout["boxesOverlap"], layout

@@ -46,7 +46,7 @@ def test_serve_prints_the_url_and_answers() -> None:
 
 def test_serve_defaults_to_loopback() -> None:
     args = cli.build_parser().parse_args(["serve"])
-    assert (args.host, args.port, args.token) == ("127.0.0.1", 8000, None)
+    assert (args.host, args.port, args.token, args.workers) == ("127.0.0.1", 8000, None, 1)
 
 
 def test_a_bad_port_is_bad_input(capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,6 +13,7 @@ import dataclasses
 import functools
 import hmac
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable
 from importlib import resources
@@ -34,7 +35,7 @@ from tradesim.scenario.parse import Scenario
 from tradesim.scenario.sweep_file import MonteCarlo
 from tradesim.web import results, whatif
 
-__all__ = ["DEFAULT_DRAWS", "MAX_BODY_BYTES", "MAX_DRAWS", "create_app"]
+__all__ = ["DEFAULT_DRAWS", "MAX_BODY_BYTES", "MAX_DRAWS", "create_app", "from_environment"]
 
 #: Largest request body, bytes (the largest shipped scenario as JSON is about 100 kB).
 MAX_BODY_BYTES = io.MAX_SCENARIO_BYTES
@@ -42,6 +43,8 @@ MAX_BODY_BYTES = io.MAX_SCENARIO_BYTES
 DEFAULT_DRAWS, MAX_DRAWS = 200, 1000
 #: Scenarios one compare request may hold (three pinned what-ifs and the current one).
 MAX_COMPARE = 4
+#: Scenarios whose decomposition and band are kept in memory (results only; nothing on disk).
+CACHE_SIZE = 64
 #: The sweep whose ``[sweep.monte_carlo]`` distributions the quick Monte Carlo draws from.
 MC_SWEEP = "framework-mc"
 
@@ -67,6 +70,12 @@ def _monte_carlo() -> MonteCarlo:
     spec = io.read_sweep(io.shipped_path(MC_SWEEP, "sweeps")).monte_carlo
     assert spec is not None, f"{MC_SWEEP} has no [sweep.monte_carlo]"
     return spec
+
+
+def from_environment() -> FastAPI:
+    """The app with the token of ``$TRADESIM_TOKEN`` (the factory ``tradesim serve`` runs in
+    each worker process)."""
+    return create_app(token=os.environ.get("TRADESIM_TOKEN") or None)
 
 
 def create_app(token: str | None = None, baseline: xr.Dataset | None = None) -> FastAPI:
@@ -212,13 +221,25 @@ def create_app(token: str | None = None, baseline: xr.Dataset | None = None) -> 
         return {"valid": True, "problems": [], "digest": s.digest(),
                 "measures": len(s.measures), "commitments": len(s.commitments)}
 
+    @functools.lru_cache(maxsize=CACHE_SIZE)
+    def decomposition(s: Scenario) -> xr.Dataset:
+        return tradesim.decompose(s, base)
+
     @app.post("/api/simulate", summary="Simulate: balance by year, products, suppliers, parts")
     def simulate(body: JsonBody) -> dict[str, Any]:
         s, _ = scenario_of(body)
         year = target_year(body, s)
         result = tradesim.simulate(s, base)
-        parts = tradesim.decompose(s, base) if body.get("decompose", True) else None
+        parts = decomposition(s) if body.get("decompose", True) is not False else None
         return results.summary(result, s, year, parts)
+
+    @app.post("/api/decompose", summary="The balance change split into growth, tariffs, "
+              "diversion and commitments")
+    def decompose(body: JsonBody) -> dict[str, Any]:
+        s, _ = scenario_of(body)
+        year = target_year(body, s)
+        return {"year": year, "digest": s.digest(),
+                "decomposition": results.parts(decomposition(s), year)}
 
     @app.post("/api/compare", summary="Several what-ifs or documents side by side")
     def compare(body: JsonBody) -> dict[str, Any]:
@@ -240,12 +261,8 @@ def create_app(token: str | None = None, baseline: xr.Dataset | None = None) -> 
                                      for x in one["balance_baseline"].to_numpy()]})
         return {"years": [int(y) for y in ds["year"].to_numpy()], "scenarios": stacked}
 
-    @app.post("/api/montecarlo", summary="Quick Monte Carlo: the balance band by year")
-    def montecarlo(body: JsonBody) -> dict[str, Any]:
-        s, _ = scenario_of(body)
-        draws = body.get("draws", DEFAULT_DRAWS)
-        if isinstance(draws, bool) or not isinstance(draws, int) or not 1 <= draws <= MAX_DRAWS:
-            raise BadRequest("draws", f"draws must be a whole number from 1 to {MAX_DRAWS}")
+    @functools.lru_cache(maxsize=CACHE_SIZE)
+    def band(s: Scenario, draws: int) -> dict[str, Any]:
         mc = dataclasses.replace(_monte_carlo(), draws=draws)
         sample = sweep.sample(mc, sweep.centres(base), ranges)
         run = trajectory.run(base, [s], draws=sample, keep=["balance", "balance_baseline"])
@@ -253,6 +270,14 @@ def create_app(token: str | None = None, baseline: xr.Dataset | None = None) -> 
         out["source"] = (f"sweeps/{MC_SWEEP}.toml [sweep.monte_carlo] distributions, seed "
                          f"{mc.seed}, {draws} draws")
         return out
+
+    @app.post("/api/montecarlo", summary="Quick Monte Carlo: the balance band by year")
+    def montecarlo(body: JsonBody) -> dict[str, Any]:
+        s, _ = scenario_of(body)
+        draws = body.get("draws", DEFAULT_DRAWS)
+        if isinstance(draws, bool) or not isinstance(draws, int) or not 1 <= draws <= MAX_DRAWS:
+            raise BadRequest("draws", f"draws must be a whole number from 1 to {MAX_DRAWS}")
+        return {**band(s, draws), "digest": s.digest()}
 
     @app.post("/api/download/toml", summary="The what-if as a scenario file (TOML)")
     def download_toml(body: JsonBody) -> Response:

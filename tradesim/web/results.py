@@ -17,7 +17,7 @@ from tradesim.errors import Problem, ScenarioError
 from tradesim.present import tables
 from tradesim.scenario.parse import Scenario
 
-__all__ = ["BN", "QUANTILES", "band", "problems_json", "summary"]
+__all__ = ["BN", "QUANTILES", "band", "parts", "problems_json", "summary"]
 
 BN = 1e9
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -67,12 +67,6 @@ def summary(result: xr.Dataset, scenario: Scenario, year: int | None = None,
     order = shift["change"].abs().sort_values(ascending=False).index
     market = [{"exporter": str(code), **{k: float(v) for k, v in shift.loc[code].items()}}
               for code in order]
-    parts: list[dict[str, Any]] = []
-    if decomposition is not None:
-        change = decomposition["change"].sel({YEAR: year}).sum("group")
-        names_ = decomposition["part_name"].to_series().astype(str)
-        parts = [{"part": str(p), "name": str(names_[p]), "value": float(v) / BN}
-                 for p, v in zip(change["part"].to_numpy(), change.to_numpy(), strict=True)]
     return {
         "scenario": {"name": scenario.name, "title": scenario.title,
                      "digest": scenario.digest(), "basis": scenario.basis,
@@ -85,10 +79,19 @@ def summary(result: xr.Dataset, scenario: Scenario, year: int | None = None,
         "imports_baseline": _bn(result["imports_baseline"]),
         "headline": {"balance": bal[at], "balance_baseline": base[at],
                      "change": bal[at] - base[at]},
-        "products": products, "market": market, "decomposition": parts,
+        "products": products, "market": market,
+        "decomposition": [] if decomposition is None else parts(decomposition, year),
         "solver": {"iterations": int(result.attrs.get("solver_iterations", 0)),
                    "max_residual": float(result.attrs.get("solver_max_residual", 0.0))},
     }
+
+
+def parts(decomposition: xr.Dataset, year: int) -> list[dict[str, Any]]:
+    """The decomposition in ``year``, summed over product groups: part, name, value (bn USD)."""
+    change = decomposition["change"].sel({YEAR: year}).sum("group")
+    names = decomposition["part_name"].to_series().astype(str)
+    return [{"part": str(p), "name": str(names[p]), "value": float(v) / BN}
+            for p, v in zip(change["part"].to_numpy(), change.to_numpy(), strict=True)]
 
 
 def band(draws: xr.DataArray, quantiles: Sequence[float] = QUANTILES) -> dict[str, Any]:

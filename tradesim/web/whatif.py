@@ -16,8 +16,9 @@ a base is a *name* looked up among the shipped scenarios.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
+import functools
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -132,8 +133,22 @@ def shipped_names() -> list[str]:
     return sorted(p.stem for p in folder.glob("*.toml"))
 
 
+@functools.cache
 def _base_scenario(name: str) -> Scenario:
+    """A shipped scenario, read once per process (the shipped files are package data)."""
     return io.read_scenario(io.shipped_path(name))
+
+
+@functools.cache
+def _base_text(name: str) -> str:
+    return json.dumps(to_json(_base_scenario(name).to_dict()))
+
+
+def _base_document(name: str) -> dict[str, Any]:
+    """A fresh, editable copy of a shipped scenario's flat document (from the cached JSON)."""
+    doc = json.loads(_base_text(name))
+    _read_dates(doc, [])
+    return doc
 
 
 def headline_measure(doc: Mapping[str, Any]) -> int | None:
@@ -169,7 +184,7 @@ def controls(base: str = "framework-2025") -> dict[str, Any]:
     if problems:
         raise WhatIfError(problems)
     s = _base_scenario(base)
-    doc = s.to_dict()
+    doc = _base_document(base)
     i = headline_measure(doc)
     m = doc["tariff"][i] if i is not None else None
     exclude = set(m.get("exclude", [])) if m else set()
@@ -242,7 +257,7 @@ def document(whatif: Mapping[str, Any], products: Sequence[str] | None = None) -
     if problems and any(p.path == "base" for p in problems):
         raise WhatIfError(problems)
     s = _base_scenario(str(base))
-    doc = s.to_dict()
+    doc = _base_document(str(base))
     head = doc["scenario"]
     head["name"] = re.sub(r"[^a-z0-9-]", "-", f"{s.name}-whatif")
     head["title"] = f"What-if on {s.name}"
@@ -415,15 +430,23 @@ def from_json(doc: object) -> dict[str, Any]:
     if not isinstance(doc, Mapping):
         raise ScenarioError(Problem("", "a scenario document must be a JSON object",
                                     type(doc).__name__))
-    out = copy.deepcopy(dict(doc))
+    out = json.loads(json.dumps(doc))  # a deep copy of plain JSON data
     head = out.get("scenario")
     if isinstance(head, Mapping) and "include" in head:
         raise ScenarioError(Problem("scenario.include", "include is not accepted over HTTP: "
                                     "a document is data, not a path",
                                     hint="send the included measures inline (the downloaded "
                                          "TOML of a shipped scenario has them)"))
-    problems = []
-    for i, m in enumerate(out.get("tariff", []) if isinstance(out.get("tariff"), list) else []):
+    problems: list[Problem] = []
+    _read_dates(out, problems)
+    if problems:
+        raise ScenarioError(problems)
+    return out
+
+
+def _read_dates(doc: dict[str, Any], problems: list[Problem]) -> None:
+    """``from``/``to`` of each measure: ISO text -> date, in place; bad text is a problem."""
+    for i, m in enumerate(doc.get("tariff", []) if isinstance(doc.get("tariff"), list) else []):
         if not isinstance(m, dict):
             continue
         for key in ("from", "to"):
@@ -436,9 +459,6 @@ def from_json(doc: object) -> dict[str, Any]:
                 except ValueError:
                     problems.append(Problem(f"tariff[{i}].{key}", "must be a date YYYY-MM-DD",
                                             raw))
-    if problems:
-        raise ScenarioError(problems)
-    return out
 
 
 def to_json(doc: Mapping[str, Any]) -> dict[str, Any]:

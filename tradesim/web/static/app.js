@@ -8,6 +8,7 @@ const state = {
   controls: null,        // /api/controls for the base (measure the rate sets, years)
   result: null,          // last /api/simulate answer
   band: null,            // last /api/montecarlo answer
+  parts: null,           // last /api/decompose answer
   pinned: [],            // [{whatif, result}]
   products: [],
   exemptions: [],
@@ -198,8 +199,9 @@ function render() {
   drawBars($("market"), market.slice(0, 8), state.lang, T("market_head"));
   $("decomp-title").textContent = T("decomp_title", y) + ", " + T("unit") +
     (r.scenario.basis === "vn" ? T("decomp_us") : "");
-  const parts = I18N[state.lang].parts;
-  drawBars($("decomposition"), r.decomposition.map((d) => ({label: parts[d.part] || d.name, value: d.value})), state.lang);
+  const names = I18N[state.lang].parts;
+  const parts = state.parts && state.parts.digest === r.scenario.digest ? state.parts.decomposition : [];
+  drawBars($("decomposition"), parts.map((d) => ({label: names[d.part] || d.name, value: d.value})), state.lang);
   renderPinned();
 }
 
@@ -271,7 +273,7 @@ async function run() {
   const seq = ++state.seq;
   document.body.classList.add("busy");
   try {
-    const result = await api("simulate", {whatif: w});
+    const result = await api("simulate", {whatif: w, decompose: false});
     if (seq !== state.seq) return;
     state.whatif = w; state.result = result; state.lastError = null;
     clearErrors();
@@ -280,6 +282,7 @@ async function run() {
     render();
     document.body.dataset.digest = result.scenario.digest;
     document.body.classList.remove("busy");
+    runParts(w, seq);
     runBand(w, result.scenario.digest, seq);
   } catch (err) {
     if (seq !== state.seq) return;
@@ -287,6 +290,16 @@ async function run() {
     showErrors(err);
     document.body.classList.remove("busy");
   }
+}
+
+async function runParts(w, seq) {
+  try {
+    const parts = await api("decompose", {whatif: w});
+    if (seq !== state.seq) return;
+    state.parts = parts;
+    render();
+    document.body.dataset.parts = parts.digest;
+  } catch (err) { /* shown with the next update's errors, if any */ }
 }
 
 async function runBand(w, digest, seq) {
