@@ -28,9 +28,10 @@ def free_port() -> int:
 class Served:
     """A uvicorn server of :func:`create_app` running in a daemon thread."""
 
-    def __init__(self, token: str | None = None) -> None:
+    def __init__(self, token: str | None = None, **app: object) -> None:
         self.port = free_port()
-        config = uvicorn.Config(create_app(token=token), host="127.0.0.1", port=self.port,
+        config = uvicorn.Config(create_app(token=token, **app),  # type: ignore[arg-type]
+                                host="127.0.0.1", port=self.port,
                                 log_level="error")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -204,3 +204,27 @@ def test_a_token_guards_the_api() -> None:
         ok = c.get("/api/scenarios", headers={"Authorization": "Bearer s3cret"})
         assert ok.status_code == 200
         assert c.get("/").status_code == 200  # the page itself; it sends ?token= on
+
+
+def test_an_internal_failure_is_a_message_not_a_traceback(caplog: pytest.LogCaptureFixture
+                                                          ) -> None:
+    broken = tradesim.load_baseline().drop_vars("growth")  # breaks the model, not the input
+    with Served(baseline=broken) as s, httpx.Client(base_url=s.url, timeout=60) as c:
+        got = c.post("/api/simulate", json={"whatif": RATE_46})
+        assert got.status_code == 500
+        assert got.json() == {"error": "internal", "message": "internal error (KeyError); the "
+                              "server log has the details"}
+        assert "Traceback" not in got.text
+        assert c.get("/api/exemptions").status_code == 200  # the connection still serves
+    assert "internal error on /api/simulate" in caplog.text
+
+
+def test_montecarlo_of_other_methods_is_bounded(client: httpx.Client) -> None:
+    w = {**RATE_46, "method": "smart", "basis": "vn"}
+    got = client.post("/api/montecarlo", json={"whatif": w, "draws": webapp.MAX_DRAWS_FULL + 1})
+    assert got.status_code == 422
+    body = client.post("/api/montecarlo", json={"whatif": w, "draws": 8}).json()
+    central = client.post("/api/simulate", json={"whatif": w, "decompose": False}).json()
+    assert body["draws"] == 8
+    assert body["q05"][-1] <= body["q50"][-1] <= body["q95"][-1]
+    assert body["q05"][-1] < central["balance"][-1] < body["q95"][-1]

@@ -41,6 +41,9 @@ __all__ = ["DEFAULT_DRAWS", "MAX_BODY_BYTES", "MAX_DRAWS", "create_app", "from_e
 MAX_BODY_BYTES = io.MAX_SCENARIO_BYTES
 #: Monte Carlo draws: the page's default and the most one request may ask for.
 DEFAULT_DRAWS, MAX_DRAWS = 200, 1000
+#: Draws for methods other than CES, whose Monte Carlo runs every cell (CES with full
+#: pass-through reduces to the bilateral totals early): about 5 s for 40 draws of GSIM.
+MAX_DRAWS_FULL = 50
 #: Scenarios one compare request may hold (three pinned what-ifs and the current one).
 MAX_COMPARE = 4
 #: Scenarios whose decomposition and band are kept in memory (results only; nothing on disk).
@@ -113,7 +116,13 @@ def create_app(token: str | None = None, baseline: xr.Dataset | None = None) -> 
             if not length.isdigit() or int(length) > MAX_BODY_BYTES:
                 return JSONResponse({"error": "size", "message": f"request body over "
                                      f"{MAX_BODY_BYTES} bytes"}, status_code=413)
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception as err:  # noqa: BLE001 - a message for the page, the details in the log
+            log.exception("internal error on %s", request.url.path)
+            response = JSONResponse({"error": "internal", "message": f"internal error "
+                                     f"({type(err).__name__}); the server log has the details"},
+                                    status_code=500)
         response.headers["Server-Timing"] = f"app;dur={1000 * (time.perf_counter() - started):.1f}"
         return response
 
@@ -137,13 +146,6 @@ def create_app(token: str | None = None, baseline: xr.Dataset | None = None) -> 
     async def bad_input(request: Request, err: TradesimError) -> JSONResponse:
         return JSONResponse({"error": type(err).__name__, "problems": [
             {"path": "", "message": str(err), "value": None, "hint": ""}]}, status_code=422)
-
-    @app.exception_handler(Exception)
-    async def internal(request: Request, err: Exception) -> JSONResponse:
-        log.exception("internal error on %s", request.url.path)
-        return JSONResponse({"error": "internal", "message": f"internal error "
-                             f"({type(err).__name__}); the server log has the details"},
-                            status_code=500)
 
     def scenario_of(body: Any) -> tuple[Scenario, dict[str, Any]]:
         if not isinstance(body, dict):
@@ -265,7 +267,8 @@ def create_app(token: str | None = None, baseline: xr.Dataset | None = None) -> 
     def band(s: Scenario, draws: int) -> dict[str, Any]:
         mc = dataclasses.replace(_monte_carlo(), draws=draws)
         sample = sweep.sample(mc, sweep.centres(base), ranges)
-        run = trajectory.run(base, [s], draws=sample, keep=["balance", "balance_baseline"])
+        # all of TOTALS: the restatement on Vietnamese statistics needs exports and imports
+        run = trajectory.run(base, [s], draws=sample, keep=list(trajectory.TOTALS))
         out = results.band(run["balance"].isel(scenario=0))
         out["source"] = (f"sweeps/{MC_SWEEP}.toml [sweep.monte_carlo] distributions, seed "
                          f"{mc.seed}, {draws} draws")
@@ -277,6 +280,10 @@ def create_app(token: str | None = None, baseline: xr.Dataset | None = None) -> 
         draws = body.get("draws", DEFAULT_DRAWS)
         if isinstance(draws, bool) or not isinstance(draws, int) or not 1 <= draws <= MAX_DRAWS:
             raise BadRequest("draws", f"draws must be a whole number from 1 to {MAX_DRAWS}")
+        if s.method != "ces" and draws > MAX_DRAWS_FULL:
+            raise BadRequest("draws", f"method {s.method!r} runs at most {MAX_DRAWS_FULL} draws "
+                             "a request (CES: {MAX_DRAWS})".replace("{MAX_DRAWS}",
+                                                                    str(MAX_DRAWS)))
         return {**band(s, draws), "digest": s.digest()}
 
     @app.post("/api/download/toml", summary="The what-if as a scenario file (TOML)")

@@ -304,7 +304,7 @@ async function runParts(w, seq) {
 
 async function runBand(w, digest, seq) {
   try {
-    const band = await api("montecarlo", {whatif: w, draws: DRAWS});
+    const band = await api("montecarlo", {whatif: w, draws: w.method === "ces" ? DRAWS : Math.min(DRAWS, 40)});
     if (seq !== state.seq) return;
     state.band = {...band, digest};
     render();
