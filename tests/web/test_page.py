@@ -211,8 +211,10 @@ def test_pin_three_and_compare(page: Any) -> None:
         doc = framework()
         next(m for m in doc["tariff"] if m["id"] == "vn-recip-20")["rate"] = rate
         assert fmt(headline(doc)[0]) in cards.nth(i).inner_text()
+    assert page.locator("#pins-chart polyline").count() == 4  # three pins and the current
     page.click("#lang-vi")
     assert "Giả định 1" in cards.nth(0).inner_text()
+    assert "Giả định 3" in page.inner_text("#pins-chart")
 
 
 def test_the_permalink_reproduces_the_page(page: Any) -> None:

@@ -181,6 +181,7 @@ function render() {
   $("box-baseline").textContent = formatBn(r.headline.balance_baseline, state.lang);
   $("box-change").textContent = formatBn(r.headline.change, state.lang, true);
   $("box-change").className = "box-value " + (r.headline.change >= 0 ? "pos" : "neg");
+  $("trajectory-title").textContent = T("trajectory") + ", " + T("unit");
   $("basis-note").textContent = T(r.scenario.basis === "vn" ? "basis_note_vn" : "basis_note_us");
   const band = state.band && state.band.digest === r.scenario.digest ? state.band : null;
   drawTrajectory($("chart"), {
@@ -206,9 +207,9 @@ function render() {
 }
 
 function describe(w) {
-  const ex = w.exempt.length ? w.exempt.length + "×" : T("exempt_none");
-  return `${w.base}, ${T("rate_label")} ${w.rate} %, ${T("exempt")}: ${ex}, ` +
-    `${(w.commitments || []).length} ${T("commitments").toLowerCase()}, ${w.basis.toUpperCase()}, ${w.method}, ${w.horizon}`;
+  const short = T("group_short");
+  const groups = w.exempt.length ? w.exempt.map((k) => short[k] || k).join(", ") : T("exempt_none");
+  return T("pin_desc", w, groups);
 }
 
 function renderPinned() {
@@ -237,6 +238,17 @@ function renderPinned() {
     grid.appendChild(card);
   });
   box.appendChild(grid);
+  // the pinned trajectories together (common years), beside the current what-if
+  const runs = state.pinned.map((p, i) => ({values: p.result.balance, years: p.result.years,
+    cls: "pin" + i, label: T("pin_label", i + 1)}));
+  if (state.result) runs.push({values: state.result.balance, years: state.result.years,
+    cls: "scenario", label: T("legend_scenario")});
+  const n = Math.min(...runs.map((r) => r.years.length));
+  const chart = document.createElement("div"); chart.className = "chart"; chart.id = "pins-chart";
+  box.appendChild(chart);
+  drawTrajectory(chart, {years: runs[0].years.slice(0, n),
+    lines: runs.map((r) => ({values: r.values.slice(0, n), cls: r.cls, label: r.label})),
+    band: null}, state.lang);
 }
 
 function applyLanguage() {

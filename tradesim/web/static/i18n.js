@@ -58,7 +58,9 @@ const I18N = {
     error_server: "The server could not answer; try again.",
     error_generic: "Invalid value",
     pin_label: (n) => `What-if ${n}`,
-    rate_label: "rate",
+    pin_desc: (w, groups) => `${w.base}; ${w.rate} % on Vietnam; exempt: ${groups}; ` +
+      `${(w.commitments || []).length} purchase(s); ${w.basis === "vn" ? "Vietnamese" : "US"} statistics; ${w.method}; to ${w.horizon}`,
+    group_short: {"electronics-apr-2025": "electronics", "annex-ii-energy-minerals": "energy, minerals"},
     exempt_none: "none",
     names_note: "",
   },
@@ -116,7 +118,9 @@ const I18N = {
     error_server: "Máy chủ không trả lời được; hãy thử lại.",
     error_generic: "Giá trị không hợp lệ",
     pin_label: (n) => `Giả định ${n}`,
-    rate_label: "thuế suất",
+    pin_desc: (w, groups) => `${w.base}; thuế ${w.rate} %; miễn trừ: ${groups}; ` +
+      `${(w.commitments || []).length} khoản mua; số liệu ${w.basis === "vn" ? "Việt Nam" : "Hoa Kỳ"}; ${w.method}; đến ${w.horizon}`,
+    group_short: {"electronics-apr-2025": "điện tử", "annex-ii-energy-minerals": "năng lượng, khoáng sản"},
     exempt_none: "không",
     names_note: "Tên mặt hàng theo danh mục tiếng Anh.",
   },
