@@ -128,9 +128,9 @@ def _jsonable(value: object) -> object:
 
 
 def shipped_names() -> list[str]:
-    """Names of the shipped scenarios (``tradesim/data/scenarios/*.toml``), sorted."""
-    folder = io.shipped_path("baseline").parent
-    return sorted(p.stem for p in folder.glob("*.toml"))
+    """Names of the shipped scenarios the server runs: :func:`tradesim.io.shipped_names` but
+    the 2018–19 replay (``replay/...``, a 2017 chapter baseline: the command line runs it)."""
+    return [n for n in io.shipped_names() if "/" not in n]
 
 
 @functools.cache
