@@ -35,6 +35,18 @@ def test_scenarios_are_the_shipped_files(client: httpx.Client) -> None:
     assert client.get("/api/scenarios/nope").status_code == 422
 
 
+def test_names_come_from_the_catalogue(client: httpx.Client) -> None:
+    from tradesim.data import catalogues
+
+    products = {p["code"]: p for p in client.get("/api/products").json()}
+    assert products["851713"]["name_vi"] == catalogues.product_names(["851713"], "vi")["851713"]
+    items = {i["name"]: i for i in client.get("/api/items").json()}
+    assert items["boeing-737-max-8"]["unit_usd"] == catalogues.item("boeing-737-max-8").unit_usd
+    body = client.post("/api/simulate", json={"whatif": RATE_46, "decompose": False}).json()
+    china = next(m for m in body["market"] if m["exporter"] == "CHN")
+    assert (china["name"], china["name_vi"]) == ("China", "Trung Quốc")
+
+
 def test_openapi_is_served(client: httpx.Client) -> None:
     spec = client.get("/api/openapi.json").json()
     assert {"/api/simulate", "/api/validate", "/api/montecarlo", "/api/download/toml",

@@ -113,11 +113,20 @@ def test_toggling_the_electronics_exemption(page: Any) -> None:
 
 
 def test_adding_a_commitment(page: Any) -> None:
+    """The default purchase is a catalogue item (Boeing 737 MAX 8, units a year); an HS line
+    with a value in bn USD a year is the other kind."""
     open_page(page)
     after_update(page, lambda: page.click("#add-commitment"))
     row = page.locator("#commitments .commitment").first
-    after_update(page, lambda: row.locator('[data-key="value_bn"]').fill("2.5"))
+    assert "a year (55 m USD each)" in row.inner_text()
+    after_update(page, lambda: row.locator('[data-key="amount"]').fill("12"))
     doc = framework()
+    doc["commitment"] = [{"id": "c", "buyer": "VNM", "seller": "USA", "item": "boeing-737-max-8",
+                          "deliveries": {str(y): 12 for y in range(2027, 2031)}}]
+    expect_boxes(page, doc)
+    after_update(page, lambda: row.locator('[data-key="product"]').select_option("8800"))
+    assert "bn USD a year" in row.inner_text()
+    after_update(page, lambda: row.locator('[data-key="amount"]').fill("2.5"))
     doc["commitment"] = [{"id": "c", "buyer": "VNM", "seller": "USA", "product": "8800",
                           "schedule": {str(y): 2.5e9 for y in range(2027, 2031)}}]
     expect_boxes(page, doc)
@@ -131,6 +140,7 @@ def test_switching_language_relabels_and_reformats(page: Any) -> None:
     assert page.inner_text("#box-balance-label") == "Cán cân 2030, tỷ USD"
     expect_boxes(page, framework(), "vi")
     assert "Trung Quốc" in page.inner_text("#market")
+    assert "Điện thoại thông minh (851713)" in page.inner_text("#products")
     page.wait_for_selector("body[data-parts]")
     assert "tăng trưởng cơ sở" in page.inner_text("#decomposition")
     assert page.inner_text("label[for=rate]") == "Thuế Hoa Kỳ áp lên hàng Việt Nam"
@@ -163,15 +173,14 @@ def test_errors_sit_next_to_their_control_in_the_page_language(page: Any) -> Non
 
 def test_the_negotiators_what_if_and_its_download(page: Any, tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    """46 %, electronics exempt, 50 Boeing 737 MAX (as 8800 values) 2027-2030, Vietnamese
-    statistics, to 2030; the downloaded file gives the page's numbers on the CLI."""
+    """46 %, electronics exempt, Boeing 737 MAX 8 (catalogue item, 10 a year 2027-2030),
+    Vietnamese statistics, to 2030; the downloaded file gives the page's numbers on the CLI."""
     open_page(page, "vi")
     after_update(page, lambda: page.locator("#rate").fill("46"))
     after_update(page, lambda: page.uncheck("#ex-annex-ii-energy-minerals"))
     after_update(page, lambda: page.check("#basis-vn"))
     after_update(page, lambda: page.click("#add-commitment"))
     row = page.locator("#commitments .commitment").first
-    after_update(page, lambda: row.locator('[data-key="value_bn"]').fill("1.2"))
     after_update(page, lambda: row.locator('[data-key="additionality"]').fill("0.8"))
     doc = framework()
     doc["scenario"]["basis"] = "vn"
@@ -180,9 +189,9 @@ def test_the_negotiators_what_if_and_its_download(page: Any, tmp_path: Path,
             m["exclude"] = sorted(ELECTRONICS)
         if m["id"] == "vn-recip-20":
             m["rate"] = 46
-    doc["commitment"] = [{"id": "c", "buyer": "VNM", "seller": "USA", "product": "8800",
+    doc["commitment"] = [{"id": "c", "buyer": "VNM", "seller": "USA", "item": "boeing-737-max-8",
                           "additionality": 0.8,
-                          "schedule": {str(y): 1.2e9 for y in range(2027, 2031)}}]
+                          "deliveries": {str(y): 10 for y in range(2027, 2031)}}]
     expect_boxes(page, doc, "vi")
     with page.expect_download() as info:
         page.click("#dl-toml")

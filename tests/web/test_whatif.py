@@ -110,3 +110,26 @@ def test_toml_of_every_shipped_scenario_reads_back_the_same(name: str) -> None:
     assert text.startswith("# a comment\n# over two lines\n")
     again = tradesim.load_scenario(tomllib.loads(text))
     assert again == s
+
+
+def test_catalogue_items_become_deliveries_at_the_catalogue_price() -> None:
+    from tradesim.data import catalogues
+
+    doc = whatif.document({"base": "baseline", "horizon": 2031, "commitments": [
+        {"item": "boeing-737-max-8", "units": 10, "first": 2027, "last": 2031}]})
+    (c,) = doc["commitment"]
+    assert c["deliveries"] == {str(y): 10 for y in range(2027, 2032)}
+    s = tradesim.load_scenario(doc)
+    price = catalogues.item("boeing-737-max-8").unit_usd
+    assert s.commitments[0].total_usd == pytest.approx(50 * price)
+    with pytest.raises(whatif.WhatIfError) as info:
+        whatif.document({"base": "baseline", "commitments": [
+            {"item": "boeing-737-max-9", "units": 1}, {"item": "lng-cargo", "value_bn": 1}]})
+    assert [p.path for p in info.value.problems] == ["commitments[0].item", "commitments[1]"]
+    assert "did you mean 'boeing-737-max-8'" in info.value.problems[0].message["en"]
+
+
+def test_the_electronics_group_is_the_catalogue_group_on_the_axis() -> None:
+    from tradesim.data import catalogues
+
+    assert whatif.EXEMPTIONS[0].codes == catalogues.expand_group("electronics-apr-2025").codes

@@ -28,6 +28,7 @@ from fastapi.staticfiles import StaticFiles
 import tradesim
 from tradesim import io
 from tradesim.analysis import sweep
+from tradesim.data import catalogues
 from tradesim.errors import ScenarioError, TradesimError
 from tradesim.model import trajectory
 from tradesim.present import report
@@ -193,10 +194,14 @@ def create_app(token: str | None = None, baseline: xr.Dataset | None = None) -> 
     def exemptions() -> list[dict[str, Any]]:
         return [dataclasses.asdict(e) for e in whatif.EXEMPTIONS]
 
-    @app.get("/api/products", summary="The product axis: code and name")
+    @app.get("/api/products", summary="The product axis: code, English and Vietnamese names")
     def product_axis() -> list[dict[str, str]]:
-        names = base["name"].to_series().astype(str)
-        return [{"code": p, "name": str(names[p])} for p in products]
+        en, vi = catalogues.product_names(products, "en"), catalogues.product_names(products, "vi")
+        return [{"code": p, "name": en[p], "name_vi": vi[p]} for p in products]
+
+    @app.get("/api/items", summary="Purchasable items of the catalogue: unit price, product")
+    def purchase_items() -> list[dict[str, Any]]:
+        return [dataclasses.asdict(catalogues.item(n)) for n in catalogues.item_names()]
 
     @app.post("/api/document", summary="The scenario document of a what-if")
     def document(body: JsonBody) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from tradesim.data import catalogues
 from tradesim.dims import DRAW, YEAR
 from tradesim.errors import Problem, ScenarioError
 from tradesim.present import tables
@@ -48,7 +49,8 @@ def summary(result: xr.Dataset, scenario: Scenario, year: int | None = None,
     dict
         ``years``; ``balance``, ``balance_baseline``, ``exports``, ``imports`` (bn USD a year);
         ``headline`` (balance, baseline and change in ``year``); ``products`` (largest
-        balance changes: code, name, exports/imports/balance change); ``market`` (US imports
+        balance changes: code, English and Vietnamese names of the catalogue,
+        exports/imports/balance change); ``market`` (US imports
         by supplier, every supplier, largest change first: base, value, change, shares in %);
         ``decomposition`` (part, name, value).
     """
@@ -57,16 +59,19 @@ def summary(result: xr.Dataset, scenario: Scenario, year: int | None = None,
     at = years.index(year)
     bal, base = _bn(result["balance"]), _bn(result["balance_baseline"])
     top = tables.top_products(result, year, n=n)
-    names = result["name"].to_series().astype(str) if "name" in result.coords else None
-    products = [{"code": str(code), "name": str(names[code]) if names is not None else str(code),
+    codes = [str(c) for c in top.index]
+    en, vi = catalogues.product_names(codes, "en"), catalogues.product_names(codes, "vi")
+    products = [{"code": str(code), "name": en[str(code)], "name_vi": vi[str(code)],
                  "exports_change": float(row["exports change"]),
                  "imports_change": float(row["imports change"]),
                  "balance_change": float(row["balance change"])}
                 for code, row in top.iterrows()]
     shift = tables.market_shift(result, year)
     order = shift["change"].abs().sort_values(ascending=False).index
-    market = [{"exporter": str(code), **{k: float(v) for k, v in shift.loc[code].items()}}
-              for code in order]
+    sup_en, sup_vi = catalogues.supplier_names("en"), catalogues.supplier_names("vi")
+    market = [{"exporter": str(code), "name": sup_en.get(str(code), str(code)),
+               "name_vi": sup_vi.get(str(code), str(code)),
+               **{k: float(v) for k, v in shift.loc[code].items()}} for code in order]
     return {
         "scenario": {"name": scenario.name, "title": scenario.title,
                      "digest": scenario.digest(), "basis": scenario.basis,

@@ -27,6 +27,7 @@ from typing import Any
 import tomli_w
 
 from tradesim import io
+from tradesim.data import catalogues
 from tradesim.errors import Problem, ScenarioError, TradesimError, closest
 from tradesim.scenario.fields import MAX_HORIZON
 from tradesim.scenario.parse import Scenario
@@ -93,6 +94,10 @@ def _messages(code: str, **p: Any) -> dict[str, str]:
         "years": ("delivery years must run from {low} to {high}, first <= last",
                   "năm giao hàng phải từ {low} đến {high}, năm đầu <= năm cuối"),
         "table": ("must be a table of settings", "phải là một bảng thiết lập"),
+        "item": ("no catalogue item named {value!r}; {hint}",
+                 "không có mặt hàng {value!r} trong danh mục"),
+        "one-of": ("give a product with value_bn, or an item with units",
+                   "chọn mã hàng với giá trị (tỷ USD), hoặc một mặt hàng với số lượng"),
     }
     en, vi = texts[code]
     return {"en": en.format(**p), "vi": vi.format(**p)}
@@ -221,7 +226,9 @@ def _number(problems: list[WhatIfProblem], path: str, raw: object, low: float,
 
 
 _WHATIF_KEYS = ("base", "rate", "exempt", "commitments", "method", "basis", "horizon")
-_COMMITMENT_KEYS = ("product", "value_bn", "first", "last", "additionality")
+_COMMITMENT_KEYS = ("product", "value_bn", "item", "units", "first", "last", "additionality")
+#: Most units of a catalogue item a year (the money bound is checked by the parser).
+MAX_UNITS = 1e9
 
 
 def document(whatif: Mapping[str, Any], products: Sequence[str] | None = None) -> dict[str, Any]:
@@ -362,14 +369,26 @@ def _commitments(problems: list[WhatIfProblem], raw: object, first: int, horizon
             if key not in _COMMITMENT_KEYS:
                 problems.append(WhatIfProblem(f"{where}.{key}", "unknown-key", _messages(
                     "unknown-key", key=key, hint=closest(str(key), _COMMITMENT_KEYS)), key))
-        product = item.get("product")
-        if not isinstance(product, str) or (products is not None and product not in products):
-            hint = closest(str(product), list(products or ()), "products")
-            hint = hint.split("? ")[0] + "?" if "? " in hint else "see /api/products"
-            problems.append(WhatIfProblem(f"{where}.product", "product", _messages(
-                "product", value=product, hint=hint), product))
-        value = _number(problems, f"{where}.value_bn", item.get("value_bn"), 0.0,
-                        MAX_COMMITMENT_BN)
+        by_item = "item" in item or "units" in item
+        if by_item and ("product" in item or "value_bn" in item):
+            problems.append(WhatIfProblem(where, "one-of", _messages("one-of"), None))
+            continue
+        product, name = item.get("product"), item.get("item")
+        if by_item:
+            if not isinstance(name, str) or name not in catalogues.item_names():
+                hint = closest(str(name), catalogues.item_names(), "items")
+                problems.append(WhatIfProblem(f"{where}.item", "item", _messages(
+                    "item", value=name, hint=hint), name))
+            value = _number(problems, f"{where}.units", item.get("units"), 0.0, MAX_UNITS)
+        else:
+            if not isinstance(product, str) or (products is not None
+                                                and product not in products):
+                hint = closest(str(product), list(products or ()), "products")
+                hint = hint.split("? ")[0] + "?" if "? " in hint else "see /api/products"
+                problems.append(WhatIfProblem(f"{where}.product", "product", _messages(
+                    "product", value=product, hint=hint), product))
+            value = _number(problems, f"{where}.value_bn", item.get("value_bn"), 0.0,
+                            MAX_COMMITMENT_BN)
         add = _number(problems, f"{where}.additionality", item.get("additionality", 1.0),
                       0.0, 1.0)
         lo = _number(problems, f"{where}.first", item.get("first", first), first, horizon)
@@ -380,10 +399,17 @@ def _commitments(problems: list[WhatIfProblem], raw: object, first: int, horizon
             continue
         if value is None or add is None or lo is None or hi is None:
             continue
-        out.append({"id": f"whatif-{j + 1}", "buyer": "VNM", "seller": "USA",
-                    "product": product, "additionality": add, "displaces": [],
-                    "schedule": {str(y): value * 1e9 for y in range(int(lo), int(hi) + 1)},
-                    "note": "set on the what-if page: a purchase of US goods, USD a year"})
+        years = range(int(lo), int(hi) + 1)
+        if by_item:
+            out.append({"id": f"whatif-{j + 1}", "buyer": "VNM", "seller": "USA", "item": name,
+                        "deliveries": {str(y): value for y in years}, "additionality": add,
+                        "displaces": [], "note": "set on the what-if page: catalogue items "
+                        "bought from the US, units a year at the catalogue price"})
+        else:
+            out.append({"id": f"whatif-{j + 1}", "buyer": "VNM", "seller": "USA",
+                        "product": product, "additionality": add, "displaces": [],
+                        "schedule": {str(y): value * 1e9 for y in years},
+                        "note": "set on the what-if page: a purchase of US goods, USD a year"})
     return out
 
 
@@ -399,9 +425,12 @@ def _cut_to_horizon(doc: dict[str, Any], horizon: int) -> None:
     if "tariff" in doc:
         doc["tariff"] = kept
     for c in doc.get("commitment", []):
-        c["schedule"] = {y: v for y, v in c["schedule"].items() if int(y) <= horizon}
+        for key in ("schedule", "deliveries"):
+            if key in c:
+                c[key] = {y: v for y, v in c[key].items() if int(y) <= horizon}
     if "commitment" in doc:
-        doc["commitment"] = [c for c in doc["commitment"] if c["schedule"]]
+        doc["commitment"] = [c for c in doc["commitment"]
+                             if c.get("schedule", c.get("deliveries"))]
         if not doc["commitment"]:
             del doc["commitment"]
     for d in doc.get("demand", []):

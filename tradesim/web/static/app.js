@@ -11,6 +11,7 @@ const state = {
   parts: null,           // last /api/decompose answer
   pinned: [],            // [{whatif, result}]
   products: [],
+  items: [],
   exemptions: [],
   seq: 0,                // request sequence: only the latest answer is shown
 };
@@ -77,9 +78,11 @@ function showErrors(err) {
     else text = (state.lang === "vi" ? T("error_generic") + ": " : "") + p.message + (p.hint ? "; " + p.hint : "");
     const m = p.path && p.path.match(/^commitments\[(\d+)\]\.(\w+)/);
     if (m) {
-      const input = document.querySelector(`#commitments [data-row="${m[1]}"] [data-key="${m[2]}"]`);
+      const key = ["value_bn", "units"].includes(m[2]) ? "amount" : (m[2] === "item" ? "product" : m[2]);
+      const input = document.querySelector(`#commitments [data-row="${m[1]}"] [data-key="${key}"]`);
       if (input) input.classList.add("invalid");
-      text = `#${Number(m[1]) + 1} ${T(m[2]) || m[2]}: ` + text;
+      const label = typeof T(m[2]) === "string" ? T(m[2]) : m[2];
+      text = `#${Number(m[1]) + 1} ${label}: ` + text;
     } else if (where === "rate") {
       $("rate-number").classList.add("invalid");
     } else if (where === "horizon") {
@@ -101,8 +104,10 @@ function readControls() {
   w.commitments = [...document.querySelectorAll("#commitments .commitment")].map((row) => {
     const get = (k) => row.querySelector(`[data-key="${k}"]`).value;
     const num = (k) => (get(k) === "" ? null : Number(get(k)));
-    return {product: get("product"), value_bn: num("value_bn"), first: num("first"),
-            last: num("last"), additionality: num("additionality")};
+    const what = get("product");
+    const c = what.startsWith("item:") ? {item: what.slice(5), units: num("amount")}
+      : {product: what, value_bn: num("amount")};
+    return {...c, first: num("first"), last: num("last"), additionality: num("additionality")};
   });
   w.method = $("method").value;
   w.basis = document.querySelector('input[name="basis"]:checked').value;
@@ -126,29 +131,58 @@ function setControls(w) {
   $("horizon").value = w.horizon;
 }
 
+function optionLabel(kind, x) {
+  if (kind === "item") return state.lang === "vi" ? x.name_vi : x.name_en;
+  return `${x.code} ${state.lang === "vi" ? x.name_vi : x.name}`.slice(0, 60);
+}
+
+function amountLabel(row) {
+  const what = row.querySelector('[data-key="product"]').value;
+  const span = row.querySelector('[data-role="amount-label"]');
+  if (what.startsWith("item:")) {
+    const it = state.items.find((i) => i.name === what.slice(5));
+    span.textContent = T("units_label", it ? (state.lang === "vi" ? it.unit_vi : it.unit_en) : "",
+      it ? it.unit_usd : 0);
+  } else span.textContent = T("value_bn");
+}
+
+function fillOptions(sel) {
+  const chosen = sel.value;
+  sel.replaceChildren();
+  const gi = document.createElement("optgroup"); gi.label = T("items_group");
+  for (const it of state.items) {
+    const o = document.createElement("option"); o.value = "item:" + it.name; o.textContent = optionLabel("item", it);
+    gi.appendChild(o);
+  }
+  const gp = document.createElement("optgroup"); gp.label = T("products_group");
+  for (const p of state.products) {
+    const o = document.createElement("option"); o.value = p.code; o.textContent = optionLabel("product", p);
+    gp.appendChild(o);
+  }
+  sel.append(gi, gp);
+  if (chosen) sel.value = chosen;
+}
+
 function addCommitment(c) {
   const rows = $("commitments");
   const i = rows.children.length;
   const first = state.controls ? state.controls.first_year : 2025;
   const horizon = Number($("horizon").value) || 2030;
-  c = c || {product: "8800", value_bn: 1, first: Math.min(2027, horizon), last: horizon, additionality: 1};
+  c = c || {item: "boeing-737-max-8", units: 10, first: Math.min(2027, horizon), last: horizon, additionality: 1};
   const row = document.createElement("div");
   row.className = "commitment"; row.dataset.row = String(i);
   const sel = document.createElement("select");
   sel.dataset.key = "product"; sel.setAttribute("aria-label", "product");
-  for (const p of state.products) {
-    const o = document.createElement("option");
-    o.value = p.code; o.textContent = `${p.code} ${p.name}`.slice(0, 48);
-    sel.appendChild(o);
-  }
-  sel.value = c.product;
-  const num = (key, value, attrs) => {
+  fillOptions(sel);
+  sel.value = c.item ? "item:" + c.item : c.product;
+  const num = (key, value, attrs, role) => {
     const inp = document.createElement("input");
-    inp.type = "number"; inp.dataset.key = key; inp.value = value === null ? "" : value;
+    inp.type = "number"; inp.dataset.key = key; inp.value = value === null || value === undefined ? "" : value;
     for (const [k, v] of Object.entries(attrs)) inp.setAttribute(k, v);
     const lab = document.createElement("label");
     lab.className = "small";
-    const span = document.createElement("span"); span.dataset.i18n = key; span.textContent = T(key);
+    const span = document.createElement("span");
+    if (role) span.dataset.role = role; else { span.dataset.i18n = key; span.textContent = T(key); }
     lab.append(span, inp);
     return lab;
   };
@@ -156,12 +190,14 @@ function addCommitment(c) {
   rm.type = "button"; rm.className = "remove"; rm.dataset.i18n = "remove"; rm.textContent = T("remove");
   rm.addEventListener("click", () => { row.remove(); renumber(); update(); });
   row.append(sel,
-    num("value_bn", c.value_bn, {step: "0.1", min: "0"}),
+    num("amount", c.item ? c.units : c.value_bn, {step: "any", min: "0"}, "amount-label"),
     num("first", c.first, {step: "1", min: String(first)}),
     num("last", c.last, {step: "1", min: String(first)}),
     num("additionality", c.additionality, {step: "0.05", min: "0", max: "1"}),
     rm);
+  sel.addEventListener("change", () => amountLabel(row));
   rows.appendChild(row);
+  amountLabel(row);
 }
 
 function renumber() {
@@ -192,9 +228,10 @@ function render() {
   }, state.lang);
   $("band-note").textContent = band ? "" : T("band_wait");
   $("products-title").textContent = T("products_title", y) + ", " + T("unit");
-  drawBars($("products"), r.products.map((p) => ({label: `${p.name} (${p.code})`, title: p.code, value: p.balance_change})), state.lang);
+  drawBars($("products"), r.products.map((p) => ({label: `${state.lang === "vi" ? p.name_vi : p.name} (${p.code})`,
+    title: p.code, value: p.balance_change})), state.lang);
   $("market-title").textContent = T("market_title", y);
-  const market = r.market.map((m) => ({label: countryName(m.exporter, state.lang), title: m.exporter,
+  const market = r.market.map((m) => ({label: (state.lang === "vi" ? m.name_vi : m.name) || m.exporter, title: m.exporter,
     value: m.share - m.share_base, extra: formatBn(m.change, state.lang, true)}));
   market.sort((a, b) => Math.abs(b.value) - Math.abs(a.value));
   drawBars($("market"), market.slice(0, 8), state.lang, T("market_head"));
@@ -260,6 +297,8 @@ function applyLanguage() {
   $("lang-vi").classList.toggle("active", state.lang === "vi");
   $("lang-en").classList.toggle("active", state.lang === "en");
   for (const e of state.exemptions) $("ex-label-" + e.key).textContent = state.lang === "vi" ? e.label_vi : e.label_en;
+  document.querySelectorAll('#commitments [data-key="product"]').forEach((sel) => fillOptions(sel));
+  document.querySelectorAll("#commitments .commitment").forEach((row) => amountLabel(row));
   renderMeasure();
   render();
   if (state.lastError) showErrors(state.lastError);
@@ -344,9 +383,9 @@ async function download(kind) {
 }
 
 async function init() {
-  const [scenarios, products, exemptions] = await Promise.all(
-    [api("scenarios"), api("products"), api("exemptions")]);
-  state.products = products; state.exemptions = exemptions;
+  const [scenarios, products, exemptions, items] = await Promise.all(
+    [api("scenarios"), api("products"), api("exemptions"), api("items")]);
+  state.products = products; state.exemptions = exemptions; state.items = items;
   const sel = $("base");
   for (const s of scenarios) {
     const o = document.createElement("option"); o.value = s.name; o.textContent = s.name; o.title = s.title;

@@ -1,6 +1,5 @@
 // Labels, number formats and messages of the what-if page in Vietnamese and English.
-// Country names: ISO3 codes of the embedded baseline's suppliers (the catalogue's names replace
-// this table when it lands).
+// Product, supplier and item names come from the catalogue through the API (name / name_vi).
 "use strict";
 
 const I18N = {
@@ -16,6 +15,11 @@ const I18N = {
     remove: "remove",
     product: "Product",
     value_bn: "bn USD a year",
+    units: "units a year",
+    item: "item",
+    units_label: (unit, usd) => `${unit}s a year (${(usd / 1e6).toLocaleString("en-US", {maximumFractionDigits: 1})} m USD each)`,
+    items_group: "Items (catalogue price)",
+    products_group: "HS products (value)",
     first: "from",
     last: "to",
     additionality: "new trade (share)",
@@ -76,6 +80,11 @@ const I18N = {
     remove: "xoá",
     product: "Mặt hàng",
     value_bn: "tỷ USD mỗi năm",
+    units: "số lượng mỗi năm",
+    item: "mặt hàng",
+    units_label: (unit, usd) => `${unit} mỗi năm (${(usd / 1e6).toLocaleString("vi-VN", {maximumFractionDigits: 1})} triệu USD/${unit})`,
+    items_group: "Mặt hàng (giá danh mục)",
+    products_group: "Mã HS (giá trị)",
     first: "từ",
     last: "đến",
     additionality: "thương mại mới (tỷ lệ)",
@@ -122,25 +131,9 @@ const I18N = {
       `${(w.commitments || []).length} khoản mua; số liệu ${w.basis === "vn" ? "Việt Nam" : "Hoa Kỳ"}; ${w.method}; đến ${w.horizon}`,
     group_short: {"electronics-apr-2025": "điện tử", "annex-ii-energy-minerals": "năng lượng, khoáng sản"},
     exempt_none: "không",
-    names_note: "Tên mặt hàng theo danh mục tiếng Anh.",
+    names_note: "",
   },
 };
-
-const COUNTRIES = {
-  BGD: ["Bangladesh", "Băng-la-đét"], CAN: ["Canada", "Ca-na-đa"], CHN: ["China", "Trung Quốc"],
-  EU: ["European Union", "Liên minh châu Âu"], GBR: ["United Kingdom", "Vương quốc Anh"],
-  HKG: ["Hong Kong", "Hồng Kông"], IDN: ["Indonesia", "In-đô-nê-xi-a"], IND: ["India", "Ấn Độ"],
-  JPN: ["Japan", "Nhật Bản"], KHM: ["Cambodia", "Cam-pu-chia"], KOR: ["South Korea", "Hàn Quốc"],
-  MEX: ["Mexico", "Mê-hi-cô"], MYS: ["Malaysia", "Ma-lai-xi-a"], PHL: ["Philippines", "Phi-líp-pin"],
-  ROW: ["Rest of world", "Các nước còn lại"], SGP: ["Singapore", "Xin-ga-po"],
-  THA: ["Thailand", "Thái Lan"], TWN: ["Taiwan", "Đài Loan"], USA: ["United States", "Hoa Kỳ"],
-  VNM: ["Vietnam", "Việt Nam"],
-};
-
-function countryName(code, lang) {
-  const n = COUNTRIES[code];
-  return n ? n[lang === "vi" ? 1 : 0] : code;
-}
 
 // bn USD with one decimal, the language's separators and a true minus sign.
 function formatBn(x, lang, signed) {
