@@ -31,6 +31,7 @@ WITHIN = {
     "analysis": ["anchor", "store", "summary", "sweep", "comparison", "decomposition", "goal",
                  "calibrate", "backtest"],
     "present": ["tables", "figures", "report"],
+    "web": ["whatif", "results", "app"],
 }
 CORE = {"dims", "errors", "data", "scenario", "model", "analysis", "io"}
 FILE_IO = {"io", "os", "pathlib", "shutil", "tempfile", "netCDF4", "zarr", "h5py"}

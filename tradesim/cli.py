@@ -1,5 +1,5 @@
 """Command line: ``tradesim run | validate | baseline | describe | scenarios | products | sweep |
-goal | compare | report``. The only module that prints."""
+goal | compare | report | serve``. The only module that prints."""
 
 from __future__ import annotations
 
@@ -954,6 +954,28 @@ def _backtest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _serve(args: argparse.Namespace) -> int:
+    """Start the HTTP API and the what-if page (uvicorn) and print its URL."""
+    import uvicorn
+
+    if not 0 <= args.port <= 65535:
+        raise ValueError(f"--port {args.port}: a port is 0-65535")
+    if args.workers < 1:
+        raise ValueError(f"--workers {args.workers}: at least 1")
+    token = args.token if args.token is not None else os.environ.get("TRADESIM_TOKEN")
+    if token is not None:
+        os.environ["TRADESIM_TOKEN"] = token  # read by each worker's app factory
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    query = f"?token={token}" if token else ""
+    print(f"tradesim page: http://{host}:{args.port}/{query}  (API: /api/openapi.json; "
+          "Ctrl+C stops)", flush=True)
+    if args.host not in ("127.0.0.1", "localhost", "::1") and not token:
+        print("warning: listening beyond this machine without --token", file=sys.stderr)
+    uvicorn.run("tradesim.web.app:from_environment", factory=True, host=args.host,
+                port=args.port, workers=args.workers, log_level="warning")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for docs and tests)."""
     parser = argparse.ArgumentParser(prog="tradesim", description=__doc__)
@@ -1082,6 +1104,16 @@ def build_parser() -> argparse.ArgumentParser:
     for p in (run, base, goal, cmp_, cal, bt):
         p.add_argument("--json", action="store_true",
                        help="print one JSON document instead of tables (keys: docs/outputs.md)")
+    srv = sub.add_parser("serve", help="start the what-if page and the HTTP API on "
+                         "127.0.0.1 and print its URL")
+    srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default "
+                     "127.0.0.1: this machine only)")
+    srv.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    srv.add_argument("--token", help="require this access token on every API request "
+                     "(default: $TRADESIM_TOKEN, else none)")
+    srv.add_argument("--workers", type=int, default=1, help="server processes (default 1; "
+                     "2 uses both cores of a small machine)")
+    srv.set_defaults(func=_serve)
     for p in (goal, cmp_, rep):
         p.add_argument("--resolution", choices=("mixed", "hs6", "hs2"), default="mixed",
                        help="product axis (a 2017 base year uses hs2)")
