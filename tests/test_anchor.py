@@ -126,3 +126,15 @@ def test_draws_at_the_centre_change_nothing(baseline) -> None:
     with_draws = trajectory.run(baseline, [framework], draws).isel(draw=1)
     plain = trajectory.run(baseline, [framework])
     np.testing.assert_allclose(with_draws["value"], plain["value"], rtol=1e-12)
+
+
+def test_reduced_totals_on_the_vietnamese_basis(baseline) -> None:
+    from tradesim.model import trajectory
+
+    doc = io.read_scenario("scenarios/framework-2025.toml").to_dict()
+    doc["scenario"]["basis"] = "vn"
+    s = tradesim.load_scenario(doc)
+    full = trajectory.run(baseline, [s])
+    reduced = trajectory.run(baseline, [s], keep=["balance", "balance_baseline"])
+    assert list(reduced.data_vars) == ["balance", "balance_baseline"]
+    np.testing.assert_allclose(reduced["balance"], full["balance"], rtol=1e-12)

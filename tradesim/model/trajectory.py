@@ -145,7 +145,8 @@ def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset |
     if keep is not None and set(keep) <= set(TOTALS) and first.method == "ces" \
             and np.isinf(a.omega).all():
         totals = _bilateral_totals(baseline, scenarios, a, rate, deals, paths, correction)
-        result = xr.Dataset({k: ((SCENARIO, DRAW, YEAR), totals[k]) for k in keep},
+        # every total: the Vietnamese restatement needs exports and imports for the balance
+        result = xr.Dataset({k: ((SCENARIO, DRAW, YEAR), v) for k, v in totals.items()},
                             coords={SCENARIO: labels, DRAW: np.arange(a.sigma.shape[1]),
                                     YEAR: years})
         _describe(result, baseline, first)
