@@ -83,13 +83,16 @@ def sentence_case(text: str) -> str:
     'Dairy products; birds eggs; honey; ed animal pr n.e.s.'
     >>> sentence_case("rest of ELECTRIC MACHINERY ETC; SOUND EQUIP; TV EQUIP; PTS")
     'Rest of electric machinery etc; sound equipment; TV equipment; parts'
+    >>> sentence_case("rest of Other furniture and parts")
+    'Rest of other furniture and parts'
     >>> sentence_case("Tree nuts (almonds and others)")
     'Tree nuts (almonds and others)'
     """
     words = re.split(r"(\s+|(?<=[;,])(?=\S))", text.strip())
     out = [(_caps_word(w) if sum(c.isalpha() for c in w) >= 2 and w.upper() == w else w)
            for w in words]
-    joined = "".join(out)
+    joined = re.sub(r"^(rest of )([A-Z])(?=[a-z])", lambda m: m.group(1) + m.group(2).lower(),
+                    "".join(out), flags=re.IGNORECASE)
     return joined[:1].upper() + joined[1:]
 
 
