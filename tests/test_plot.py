@@ -243,7 +243,8 @@ def test_legends_and_labels_are_words_people_use(results) -> None:
     assert legend[1:] == ["46 % on Vietnam, 20 % on China", "10 % on everyone"]  # titles
     fig = figures.diversion_bars(results["one"], 2028)
     suppliers = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-    assert "Vietnam" in suppliers and "China" in suppliers
+    assert "Vietnam" in suppliers
+    assert "China" in suppliers
     assert not [s for s in suppliers if re.fullmatch(r"[A-Z]{3}", s)]  # no ISO codes
     fig = figures.effective_tariff(results["one"], 2028)
     legend = [t.get_text() for t in fig.subfigs[0].legends[0].get_texts()]
@@ -263,7 +264,8 @@ def test_product_labels_are_sentence_case_and_cut_at_words() -> None:
     assert apparel.startswith("61 Apparel articles")
     assert not re.search(r"[A-Z]{4,}", apparel)
     assert len(apparel) <= 44
-    assert apparel.endswith("…") and apparel[-2] != " "
+    assert apparel.endswith("…")
+    assert apparel[-2] != " "
     words = apparel.removesuffix("…").split()
     whole = "61 apparel articles and accessories, knit or crochet".split()
     assert [w.lower() for w in words] == whole[:len(words)]  # whole words, none cut

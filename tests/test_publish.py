@@ -128,9 +128,11 @@ def test_html_is_built_from_packaged_templates_with_print_css(rep) -> None:
     from importlib import resources
 
     folder = resources.files("tradesim.present") / "templates"
-    assert (folder / "report.html.j2").is_file() and (folder / "report.md.j2").is_file()
+    assert (folder / "report.html.j2").is_file()
+    assert (folder / "report.md.j2").is_file()
     text = report.to_html(rep)
-    assert "@media print" in text and "break-inside:avoid" in text and "@page" in text
+    for rule in ("@media print", "break-inside:avoid", "@page"):
+        assert rule in text, rule
     assert "beforeprint" in text  # collapsed measure lists open for printing
     assert "<details>" in text  # the third-country measures, collapsed on screen
 

@@ -229,15 +229,19 @@ KILLER = textwrap.dedent("""
 def test_sigkill_during_rewrites_never_mixes_reports(tmp_path: Path) -> None:
     """A real process rewriting the report in a loop, killed with SIGKILL at 8 moments."""
     md = tmp_path / "deal.md"
+    killed = 0
     for attempt in range(8):
-        proc = subprocess.Popen([sys.executable, "-c", KILLER, str(md)], stdout=subprocess.PIPE,
-                                text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == "ready"
-        try:
-            proc.wait(timeout=0.03 + 0.05 * attempt)
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGKILL)
+        with subprocess.Popen([sys.executable, "-c", KILLER, str(md)], stdout=subprocess.PIPE,
+                              text=True, env={**os.environ, "PYTHONHASHSEED": "0"}) as proc:
+            assert proc.stdout is not None
+            assert proc.stdout.readline().strip() == "ready"
+            try:
+                proc.wait(timeout=0.03 + 0.05 * attempt)
+            except subprocess.TimeoutExpired:
+                proc.send_signal(signal.SIGKILL)
+                killed += 1
             proc.wait()
         if md.exists():
             _consistent(md)
+    assert killed == 8  # every run was killed while rewriting, none finished on its own
+    assert md.exists()

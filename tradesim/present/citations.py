@@ -143,8 +143,8 @@ class Citations:
     'US Census Bureau trade statistics via [1], [2]; growth'
     >>> [ref.key for ref in c.used]
     ['S1', 'S3']
-    >>> c.readable("shared/data/tariff_measures.csv (rows cited per measure)")
-    'the tradesim table of tariff measures (each entry cites its legal text or reports) (rows cited per measure)'
+    >>> c.readable("see shared/data/tariff_events.csv (2025-04-09)")
+    'see the tradesim chronology of tariff events (2025-04-09)'
     """
 
     used: list[Reference] = field(default_factory=list)

@@ -63,7 +63,8 @@ def _canvas(footer: str) -> tuple[Figure, SubFigure]:
         text = textwrap.fill(text, chars, break_long_words=True, break_on_hyphens=False)
     _, height = _measure(fig, text, FONT["note"])
     inches = height / DPI + 0.2
-    main, foot = fig.subfigures(2, 1, height_ratios=[SIZE[1] - inches, inches])
+    parts: Any = fig.subfigures(2, 1, height_ratios=[SIZE[1] - inches, inches])
+    main, foot = parts[0], parts[1]
     foot.text(0.008, 0.5, text, fontsize=FONT["note"], color=_NOTE_COLOR, va="center",
               ha="left")
     return fig, main

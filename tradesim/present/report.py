@@ -21,7 +21,6 @@ import base64
 import datetime as dt
 import functools
 import hashlib
-import html
 import io as _bytes
 import os
 import re
