@@ -99,6 +99,8 @@ CASES: dict[str, Callable[[dict], matplotlib.figure.Figure]] = {
 LAYOUT = {**CASES,
           "balance_trajectory": lambda r: figures.balance_trajectory(r["one"]),
           "balance_fan": lambda r: figures.balance_fan(_fan(), title="Fan"),
+          "balance_fan_draws": lambda r: figures.balance_fan(
+              _fan(), _fan().rename(quantile="draw"), title="Fan, baseline by draw"),
           "long_titles": lambda r: figures.balance_scenarios(
               r["both"].assign(scenario_title=("scenario", [
                   "A very long scenario title that goes on and on about tariffs on Vietnam " * 2,

@@ -90,7 +90,7 @@ def test_html_says_what_a_negotiator_needs(rep, tmp_path: Path) -> None:
     for needle in (
         "Toy deal &lt;20 % &amp; jets&gt;",  # escaped, never raw markup
         "Balance by year", "Where the change comes from", "Who gains the US market",
-        "Toy deal &lt;20 % &amp; jets&gt; versus toy-none",
+        "toy-deal versus toy-none", "toy-deal = Toy deal &lt;20 % &amp; jets&gt;",
         "Assumptions and sources: Toy deal &lt;20 % &amp; jets&gt;",
         "US balance with Vietnam 2027, Toy deal &lt;20 % &amp; jets&gt;",  # a fact, by title
         "US tariff on Vietnam: 20 %", "US tariff on China: 10 %",

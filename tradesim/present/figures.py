@@ -180,9 +180,6 @@ def balance_fan(quantiles: xr.DataArray, baseline: xr.DataArray | None = None,
     """
     from matplotlib.ticker import MaxNLocator
 
-    if baseline is not None and "draw" in baseline.dims:
-        baseline = baseline.median("draw")
-
     q = quantiles.squeeze(drop=True) if "scenario" in quantiles.dims else quantiles
     if set(q.dims) != {"quantile", "year"}:
         raise ValueError(f"balance_fan needs dims (quantile, year), got {q.dims}: select one "
@@ -208,8 +205,12 @@ def balance_fan(quantiles: xr.DataArray, baseline: xr.DataArray | None = None,
         ax.plot(years, values[levels.index(0.5)], color="C3", marker="o", ms=7, lw=2.5,
                 label="median")
     if baseline is not None:
-        ax.plot(baseline["year"].to_numpy(), baseline.to_numpy() / BN, color="0.4", ls="--",
-                lw=2, label="baseline (no change)")
+        base = baseline.squeeze(drop=True)
+        label = "baseline (no change)"
+        if "draw" in base.dims:
+            base, label = base.median("draw"), "baseline (no change), median of draws"
+        ax.plot(base["year"].to_numpy(), base.transpose("year").to_numpy() / BN, color="0.4",
+                ls="--", lw=2, label=label)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(frameon=False, loc="lower left", fontsize=FONT["legend"])
     ax.grid(alpha=0.3)

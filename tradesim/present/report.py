@@ -233,7 +233,7 @@ def build(scenario: Scenario, baseline: xr.Dataset, other: Scenario | None = Non
             [(f"Change in US market shares, {year}", _png(figures.diversion_bars(result, year)))]),
     ]
     if other is not None:
-        sections.append(Section(f"{titles[0]} versus {titles[1]}", [
+        sections.append(Section(f"{labels[0]} versus {labels[1]}", [
             f"Columns: {labels[0]} = {titles[0]}; {labels[1]} = {titles[1]}.",
             f"Products whose balance change in {year} differs most between the two scenarios "
             "(each against the baseline)."],
