@@ -1,8 +1,10 @@
 """Words people read on figures and in reports: country names, product names, short labels.
 
-Country names come from the ISO 3166 database of ``pycountry`` (its common name where it has
-one: "Vietnam", "South Korea", "Taiwan"), with the model's aggregates (``EU``, ``ROW``) named
-here. Census product descriptions are ALL CAPS with abbreviations ("DAIRY PRODS; BIRDS EGGS");
+Country names come from the packaged supplier catalogue (:func:`tradesim.data.catalogues.
+supplier_names`, the names the rest of tradesim uses), then, for other ISO 3166 codes (a user's
+own frame), from the ``pycountry`` database (its common name where it has one); the model's
+aggregates (``ROW``, ``WORLD``, …) are named here in lower case, as they read mid-sentence.
+Census product descriptions are ALL CAPS with abbreviations ("DAIRY PRODS; BIRDS EGGS");
 :func:`sentence_case` turns them into sentence case and spells out the unambiguous
 abbreviations. :func:`shorten` cuts a label at a word boundary.
 """
@@ -12,14 +14,13 @@ from __future__ import annotations
 import functools
 import re
 
+from tradesim.data import catalogues
+
 __all__ = ["country", "product_label", "sentence_case", "shorten"]
 
-#: Names that ISO 3166 does not give (aggregates of the model) or gives in a form a briefing
-#: would not use.
-_NAMES = {
-    "EU": "European Union", "ROW": "rest of the world", "WORLD": "world", "OTHER": "others",
-    "REST": "rest of the world", "USA": "United States", "RUS": "Russia", "VNM": "Vietnam",
-}
+#: Aggregates of the model, as they read mid-sentence.
+_NAMES = {"ROW": "rest of the world", "WORLD": "world", "OTHER": "others",
+          "REST": "rest of the world"}
 
 #: Acronyms kept in capitals when a Census description is put in sentence case.
 _ACRONYMS = frozenset({"TV", "US", "USA", "EU", "HS", "LNG", "LPG", "DDGS", "GPU", "GPUS",
@@ -46,6 +47,8 @@ def country(code: str) -> str:
     --------
     >>> country("VNM"), country("KOR"), country("EU"), country("ROW")
     ('Vietnam', 'South Korea', 'European Union', 'rest of the world')
+    >>> country("NPL")  # not a supplier of the packaged data: ISO 3166 via pycountry
+    'Nepal'
     >>> country("XYZ")  # unknown codes are shown as they are
     'XYZ'
     """
@@ -54,6 +57,9 @@ def country(code: str) -> str:
     key = str(code).strip().upper()
     if key in _NAMES:
         return _NAMES[key]
+    known = catalogues.supplier_names("en")
+    if key in known:
+        return str(known[key])
     found = pycountry.countries.get(alpha_3=key) if len(key) == 3 else None
     if found is None:
         return str(code)
