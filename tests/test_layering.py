@@ -30,7 +30,7 @@ WITHIN = {
     "model": ["kernels", "smart", "supply", "gsim", "gsim_linear", "response", "trajectory"],
     "analysis": ["anchor", "store", "summary", "sweep", "comparison", "decomposition", "goal",
                  "calibrate", "backtest"],
-    "present": ["tables", "figures", "report"],
+    "present": ["labels", "citations", "tables", "figures", "report"],
     "web": ["whatif", "results", "app"],
 }
 CORE = {"dims", "errors", "data", "scenario", "model", "analysis", "io"}
