@@ -9,6 +9,7 @@ import pandas as pd
 import xarray as xr
 
 from tradesim.dims import EXPORTER, IMPORTER, PRODUCT, SCENARIO, US, VN, YEAR
+from tradesim.present import labels
 
 __all__ = ["balance_table", "baseline_summary", "comparison_products", "comparison_table",
            "comparison_workbook", "country_name", "decomposition_table", "diversion",
@@ -178,25 +179,13 @@ def decomposition_table(decomposition: xr.Dataset, year: int | None = None) -> p
 
 # ------------------------------------------------------------------ names, keys and workbooks
 
-#: Supplier codes that are not ISO 3166 countries.
-GROUP_NAMES = {"EU": "European Union", "ROW": "Rest of world", "WORLD": "World"}
-
-
 def country_name(code: str) -> str:
-    """English short name of a supplier code (ISO 3166-1 alpha-3, or EU / ROW), via pycountry.
+    """English name of a supplier code (:func:`tradesim.present.labels.country`).
 
     >>> country_name("VNM"), country_name("KOR"), country_name("EU")
     ('Vietnam', 'South Korea', 'European Union')
     """
-    import pycountry
-
-    code = str(code)
-    if code in GROUP_NAMES:
-        return GROUP_NAMES[code]
-    found = pycountry.countries.get(alpha_3=code) if len(code) == 3 else None
-    if found is None:
-        return code
-    return str(getattr(found, "common_name", None) or found.name)
+    return labels.country(code)
 
 
 def json_key(label: object) -> str:
