@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from tradesim import cache
 from tradesim.analysis import anchor as _anchor
 from tradesim.data import baseline as _baseline
 from tradesim.data.frame import with_rest_of_world
@@ -211,9 +212,41 @@ def _build_baseline(resolution: str, year: int, tables: Mapping[str, pd.DataFram
     return _baseline.build(tables, resolution=resolution)
 
 
+def _build_packaged(resolution: str, year: int) -> xr.Dataset:
+    """An embedded baseline built from the packaged tables (what the disk cache stores)."""
+    return _build_baseline(resolution, year, {**packaged_tables(), **step_tables()})
+
+
+def _cache_inputs() -> list[Path]:
+    """Files an embedded baseline depends on: the packaged tables and tradesim's own source."""
+    package = Path(__file__).resolve().parent
+    data = [embedded_path(name) for name in sorted({*_FILES.values(), *_STEP_FILES.values()})]
+    return data + sorted(package.rglob("*.py"))
+
+
+@functools.cache
+def _build_packaged(resolution: str, year: int, anchor: bool) -> xr.Dataset:
+    """An embedded baseline built from the packaged tables (what the disk cache stores)."""
+    return _build_baseline(resolution, year, {**packaged_tables(), **step_tables()}, anchor)
+
+
+def _cache_inputs() -> list[Path]:
+    """Files an embedded baseline depends on: the packaged tables, the shipped scenarios (the
+    anchor simulates one) and tradesim's own source."""
+    package = Path(__file__).resolve().parent
+    data = [embedded_path(name) for name in sorted({*_FILES.values(), *_STEP_FILES.values()})]
+    scenarios = sorted(shipped_path(ANCHOR_REGIME).parent.rglob("*.toml"))
+    return data + scenarios + sorted(package.rglob("*.py"))
+
+
 @functools.cache
 def _cached_baseline(resolution: str, year: int = 2024, anchor: bool = False) -> xr.Dataset:
-    return _build_baseline(resolution, year, {**packaged_tables(), **step_tables()}, anchor)
+    """The one place an embedded baseline is built or loaded: from memory, else from the disk
+    cache (:mod:`tradesim.cache`, keyed by these arguments, the packaged files, the shipped
+    scenarios, the source and the version), else built and stored there. Every argument of
+    the build joins the key."""
+    return cache.memo(_build_packaged, inputs=_cache_inputs(), resolution=resolution,
+                      year=year, anchor=anchor)
 
 
 #: The observed year the default baselines are anchored to, and the shipped scenario holding
