@@ -102,7 +102,7 @@ def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset |
     axis = schedule.axis_of(baseline)
     cube = lambda da: _ordered(da, MARKET_DIMS)  # noqa: E731
     paths = lambda da: _ordered(da, (YEAR, *MARKET_DIMS))  # noqa: E731
-    t1 = np.stack([paths(schedule.tariff_path(baseline, s, axis)) for s in scenarios])
+    t1 = _stack([paths(schedule.tariff_path(baseline, s, axis)) for s in scenarios])
     deals = [schedule.commitment_path(baseline, s, axis) for s in scenarios]
     over = [schedule.overrides(baseline, s, axis) for s in scenarios]
     growth = np.stack([_with_override(cube(baseline["growth"]), o.get("growth"))
@@ -165,16 +165,24 @@ def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset |
     priced = a.projected * np.exp(kernels.adjust(np.log(r.ratio), rate, axis=2))
     priced, rerouted = _reroute(list(baseline.indexes[IMPORTER]),
                                 list(baseline.indexes[EXPORTER]), scenarios, a, priced)
-    added = np.stack([paths(d["added"]) for d in deals])[:, None]
-    taken = np.minimum(np.stack([paths(d["displace"]) for d in deals])[:, None], priced)
-    value = priced + added - taken
+    if any(s.commitments for s in scenarios):
+        added = _stack([paths(d["added"]) for d in deals])[:, None]
+        taken = np.minimum(_stack([paths(d["displace"]) for d in deals])[:, None], priced)
+        value, commitment = priced + added - taken, added - taken
+    else:  # nothing added or displaced: the same numbers without three passes over the cells
+        value, commitment = priced, np.zeros(())
     lead = (*((SCENARIO,) if not squeeze else ()), *((DRAW,) if draws is not None else ()))
-    result = _result(baseline, first, years, labels, a, r, value, added - taken, rerouted, lead)
+    result = _result(baseline, first, years, labels, a, r, value, commitment, rerouted, lead)
     if keep is not None:
         result = result[keep]
     if draws is not None and DRAW in draws.coords:
         result = result.assign_coords({DRAW: draws[DRAW].to_numpy()})
     return result
+
+
+def _stack(arrays: list[np.ndarray]) -> np.ndarray:
+    """``np.stack(arrays)``, without the copy when there is one array."""
+    return arrays[0][None] if len(arrays) == 1 else np.stack(arrays)
 
 
 def _ordered(da: xr.DataArray, dims: tuple[str, ...]) -> np.ndarray:
