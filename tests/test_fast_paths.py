@@ -51,8 +51,10 @@ def dense_tariff_path(baseline: xr.Dataset, scenario: tradesim.Scenario) -> np.n
     for m, x in enumerate(measures):
         if x.mode != "add" or not x.rate:
             continue
+        touched = [np.flatnonzero(w.reshape(-1, w.shape[-1]).any(axis=1))
+                   for w in plan.weights]
         for share, rows, eff in schedule._add_terms(m, plan.weights, plan.overriders,
-                                                    plan.active, plan.year_weight):
+                                                    plan.active, plan.year_weight, touched):
             full = np.zeros_like(flat[0])
             full[rows] = eff
             flat += (x.rate * share)[:, None, None] * full[None]
@@ -82,16 +84,17 @@ def test_tariff_path_equals_the_dense_sum_at_hs6() -> None:
     close(fast, dense_tariff_path(baseline, scenario))
 
 
-def test_pairs_no_level_measure_touches_keep_the_base_rate_exactly() -> None:
+def test_cells_no_level_measure_touches_keep_the_base_rate_exactly() -> None:
     scenario = tradesim.load_scenario(ROOT / "scenarios" / "vn-mfn-cuts-2025.toml")
     baseline = tradesim.load_baseline()
     path = schedule.tariff_path(baseline, scenario)
     base = baseline["tariff"].transpose(*MARKET_DIMS).to_numpy()
     plan = schedule.axis_of(baseline).plan(scenario)
-    # (importer, exporter) pairs no set/floor measure touches
-    untouched = ~np.any([(plan.weights[i] > 0).any(axis=-1) for i in plan.level], axis=0)
+    untouched = ~np.any([plan.weights[i] > 0 for i in plan.level], axis=0)
     assert untouched.any()
+    assert not untouched.all()
     assert (path.to_numpy()[:, untouched] == base[untouched]).all()
+    assert (path.to_numpy()[:, ~untouched] != base[~untouched]).any()
 
 
 @pytest.mark.parametrize("path", SCENARIOS + REPLAYS, ids=lambda p: p.stem)
