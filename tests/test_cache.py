@@ -170,23 +170,29 @@ def test_concurrent_processes_share_one_good_file(folder: Path, tmp_path: Path) 
     assert path.suffix == ".pickle"
 
 
-def test_baseline_key_covers_packaged_files_and_source() -> None:
+def test_baseline_key_covers_packaged_files_scenarios_and_source() -> None:
     inputs = set(io._cache_inputs())
     for name in ("us_imports_hs6_2024.csv.gz", "step_2025_factors.csv.gz", "reallocation.csv"):
         assert io.embedded_path(name) in inputs
+    assert io.shipped_path(io.ANCHOR_REGIME) in inputs  # the anchor simulates it
+    assert io.shipped_path("us-competitors-framework") in inputs  # which includes this
     assert Path(io.__file__).resolve() in inputs
     assert Path(tradesim.__file__).resolve().parent / "data" / "baseline.py" in inputs
 
 
 def test_cached_baseline_is_identical_to_a_fresh_build(folder: Path) -> None:
-    fresh = io._build_packaged("mixed", 2024)
+    fresh = io._build_packaged("mixed", 2024, True)
     stored = tradesim.cache.memo(io._build_packaged, inputs=io._cache_inputs(),
-                                 resolution="mixed", year=2024)
+                                 resolution="mixed", year=2024, anchor=True)
     (path,) = files(folder)
     loaded = tradesim.cache.memo(io._build_packaged, inputs=io._cache_inputs(),
-                                 resolution="mixed", year=2024)
+                                 resolution="mixed", year=2024, anchor=True)
     for ds in (stored, loaded):
         xr.testing.assert_identical(ds, fresh)
         assert {k: v.dtype for k, v in ds.variables.items()} == \
             {k: v.dtype for k, v in fresh.variables.items()}
     assert path.stat().st_size > 0
+    plain = tradesim.cache.memo(io._build_packaged, inputs=io._cache_inputs(),
+                                resolution="mixed", year=2024, anchor=False)
+    assert "anchor" not in plain
+    assert len(files(folder)) == 2  # the anchor argument is part of the key

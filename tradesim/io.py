@@ -212,19 +212,6 @@ def _build_baseline(resolution: str, year: int, tables: Mapping[str, pd.DataFram
     return _baseline.build(tables, resolution=resolution)
 
 
-def _build_packaged(resolution: str, year: int) -> xr.Dataset:
-    """An embedded baseline built from the packaged tables (what the disk cache stores)."""
-    return _build_baseline(resolution, year, {**packaged_tables(), **step_tables()})
-
-
-def _cache_inputs() -> list[Path]:
-    """Files an embedded baseline depends on: the packaged tables and tradesim's own source."""
-    package = Path(__file__).resolve().parent
-    data = [embedded_path(name) for name in sorted({*_FILES.values(), *_STEP_FILES.values()})]
-    return data + sorted(package.rglob("*.py"))
-
-
-@functools.cache
 def _build_packaged(resolution: str, year: int, anchor: bool) -> xr.Dataset:
     """An embedded baseline built from the packaged tables (what the disk cache stores)."""
     return _build_baseline(resolution, year, {**packaged_tables(), **step_tables()}, anchor)
