@@ -290,6 +290,10 @@ def load_baseline(resolution: str = "mixed", year: int | None = None,
                   anchor: bool | None = None) -> xr.Dataset:
     """Return an embedded US–Vietnam baseline (a copy; cached after the first call).
 
+    The built baselines are also kept on disk (:mod:`tradesim.cache`: the user cache folder,
+    or ``$TRADESIM_CACHE_DIR``; ``TRADESIM_CACHE_DIR=off`` turns it off), rebuilt whenever the
+    packaged data, the shipped scenarios, tradesim's source or its version change.
+
     Parameters
     ----------
     resolution : {"mixed", "hs6", "hs2"}
