@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any, TextIO
 import tradesim
 from tradesim.dims import DRAW
 from tradesim.errors import TradesimError
-from tradesim.scenario.overrides import parse_assignment
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -200,6 +199,8 @@ def _view_year(requested: int | None, first: int, last: int) -> int:
 
 def _overrides(args: argparse.Namespace) -> dict[str, object]:
     """``--set KEY.PATH=VALUE`` options as an ordered mapping (the last of a path wins)."""
+    from tradesim.scenario.overrides import parse_assignment
+
     return dict(parse_assignment(text) for text in getattr(args, "set", None) or [])
 
 
