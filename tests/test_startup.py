@@ -14,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "framework-2025.toml"
 #: Heavy modules no plain `run` needs.
-HEAVY = ("scipy", "dask", "distributed", "matplotlib", "netCDF4", "zarr")
+HEAVY = ("scipy", "dask", "distributed", "matplotlib", "netCDF4", "zarr", "pint")
 
 
 def loaded_after(code: str, modules: tuple[str, ...], tmp_path: Path) -> list[str]:

@@ -1223,6 +1223,9 @@ def _main(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
 
 #: Commands that use Dask; the others never do.
 DASK_COMMANDS = frozenset({"sweep"})
+#: Duck-array libraries xarray imports to check an array's type whenever they are installed,
+#: and tradesim never uses (pint comes with the test extra).
+UNUSED_PROBES = ("pint",)
 
 
 def console(argv: Sequence[str] | None = None) -> int:
@@ -1231,13 +1234,16 @@ def console(argv: Sequence[str] | None = None) -> int:
     For a command that never uses Dask, Dask is marked absent for the rest of the process
     before anything runs: xarray imports ``dask.array`` (and with it much of scipy, about
     0.5 s) the first time it wraps a numpy array whenever Dask is installed, and a plain
-    ``tradesim run`` has no use for it. Only the console entry point does this; :func:`main`
-    called in-process (tests, notebooks) leaves the interpreter as it is.
+    ``tradesim run`` has no use for it; likewise pint (:data:`UNUSED_PROBES`) for every
+    command. Only the console entry point does this; :func:`main` called in-process (tests,
+    notebooks) leaves the interpreter as it is.
     """
     args = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in args if not a.startswith("-")), None)
-    if command not in DASK_COMMANDS and "dask" not in sys.modules:
-        sys.modules["dask"] = None  # type: ignore[assignment]  # import dask -> ImportError
+    absent = [*UNUSED_PROBES, *(("dask",) if command not in DASK_COMMANDS else ())]
+    for name in absent:
+        if name not in sys.modules:
+            sys.modules[name] = None  # type: ignore[assignment]  # import name -> ImportError
     return main(args)
 
 
