@@ -50,7 +50,7 @@ SIZES = {
     "full": {"a": 1, "b": 1, "c": 10_000, "d": 1_000},
     "smoke": {"a": 1, "b": 1, "c": 64, "d": 8},
 }
-TARGETS = {"a": "< 20 ms", "b": "< 2 s, < 2 GB", "c": "< 10 s (2 cores)", "d": "—",
+TARGETS = {"a": "< 15 ms", "b": "< 1 s, < 1 GB", "c": "< 10 s (2 cores)", "d": "< 5 s",
            "c64": "(prototype)", "c32": "(prototype)"}
 
 

@@ -14,3 +14,11 @@ def test_simulate_benchmark_smoke(capsys) -> None:
     out = capsys.readouterr().out
     assert "mixed" in out
     assert "cells/s" in out
+
+
+def test_startup_benchmark_smoke(capsys) -> None:
+    module = runpy.run_path(str(BENCH / "startup.py"))
+    medians = module["main"](["--smoke"])
+    out = capsys.readouterr().out
+    assert {("this", s) for s in ("python", "import", "help")} == set(medians)
+    assert "× python" in out

@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "tradesim"
 #: Each subpackage or top-level module and its layer; a module imports only from lower layers,
 #: or from its own subpackage in the order of :data:`WITHIN`.
 LAYER = {
-    "dims": 0, "errors": 0,
+    "dims": 0, "errors": 0, "cache": 0,
     "data": 1,       # HS product axis, the baseline contract, the embedded baselines
     "scenario": 2,   # field table, parsing, schedule, sweep files, target grammar
     "model": 3,      # the equations, pure numpy; years and draws

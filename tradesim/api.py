@@ -5,17 +5,20 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
-import xarray as xr
+from typing import TYPE_CHECKING, Any
 
 from tradesim import io
-from tradesim.analysis import comparison, decomposition, goal
+from tradesim.analysis import comparison, decomposition
 from tradesim.data import frame
 from tradesim.model import trajectory
 from tradesim.scenario import overrides as overrides_
 from tradesim.scenario.parse import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import xarray as xr
+
+    from tradesim.analysis import goal
 
 __all__ = ["baseline_from_frame", "compare", "decompose", "load_baseline", "load_scenario",
            "simulate", "solve_for"]
@@ -187,6 +190,8 @@ def solve_for(scenario: ScenarioLike, target: str, *, vary: str, by: int | None 
     >>> g.status, round(g.solution, 2), g.holds_check
     ('solved', 9.63, True)
     """
+    from tradesim.analysis import goal  # scipy.optimize: paid only by goal seeking
+
     s = load_scenario(scenario)
     return goal.solve_for(io.load_baseline() if baseline is None else baseline, s, target,
                           vary, bounds=bounds, by=by, grid=grid)

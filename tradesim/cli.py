@@ -13,19 +13,20 @@ import re
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, TextIO
-
-import pandas as pd
-import xarray as xr
+from typing import TYPE_CHECKING, Any, TextIO
 
 import tradesim
-from tradesim import io
 from tradesim.dims import DRAW
 from tradesim.errors import TradesimError
-from tradesim.present import tables
-from tradesim.scenario import fields
-from tradesim.scenario import target as targets
-from tradesim.scenario.overrides import parse_assignment
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import xarray as xr
+
+    from tradesim.scenario import target as targets
+
+# Each command imports what it needs (numpy, pandas, xarray, scipy, dask, matplotlib), so
+# `tradesim --help` and `tradesim describe` start at once and `run` pays for no sweep machinery.
 
 EXIT_OK, EXIT_RUNTIME, EXIT_INPUT = 0, 1, 2
 
@@ -36,6 +37,8 @@ def _fail(message: str, code: int) -> int:
 
 
 def _fmt(table: pd.DataFrame) -> str:
+    from tradesim import io
+
     io.check_finite(table, "table")  # never print NaN or inf
     return table.to_string(float_format=lambda x: f"{x:,.2f}")
 
@@ -81,11 +84,19 @@ def _escaped_output() -> Iterator[None]:
 
 
 FIGURE_FORMATS = (".png", ".svg", ".pdf")
-RUN_FORMATS = {**io.RESULT_FORMATS, ".xlsx": io.TABLE_FORMATS[".xlsx"]}
+
+
+def _run_formats() -> dict[str, Any]:
+    """The formats ``run -o`` and ``compare -o`` write: results and the Excel tables."""
+    from tradesim import io
+
+    return {**io.RESULT_FORMATS, ".xlsx": io.TABLE_FORMATS[".xlsx"]}
 
 
 def _inputs(*paths: str | None) -> list[str]:
     """Every file a command reads: scenarios with their includes, parameter files."""
+    from tradesim import io
+
     found: list[str] = []
     for path in paths:
         if path is None:
@@ -100,6 +111,8 @@ def _inputs(*paths: str | None) -> list[str]:
 def _check_outputs(args: argparse.Namespace, formats: Mapping[str, str] | Sequence[str],
                    inputs: Sequence[str] = ()) -> None:
     """Check ``-o`` and ``--plot`` before any work (format; not an input; not a device)."""
+    from tradesim import io
+
     if getattr(args, "output", None):
         io.check_output(args.output, formats, inputs)
         if getattr(args, "detail", False) and not args.output.lower().endswith(".csv"):
@@ -116,6 +129,8 @@ def _check_outputs(args: argparse.Namespace, formats: Mapping[str, str] | Sequen
 
 def _json_value(value: Any) -> Any:
     """Plain JSON values; non-finite numbers are an error (never written or printed)."""
+    from tradesim import io
+
     if isinstance(value, Mapping):
         return {str(k): _json_value(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -133,6 +148,9 @@ def _emit_json(command: str, payload: Mapping[str, Any]) -> None:
 
 
 def _json_tables(named: Mapping[str, pd.DataFrame]) -> dict[str, list[dict[str, object]]]:
+    from tradesim import io
+    from tradesim.present import tables
+
     for name, table in named.items():
         io.check_finite(table, f"table {name!r}")
     return {name: tables.records(table) for name, table in named.items()}
@@ -181,6 +199,8 @@ def _view_year(requested: int | None, first: int, last: int) -> int:
 
 def _overrides(args: argparse.Namespace) -> dict[str, object]:
     """``--set KEY.PATH=VALUE`` options as an ordered mapping (the last of a path wins)."""
+    from tradesim.scenario.overrides import parse_assignment
+
     return dict(parse_assignment(text) for text in getattr(args, "set", None) or [])
 
 
@@ -203,11 +223,14 @@ def _top(n: int) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    _check_outputs(args, RUN_FORMATS)  # the format, before anything is read
+    from tradesim import io
+    from tradesim.present import tables
+
+    _check_outputs(args, _run_formats())  # the format, before anything is read
     scenario = _load(args.scenario, args)
     _view_year(args.year, scenario.base_year, scenario.horizon)  # before the run
     _top(args.top)
-    _check_outputs(args, RUN_FORMATS, _inputs(args.scenario, args.reallocation))
+    _check_outputs(args, _run_formats(), _inputs(args.scenario, args.reallocation))
     baseline = _baseline_for(args.resolution, scenario.base_year, args.rest_of_world,
                              args.reallocation, not args.no_anchor)
     result = tradesim.simulate(scenario, baseline)
@@ -252,6 +275,9 @@ def _run(args: argparse.Namespace) -> int:
 def _write_run(args: argparse.Namespace, result: xr.Dataset, year: int, baseline: xr.Dataset,
                scenario: Any) -> list[str]:
     """Write ``-o`` (.nc, .csv, .xlsx) and ``--plot``; return the paths written."""
+    from tradesim import io
+    from tradesim.present import tables
+
     wrote = []
     if args.output:
         if args.output.lower().endswith(".xlsx"):
@@ -283,6 +309,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _baseline(args: argparse.Namespace) -> int:
+    from tradesim.present import tables
+
     b = tradesim.load_baseline(args.resolution)
     if args.json:
         _emit_json("baseline", {"resolution": args.resolution,
@@ -311,6 +339,8 @@ def _print_items(scenario: tradesim.Scenario) -> None:
 
 
 def _products(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from tradesim.data import catalogues
 
     lang = args.lang
@@ -363,7 +393,10 @@ def _products(args: argparse.Namespace) -> int:
 
 def _products_json(args: argparse.Namespace) -> int:
     """``products --json``: the search, ``--groups``, ``--group NAME`` or ``--items``."""
+    import pandas as pd
+
     from tradesim.data import catalogues as cat
+    from tradesim.present import tables
 
     doc: dict[str, Any] = {"resolution": args.resolution}
     if args.group:
@@ -428,6 +461,8 @@ def _bound(value: object) -> object:
 
 
 def _describe(args: argparse.Namespace) -> int:
+    from tradesim.scenario import fields
+
     if args.json:
         _emit_json("describe", {
             "sections": {section: [
@@ -477,6 +512,8 @@ def _goal_grid(text: str) -> int:
 
 def _show(table: pd.DataFrame, rows: int, fmt: str = "{:,.2f}") -> str:
     """The table, or its first and last rows and a line saying how many are hidden."""
+    import pandas as pd
+
     text = lambda t: t.to_string(float_format=lambda x: fmt.format(x))  # noqa: E731
     if not rows or len(table) <= rows:
         return text(table)
@@ -530,6 +567,7 @@ def _sweep(args: argparse.Namespace) -> int:
 def _sweep_logged(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from tradesim import io
     from tradesim.analysis import sweep
 
     kind, store = _sweep_output(args.output)
@@ -686,15 +724,19 @@ def _goal(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
+    from tradesim import io
+    from tradesim.present import tables
+    from tradesim.scenario import target as targets
+
     if len(args.scenarios) < 2:
         raise ValueError("compare needs at least two scenario files")
-    _check_outputs(args, RUN_FORMATS)
+    _check_outputs(args, _run_formats())
     loaded = [_load(source, args) for source in args.scenarios]
     first = loaded[0]
     _view_year(args.year, first.base_year, min(s.horizon for s in loaded))  # before the run
     _top(args.top)
     goals = [targets.parse_target(t) for t in args.target or []]
-    _check_outputs(args, RUN_FORMATS, _inputs(*args.scenarios, args.reallocation))
+    _check_outputs(args, _run_formats(), _inputs(*args.scenarios, args.reallocation))
     baseline = _baseline_for(args.resolution, first.base_year, reallocation=args.reallocation,
                              anchor=not args.no_anchor)
     results = tradesim.compare(args.scenarios, baseline, overrides=_overrides(args))
@@ -764,6 +806,10 @@ def _compare(args: argparse.Namespace) -> int:
 def _target_table(goals: Sequence[targets.Target], results: xr.Dataset,
                   year: int) -> pd.DataFrame:
     """Both sides of each target for each scenario of a comparison, and whether it holds."""
+    import pandas as pd
+
+    from tradesim.scenario import target as targets
+
     rows = []
     for t in goals:
         t = t.with_year(year)
@@ -778,6 +824,10 @@ def _target_table(goals: Sequence[targets.Target], results: xr.Dataset,
 
 
 def _scenarios(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from tradesim import io
+
     rows = pd.DataFrame(io.shipped_files())
     rows["years"] = [f"{a}–{b}" for a, b in zip(rows["base_year"], rows["horizon"], strict=True)]
     for kind, part in rows.groupby("kind", sort=False):
@@ -838,6 +888,9 @@ def _bootstrap_fits(boot: int) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from tradesim import io
     from tradesim.analysis import backtest, calibrate
 
     if os.path.splitext(args.output)[1].lower() != ".csv":
@@ -874,6 +927,8 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 def _band_records(table: pd.DataFrame) -> list[dict[str, object]]:
     """Rows of a parameter table; a missing interval bound (``--boot 0``) is ``null``."""
+    from tradesim.present import tables
+
     rows = tables.records(table)
     for row in rows:
         for key in ("low", "high"):
@@ -897,6 +952,7 @@ def _interval(pair: Sequence[float], digits: int) -> str:
 
 
 def _backtest(args: argparse.Namespace) -> int:
+    from tradesim import io
     from tradesim.analysis import backtest
 
     boot = _bootstrap_fits(args.boot)
@@ -1165,5 +1221,31 @@ def _main(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
                      EXIT_RUNTIME)
 
 
+#: Commands that use Dask; the others never do.
+DASK_COMMANDS = frozenset({"sweep"})
+#: Duck-array libraries xarray imports to check an array's type whenever they are installed,
+#: and tradesim never uses (pint comes with the test extra).
+UNUSED_PROBES = ("pint",)
+
+
+def console(argv: Sequence[str] | None = None) -> int:
+    """The ``tradesim`` program: :func:`main` in a process of its own.
+
+    For a command that never uses Dask, Dask is marked absent for the rest of the process
+    before anything runs: xarray imports ``dask.array`` (and with it much of scipy, about
+    0.5 s) the first time it wraps a numpy array whenever Dask is installed, and a plain
+    ``tradesim run`` has no use for it; likewise pint (:data:`UNUSED_PROBES`) for every
+    command. Only the console entry point does this; :func:`main` called in-process (tests,
+    notebooks) leaves the interpreter as it is.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in args if not a.startswith("-")), None)
+    absent = [*UNUSED_PROBES, *(("dask",) if command not in DASK_COMMANDS else ())]
+    for name in absent:
+        if name not in sys.modules:
+            sys.modules[name] = None  # type: ignore[assignment]  # import name -> ImportError
+    return main(args)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(console())

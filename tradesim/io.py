@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from tradesim import cache
 from tradesim.analysis import anchor as _anchor
 from tradesim.data import baseline as _baseline
 from tradesim.data.frame import with_rest_of_world
@@ -211,9 +212,28 @@ def _build_baseline(resolution: str, year: int, tables: Mapping[str, pd.DataFram
     return _baseline.build(tables, resolution=resolution)
 
 
+def _build_packaged(resolution: str, year: int, anchor: bool) -> xr.Dataset:
+    """An embedded baseline built from the packaged tables (what the disk cache stores)."""
+    return _build_baseline(resolution, year, {**packaged_tables(), **step_tables()}, anchor)
+
+
+def _cache_inputs() -> list[Path]:
+    """Files an embedded baseline depends on: the packaged tables, the shipped scenarios (the
+    anchor simulates one) and tradesim's own source."""
+    package = Path(__file__).resolve().parent
+    data = [embedded_path(name) for name in sorted({*_FILES.values(), *_STEP_FILES.values()})]
+    scenarios = sorted(shipped_path(ANCHOR_REGIME).parent.rglob("*.toml"))
+    return data + scenarios + sorted(package.rglob("*.py"))
+
+
 @functools.cache
 def _cached_baseline(resolution: str, year: int = 2024, anchor: bool = False) -> xr.Dataset:
-    return _build_baseline(resolution, year, {**packaged_tables(), **step_tables()}, anchor)
+    """The one place an embedded baseline is built or loaded: from memory, else from the disk
+    cache (:mod:`tradesim.cache`, keyed by these arguments, the packaged files, the shipped
+    scenarios, the source and the version), else built and stored there. Every argument of
+    the build joins the key."""
+    return cache.memo(_build_packaged, inputs=_cache_inputs(), resolution=resolution,
+                      year=year, anchor=anchor)
 
 
 #: The observed year the default baselines are anchored to, and the shipped scenario holding
@@ -269,6 +289,10 @@ def load_baseline(resolution: str = "mixed", year: int | None = None,
                   reallocation: str | os.PathLike[str] | None = None,
                   anchor: bool | None = None) -> xr.Dataset:
     """Return an embedded US–Vietnam baseline (a copy; cached after the first call).
+
+    The built baselines are also kept on disk (:mod:`tradesim.cache`: the user cache folder,
+    or ``$TRADESIM_CACHE_DIR``; ``TRADESIM_CACHE_DIR=off`` turns it off), rebuilt whenever the
+    packaged data, the shipped scenarios, tradesim's source or its version change.
 
     Parameters
     ----------

@@ -262,8 +262,8 @@ def respond(a: MarketArrays, method: str = "ces") -> Response:
                                                      a.sigma_nest, a.eta, a.nest)
         else:
             ratio, index = kernels.ces_demand(a.projected, a.t0, a.t1, a.sigma, a.eta)
-        ones = np.ones(shape)
-        zeros = np.zeros(shape)
+        ones = np.broadcast_to(1.0, shape)  # read-only views: no full-size arrays of constants
+        zeros = np.broadcast_to(0.0, shape)
         return Response(ratio, index, kernels.buyers_surplus(expenditure, index, a.eta),
                         ones, ones, zeros, 0, 0.0)
     s = supply.solve(a.projected, a.t0, a.t1, a.sigma, a.eta, a.omega)

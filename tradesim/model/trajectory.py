@@ -49,12 +49,12 @@ def simulate(baseline: xr.Dataset, scenario: Scenario) -> xr.Dataset:
     share λ of the log gap to the long run each year; commitments are added after the price
     response and are not subject to λ.
     """
-    result = run(baseline, [scenario]).isel(scenario=0, drop=True)
-    return result
+    return run(baseline, [scenario], squeeze=True)
 
 
 def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset | None = None,
-        labels: Sequence[str] | None = None, keep: Sequence[str] | None = None) -> xr.Dataset:
+        labels: Sequence[str] | None = None, keep: Sequence[str] | None = None, *,
+        squeeze: bool = False) -> xr.Dataset:
     """Evaluate many scenarios (and Monte Carlo draws) in one vectorised pass.
 
     Parameters
@@ -74,6 +74,8 @@ def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset |
         full pass-through, only the import price index is evaluated for every supplier; demand,
         adjustment and commitments are evaluated for the bilateral flows alone (and any
         re-routing sources), which is what large Monte Carlo sweeps need.
+    squeeze : bool
+        One scenario: return it without the ``scenario`` dimension (as :func:`simulate`).
 
     Returns
     -------
@@ -91,20 +93,22 @@ def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset |
     if first.base_year != int(baseline.attrs.get("base_year", first.base_year)):
         raise ScheduleError(f"scenario base_year {first.base_year} differs from the "
                             f"baseline's {baseline.attrs.get('base_year')}")
+    if squeeze and len(scenarios) != 1:
+        raise ScheduleError(f"squeeze=True takes one scenario, got {len(scenarios)}")
     labels = list(labels) if labels is not None else [s.name for s in scenarios]
     if len(labels) != len(scenarios) or len(set(labels)) != len(labels):
         raise ScheduleError("scenario labels must be unique, one per scenario")
     years = np.arange(first.base_year, first.horizon + 1)
     axis = schedule.axis_of(baseline)
-    cube = lambda da: da.transpose(*MARKET_DIMS).to_numpy()  # noqa: E731
-    paths = lambda da: da.transpose(YEAR, *MARKET_DIMS).to_numpy()  # noqa: E731
-    t1 = np.stack([paths(schedule.tariff_path(baseline, s, axis)) for s in scenarios])
+    cube = lambda da: _ordered(da, MARKET_DIMS)  # noqa: E731
+    paths = lambda da: _ordered(da, (YEAR, *MARKET_DIMS))  # noqa: E731
+    t1 = _stack([paths(schedule.tariff_path(baseline, s, axis)) for s in scenarios])
     deals = [schedule.commitment_path(baseline, s, axis) for s in scenarios]
     over = [schedule.overrides(baseline, s, axis) for s in scenarios]
     growth = np.stack([_with_override(cube(baseline["growth"]), o.get("growth"))
                        for o in over])
     drawn = _draws(baseline, draws)
-    params = {p: response.compose(baseline[p].transpose(IMPORTER, PRODUCT).to_numpy(),
+    params = {p: response.compose(_ordered(baseline[p], (IMPORTER, PRODUCT)),
                                drawn.get(p), [o.get(p) for o in over]) for p in PARAMS}
     params["omega"] = _omega_cells(baseline, params["omega"], over)
     # σ_N = σ × nest_ratio: a scenario's or a draw's σ carries the nest premium with it
@@ -153,20 +157,38 @@ def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset |
         if first.basis == "vn":
             _to_vietnamese_statistics(result, baseline)
         result = result[keep]
-        return _with_draws(result, draws)
+        result = _with_draws(result, draws)
+        return result.isel(scenario=0, drop=True) if squeeze else result
     r = response.respond(a, first.method)
     if correction is not None:  # values and baseline from the anchor year on, per draw
         a = a._replace(projected=correction.apply(a.projected))
     priced = a.projected * np.exp(kernels.adjust(np.log(r.ratio), rate, axis=2))
     priced, rerouted = _reroute(list(baseline.indexes[IMPORTER]),
                                 list(baseline.indexes[EXPORTER]), scenarios, a, priced)
-    added = np.stack([paths(d["added"]) for d in deals])[:, None]
-    taken = np.minimum(np.stack([paths(d["displace"]) for d in deals])[:, None], priced)
-    value = priced + added - taken
-    result = _result(baseline, first, years, labels, a, r, value, added - taken, rerouted)
+    if any(s.commitments for s in scenarios):
+        added = _stack([paths(d["added"]) for d in deals])[:, None]
+        taken = np.minimum(_stack([paths(d["displace"]) for d in deals])[:, None], priced)
+        value, commitment = priced + added - taken, added - taken
+    else:  # nothing added or displaced: the same numbers without three passes over the cells
+        value, commitment = priced, np.zeros(())
+    lead = (*((SCENARIO,) if not squeeze else ()), *((DRAW,) if draws is not None else ()))
+    result = _result(baseline, first, years, labels, a, r, value, commitment, rerouted, lead)
     if keep is not None:
         result = result[keep]
-    return _with_draws(result, draws)
+    if draws is not None and DRAW in draws.coords:
+        result = result.assign_coords({DRAW: draws[DRAW].to_numpy()})
+    return result
+
+
+def _stack(arrays: list[np.ndarray]) -> np.ndarray:
+    """``np.stack(arrays)``, without the copy when there is one array."""
+    return arrays[0][None] if len(arrays) == 1 else np.stack(arrays)
+
+
+def _ordered(da: xr.DataArray, dims: tuple[str, ...]) -> np.ndarray:
+    """The values of ``da`` with its dims in ``dims`` order (no transpose when they are)."""
+    var = da.variable
+    return var.to_numpy() if var.dims == dims else var.transpose(*dims).to_numpy()
 
 
 class _Correction(NamedTuple):
@@ -282,10 +304,10 @@ def _omega_cells(baseline: xr.Dataset, omega: np.ndarray,
 
 def _nest_ratio(baseline: xr.Dataset) -> np.ndarray:
     """σ_N / σ by importer and product (I, P); 1 (no nest premium) without ``sigma_nest``."""
-    sigma = baseline["sigma"].transpose(IMPORTER, PRODUCT).to_numpy()
+    sigma = _ordered(baseline["sigma"], (IMPORTER, PRODUCT))
     if "sigma_nest" not in baseline:
         return np.ones_like(sigma)
-    return baseline["sigma_nest"].transpose(IMPORTER, PRODUCT).to_numpy() / sigma
+    return _ordered(baseline["sigma_nest"], (IMPORTER, PRODUCT)) / sigma
 
 
 def _with_override(base: np.ndarray, item: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
@@ -319,17 +341,20 @@ def _draws(baseline: xr.Dataset, draws: xr.Dataset | None) -> dict[str, np.ndarr
 
 def _result(baseline: xr.Dataset, scenario: Scenario, years: np.ndarray, labels: list[str],
             a: response.MarketArrays, r: response.Response, value: np.ndarray,
-            commitment: np.ndarray, rerouted: np.ndarray) -> xr.Dataset:
-    """Wrap the arrays in a labelled Dataset (built once) with units, descriptions, balance."""
-    lead = (SCENARIO, DRAW)
+            commitment: np.ndarray, rerouted: np.ndarray,
+            lead: tuple[str, ...] = (SCENARIO, DRAW)) -> xr.Dataset:
+    """Wrap the arrays (S, D, T, ...) in a labelled Dataset (built once, no transposes) with
+    units, descriptions and the balance; ``lead`` keeps only these of (scenario, draw), the
+    others are taken at index 0 (a single scenario, no draws)."""
     cells = (*lead, YEAR, *MARKET_DIMS)
     markets = (*lead, YEAR, IMPORTER, PRODUCT)
+    n_draws = value.shape[1]
     shape = value.shape
     fixed = lambda x: np.broadcast_to(x, shape)  # noqa: E731
     duty = a.t1 * value
     duty_base = fixed(a.t0 * a.projected)
     surplus = r.surplus[..., 0, :]
-    data = {
+    data: dict[str, tuple[tuple[str, ...], np.ndarray]] = {
         "value": (cells, value),
         "value_baseline": (cells, fixed(a.projected)),
         "tariff": (cells, fixed(a.t1)),
@@ -356,7 +381,10 @@ def _result(baseline: xr.Dataset, scenario: Scenario, years: np.ndarray, labels:
         data[f"exports{suffix}"] = ((*lead, YEAR), exports)
         data[f"imports{suffix}"] = ((*lead, YEAR), imports)
         data[f"balance{suffix}"] = ((*lead, YEAR), exports - imports)
-    coords = {SCENARIO: labels, DRAW: np.arange(shape[1]), YEAR: years,
+    index = (slice(None) if SCENARIO in lead else 0, slice(None) if DRAW in lead else 0)
+    data = {k: (dims, values[index]) for k, (dims, values) in data.items()}
+    coords = {**({SCENARIO: labels} if SCENARIO in lead else {}),
+              **({DRAW: np.arange(n_draws)} if DRAW in lead else {}), YEAR: years,
               **{d: baseline.indexes[d] for d in MARKET_DIMS},
               **{c: baseline[c].variable for c in ("name", "kind", "chapter")
                  if c in baseline.coords}}
@@ -430,11 +458,11 @@ _DOCS = {
 def _describe(result: xr.Dataset, baseline: xr.Dataset, scenario: Scenario) -> None:
     for var in result.data_vars:
         unit, doc = _DOCS.get(str(var), _DOCS.get(str(var).removesuffix("_baseline"), ("", "")))
-        result[var].attrs.update(units=unit, description=doc)
+        result.variables[var].attrs.update(units=unit, description=doc)
     basis = str(baseline.attrs.get("balance_basis", "as in the supplied baseline"))
     for var in ("balance", "balance_baseline"):
         if var in result:
-            result[var].attrs["basis"] = basis
+            result.variables[var].attrs["basis"] = basis
     result.attrs.update(
         scenario=scenario.name, scenario_title=scenario.title, scenario_digest=scenario.digest(),
         scenario_file=scenario.file, base_year=scenario.base_year, horizon=scenario.horizon,

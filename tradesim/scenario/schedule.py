@@ -114,6 +114,14 @@ class ProductAxis:
             self._matches[key] = plan
         return plan
 
+    def rows(self, m: Measure, i: int) -> np.ndarray:
+        """The (importer, exporter) rows (flat indices) a measure's weight touches, cached."""
+        key = ("rows", m.importer, m.exporters, m.products, m.exclude, m.share)
+        if key not in self._matches:
+            w = self.weights(m, i)
+            self._matches[key] = np.flatnonzero(w.reshape(-1, w.shape[-1]).any(axis=1))
+        return self._matches[key]
+
     def weights(self, m: Measure, i: int) -> np.ndarray:
         """Flow weight (I, E, P) of a measure, cached by its scope (not its rate or dates)."""
         key = ("w", m.importer, m.exporters, m.products, m.exclude, m.share)
@@ -187,23 +195,35 @@ def tariff_path(baseline: xr.Dataset, scenario: Scenario,
     base = baseline["tariff"].transpose(*MARKET_DIMS).to_numpy()
     measures = scenario.measures
     years = list(scenario.years)
-    out = np.broadcast_to(base, (len(years), *base.shape)).copy()
     if not measures:
-        return _as_path(out, baseline, years)
+        return _as_path(np.broadcast_to(base, (len(years), *base.shape)).copy(), baseline, years)
     plan = axis.plan(scenario)
     if any(m.mode in OPERATORS for m in measures):
         out = _segment_path(base, measures, plan)
         return _as_path(out, baseline, years)
     if plan.level:
         out = _level_path(base, measures, plan.weights, plan.overriders, plan.active,
-                          plan.year_weight, plan.level)
+                          plan.year_weight, plan.level, plan.rows)
+    else:
+        out = np.broadcast_to(base, (len(years), *base.shape)).copy()
     rates = np.array([m.rate for m in measures])[plan.add_measure]
-    if plan.add_weight is not None and rates.any():  # (T, terms) x (terms, cells)
-        out += ((plan.add_share * rates[:, None]).T @ plan.add_weight).reshape(out.shape)
-    elif rates.any():  # large axes: one term at a time, on the (importer, exporter) rows it hits
-        flat = out.reshape(out.shape[0], -1, out.shape[-1])
+    if plan.add_cell is not None and rates.any():
+        # Σ_terms share(t) · rate · weight over the few cells each term touches: one bincount
+        # instead of a (T, terms) x (terms, cells) product that is 97 % zeros (and that BLAS
+        # would spread over threads)
+        coeff = (plan.add_share * rates[:, None]).T[:, plan.add_term]  # (T, nnz)
+        out += np.bincount(plan.add_cell.ravel(), weights=(coeff * plan.add_value).ravel(),
+                           minlength=out.size).reshape(out.shape)
+    elif rates.any():  # large axes: term by term, summed on the (importer, exporter) rows
+        flat = out.reshape(out.shape[0], -1, out.shape[-1])  # each hits, once per set of rows
+        sums: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
         for m, share, rows, eff in _add_terms_of(plan, measures):
-            flat[:, rows, :] += (measures[m].rate * share)[:, None, None] * eff[None]
+            key = rows.tobytes()
+            if key not in sums:
+                sums[key] = (rows, np.zeros((flat.shape[0], *eff.shape)))
+            sums[key][1][...] += (measures[m].rate * share)[:, None, None] * eff[None]
+        for rows, total in sums.values():
+            flat[:, rows, :] += total
     return _as_path(out, baseline, years)
 
 
@@ -211,13 +231,18 @@ class _Plan(NamedTuple):
     """Everything about a scenario's measures that does not depend on their rates."""
 
     weights: list[np.ndarray]
+    rows: list[np.ndarray]  # (importer, exporter) rows each measure touches (flat indices)
     overriders: list[list[int]]
     active: np.ndarray
     year_weight: np.ndarray
     level: list[int]
     add_measure: np.ndarray  # (n,) measure index of each add term
     add_share: np.ndarray  # (n, T) share of each year the term is in force
-    add_weight: np.ndarray | None  # (n, I*E*P) effective weights; None on large axes
+    # the terms' nonzero effective weights, flat: term of each (nnz,), its weight (nnz,) and
+    # its cell in the (T, I, E, P) path for every year (T, nnz); None on large axes
+    add_term: np.ndarray | None = None
+    add_value: np.ndarray | None = None
+    add_cell: np.ndarray | None = None
 
 
 #: Above this many cells per tariff array, add terms are summed one at a time.
@@ -228,12 +253,13 @@ def _add_terms_of(plan: _Plan, measures: Sequence[Measure]
                   ) -> list[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
     return [(m, share, rows, eff) for m, x in enumerate(measures) if x.mode == "add" and x.rate
             for share, rows, eff in _add_terms(m, plan.weights, plan.overriders, plan.active,
-                                               plan.year_weight)]
+                                               plan.year_weight, plan.rows)]
 
 
 def _plan(axis: ProductAxis, scenario: Scenario) -> _Plan:
     measures = scenario.measures
     weights = [axis.weights(m, i) for i, m in enumerate(measures)]
+    touched = [axis.rows(m, i) for i, m in enumerate(measures)]
     index = {m.id: i for i, m in enumerate(measures)}
     overriders = [[index[o.id] for o in measures if m.id in o.overrides] for m in measures]
     active, year_weight = _segments(scenario, measures)
@@ -241,17 +267,25 @@ def _plan(axis: ProductAxis, scenario: Scenario) -> _Plan:
     cells = weights[0].size if weights else 0
     if cells > STACK_CELLS:
         idx = np.array([m for m, x in enumerate(measures) if x.mode == "add"], dtype=int)
-        return _Plan(weights, overriders, active, year_weight, level, idx,
-                     np.zeros((len(idx), 0)), None)
+        return _Plan(weights, touched, overriders, active, year_weight, level, idx,
+                     np.zeros((len(idx), 0)))
     adds = [(m, share, rows, eff) for m, x in enumerate(measures) if x.mode == "add"
-            for share, rows, eff in _add_terms(m, weights, overriders, active, year_weight)]
-    stacked = np.zeros((len(adds), cells))
+            for share, rows, eff in _add_terms(m, weights, overriders, active, year_weight,
+                                               touched)]
+    terms, values, flat_cells = [], [], []
     for k, (_, _, rows, eff) in enumerate(adds):
-        stacked[k].reshape(-1, eff.shape[-1])[rows] = eff
-    return _Plan(weights, overriders, active, year_weight, level,
+        row, product = np.nonzero(eff)
+        terms.append(np.full(len(row), k))
+        values.append(eff[row, product])
+        flat_cells.append(rows[row] * eff.shape[-1] + product)
+    n_years = year_weight.shape[0]
+    cell = np.concatenate(flat_cells) if adds else np.zeros(0, dtype=int)
+    return _Plan(weights, touched, overriders, active, year_weight, level,
                  np.array([m for m, _, _, _ in adds], dtype=int),
-                 np.array([s for _, s, _, _ in adds]).reshape(len(adds), year_weight.shape[0]),
-                 stacked)
+                 np.array([s for _, s, _, _ in adds]).reshape(len(adds), n_years),
+                 np.concatenate(terms) if adds else np.zeros(0, dtype=int),
+                 np.concatenate(values) if adds else np.zeros(0),
+                 cell[None, :] + cells * np.arange(n_years)[:, None])
 
 
 def _patterns(active: np.ndarray, columns: list[int]) -> dict[bytes, np.ndarray]:
@@ -262,33 +296,45 @@ def _patterns(active: np.ndarray, columns: list[int]) -> dict[bytes, np.ndarray]
 
 def _level_path(base: np.ndarray, measures: Sequence[Measure], weights: list[np.ndarray],
                 overriders: list[list[int]], active: np.ndarray, year_weight: np.ndarray,
-                level: list[int]) -> np.ndarray:
+                level: list[int], rows: list[np.ndarray]) -> np.ndarray:
     """Base rate after ``set`` and ``floor`` measures, by year (T, I, E, P).
 
-    Only segments that differ in the level measures (or their overriders) are evaluated.
+    Only segments that differ in the level measures (or their overriders) are evaluated, and
+    only on the cells the level measures touch (elsewhere the rate is the base rate);
+    ``rows[i]`` are the (importer, exporter) rows measure ``i`` touches.
     """
     columns = sorted(set(level) | {j for i in level for j in overriders[i]})
-    out = np.zeros((year_weight.shape[0], *base.shape))
+    products = base.shape[-1]
+    hit = np.unique(np.concatenate([rows[i] for i in level]))
+    on_rows = lambda w: w.reshape(-1, products)[hit].ravel()  # noqa: E731
+    local = np.flatnonzero(np.any([on_rows(weights[i]) != 0 for i in level], axis=0))
+    cells = (hit[:, None] * products + np.arange(products)).ravel()[local]
+    needed = set(columns)
+    on_cells = [on_rows(w)[local] if i in needed else w for i, w in enumerate(weights)]
+    base_cells = base.ravel()[cells]
+    touched = np.zeros((year_weight.shape[0], len(cells)))
     for mask in _patterns(active, columns).values():
         on = np.zeros(len(measures), dtype=bool)
         on[columns] = active[np.argmax(mask), columns]
-        rate = _level_rate(base, measures, weights, overriders, on)
-        out += year_weight[:, mask].sum(axis=1)[:, None, None, None] * rate[None]
+        rate = _level_rate(base_cells, measures, on_cells, overriders, on)
+        touched += year_weight[:, mask].sum(axis=1)[:, None] * rate[None]
+    out = np.broadcast_to(base, (year_weight.shape[0], *base.shape)).copy()
+    out.reshape(out.shape[0], -1)[:, cells] = touched
     return out
 
 
 def _add_terms(m: int, weights: list[np.ndarray], overriders: list[list[int]],
-               active: np.ndarray, year_weight: np.ndarray
+               active: np.ndarray, year_weight: np.ndarray, touched: list[np.ndarray]
                ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """An ``add`` measure's terms: (share of each year in force (T,), rows, weight on them).
 
-    ``rows`` index the (importer, exporter) pairs the measure touches (it names one importer
-    and usually few exporters); the weight is (len(rows), P). One term per pattern of its
-    overriders in force while it is: where an overrider applies, the measure does not.
+    ``rows`` (``touched[m]``) index the (importer, exporter) pairs the measure touches (it
+    names one importer and usually few exporters); the weight is (len(rows), P). One term per
+    pattern of its overriders in force while it is: where an overrider applies, it does not.
     """
     products = weights[m].shape[-1]
     own = weights[m].reshape(-1, products)
-    rows = np.flatnonzero(own.any(axis=1))
+    rows = touched[m]
     columns = [m, *overriders[m]]
     terms = []
     for mask in _patterns(active, columns).values():
