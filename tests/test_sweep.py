@@ -404,6 +404,24 @@ probabilities = ["deficit(2028) vs baseline <= -5%"]
 """
 
 
+def test_cli_sweep_json_is_one_document(tmp_path: Path, capsys) -> None:
+    import json
+
+    (tmp_path / "base.toml").write_text(KILL_BASE)
+    (tmp_path / "mc.toml").write_text(MC_SWEEP)
+    assert cli.main(["sweep", str(tmp_path / "mc.toml"), "-o", str(tmp_path / "o.zarr"),
+                     "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)  # stdout holds the document only
+    assert doc["command"] == "sweep"
+    assert doc["sweep"]["draws"] == 60
+    assert doc["statements_kind"] == "probability"
+    first = doc["tables"]["balance"][0]
+    assert {"year", "baseline", "q5", "q50", "q95"} <= set(first)
+    (row,) = doc["tables"]["statements"]
+    (share,) = (v for k, v in row.items() if k.startswith("deficit_2028"))
+    assert 0 <= share <= 1
+
+
 def test_cli_sweep_prints_quantiles_probabilities_and_a_fan(tmp_path: Path, capsys) -> None:
     (tmp_path / "base.toml").write_text(KILL_BASE)
     (tmp_path / "mc.toml").write_text(MC_SWEEP)

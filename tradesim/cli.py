@@ -590,7 +590,7 @@ def _sweep_logged(args: argparse.Namespace) -> int:
     ranges = io.elasticity_ranges(baseline) if ranged else None
     where = args.scheduler or (f"local cluster, {args.workers} worker process(es)"
                                if args.workers else "local threads")
-    say = (lambda *a: None) if args.quiet else print  # noqa: E731
+    say = (lambda *a: None) if args.quiet or args.json else print  # noqa: E731
     say(f"Sweep: {spec.name} — {spec.title}")
     say(f"Base: {spec.base.name} ({os.path.basename(spec.base.file)}); {len(spec.points)} "
         f"grid point(s) × {max(spec.n_draws, 1):,} draw(s), {spec.base.base_year}–"
@@ -629,7 +629,8 @@ def _sweep_logged(args: argparse.Namespace) -> int:
         results = sweep.open_store(store)
         summary = ran.summary if ran.summary is not None else sweep.summarize(results, spec)
         stage = "tables"
-        _print_sweep(spec, summary, results, args.rows)
+        if not args.json:
+            _print_sweep(spec, summary, results, args.rows)
         if args.plot:
             from tradesim.present import figures
 
@@ -659,6 +660,19 @@ def _sweep_logged(args: argparse.Namespace) -> int:
             text = (f"interrupted while printing; {store} is complete"
                     + (f"; finish {args.output} with: {again}" if kind == "netcdf" else ""))
         return _fail(text, EXIT_RUNTIME)
+    if args.json:
+        tabs = sweep.summary_tables(summary, results, spec)
+        named = {"balance": tabs["balance"]}
+        if spec.outputs.statements:
+            named["statements"] = tabs["statements"]
+        _emit_json("sweep", {
+            "sweep": {"name": spec.name, "title": spec.title, "digest": spec.digest(),
+                      "base": spec.base.name, "points": len(spec.points),
+                      "draws": spec.n_draws},
+            "units": {"money": "bn USD"}, "statements_kind": tabs["statements_kind"],
+            "tables": _json_tables(named),
+            "wrote": [args.output, *([args.plot] if args.plot else [])]})
+        return EXIT_OK
     print(f"\nwrote {args.output}")
     if args.plot:
         print(f"wrote {args.plot}")
@@ -1157,7 +1171,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "(default: the shipped tradesim:framework-2025)")
     bt.add_argument("--plot", metavar="FILE", help="write actual vs model by sector (PNG/SVG)")
     bt.set_defaults(func=_backtest)
-    for p in (run, base, goal, cmp_, cal, bt):
+    for p in (run, base, goal, cmp_, cal, bt, swp):
         p.add_argument("--json", action="store_true",
                        help="print one JSON document instead of tables (keys: docs/outputs.md)")
     srv = sub.add_parser("serve", help="start the what-if page and the HTTP API on "
