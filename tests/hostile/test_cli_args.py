@@ -111,4 +111,4 @@ def test_hostile_shipped_names_exit_2(name: str, capsys) -> None:  # noqa: ANN00
 @pytest.mark.parametrize("grid", ["1000000", "1", "0", "-3"])
 def test_goal_grid_outside_its_limits_is_refused_at_once(grid: str, capsys) -> None:  # noqa: ANN001
     bad(["goal", FRAMEWORK, "--target", "balance(2030) >= -175 bn",
-         "--vary", "tariff.vn-recip-20.rate", "--grid", grid], capsys, "grid must be 2 to 1001")
+         "--vary", "tariff.vn-recip-20.rate", "--grid", grid], capsys, "grid must be 2 to 201")

@@ -325,7 +325,7 @@ def test_goal_grid_out_of_range_is_refused(grid: str, capsys) -> None:
     start = time.monotonic()
     assert cli.main(["goal", scenario, "--target", "balance(2028) >= 0", "--vary",
                      "tariff.vn-recip-20.rate", "--grid", grid]) == 2
-    assert "grid must be 2 to 1001 points" in capsys.readouterr().err
+    assert "grid must be 2 to 201 points" in capsys.readouterr().err
     assert time.monotonic() - start < 60  # refused before any run
 
 

@@ -30,8 +30,9 @@ from tradesim.scenario.parse import Scenario, normalize_hs
 from tradesim.scenario.sweep_file import parse_sweep
 from tradesim.scenario.target import Node, Target, TargetError, evaluate, parse_target
 
-#: Most points of the first scan (each is a scenario variant in one batched run).
-MAX_GRID = 1001
+#: Most points of the first scan (each is a scenario variant in one batched run; about 6 MB a
+#: point at mixed resolution, so 201 points peak near 1.3 GB).
+MAX_GRID = 201
 
 __all__ = ["MAX_GRID", "GoalResult", "current_value", "default_bounds", "solve_for", "variants"]
 
