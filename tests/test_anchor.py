@@ -138,3 +138,23 @@ def test_reduced_totals_on_the_vietnamese_basis(baseline) -> None:
     reduced = trajectory.run(baseline, [s], keep=["balance", "balance_baseline"])
     assert list(reduced.data_vars) == ["balance", "balance_baseline"]
     np.testing.assert_allclose(reduced["balance"], full["balance"], rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["framework-2025", "combined-deal", "vn-retaliation"])
+def test_a_product_subset_run_equals_the_full_run_on_its_products(baseline, name: str) -> None:
+    # what sweeps with product outputs rely on: every product's markets clear on their own
+    from tradesim.analysis.sweep import centres
+    from tradesim.model import trajectory
+
+    s = io.read_scenario(f"scenarios/{name}.toml")
+    mid = centres(baseline)
+    draws = xr.Dataset({p: mid[p].expand_dims(draw=3) * xr.DataArray([0.7, 1.0, 1.4],
+                                                                    dims="draw")
+                        for p in ("sigma", "eta")})
+    used = np.flatnonzero(np.isin([str(p)[:2] for p in baseline.indexes["product"]],
+                                  ["61", "64", "85", "94"]))
+    full = trajectory.run(baseline, [s], draws)["value"].isel(product=used)
+    sub = trajectory.run(baseline, [s], draws, keep=["value"], products=used)["value"]
+    np.testing.assert_allclose(sub.to_numpy(), full.to_numpy(), rtol=1e-12, atol=1e-3)
+    with pytest.raises(Exception, match="sorted, unique"):
+        trajectory.run(baseline, [s], products=used[::-1])

@@ -301,10 +301,8 @@ def _compute_chunk(sweep: Sweep, baseline: xr.Dataset, ranges: xr.Dataset | None
     if sweep.monte_carlo is not None and cols is not None:
         draws = sample(sweep.monte_carlo, centres(baseline), ranges, cols.start, cols.stop)
     keep = [*sweep.outputs.variables, *(f"{v}_baseline" for v in sweep.outputs.variables)]
-    if sweep.outputs.products:
-        keep.append("value")  # product detail needs every supplier: the full pass
-    result = trajectory.run(baseline, [sweep.points[k] for k in rows], draws,
-                            [sweep.labels[k] for k in rows], keep=keep)
+    points, labels = [sweep.points[k] for k in rows], [sweep.labels[k] for k in rows]
+    result = trajectory.run(baseline, points, draws, labels, keep=keep)
     lead = (SCENARIO, DRAW) if draws is not None else (SCENARIO,)
     out = {}
     for var in sweep.outputs.variables:
@@ -313,9 +311,15 @@ def _compute_chunk(sweep: Sweep, baseline: xr.Dataset, ranges: xr.Dataset | None
         # the draw's elasticities (tradesim.model.response.reanchor)
         out[f"{var}_baseline"] = result[f"{var}_baseline"].transpose(*lead, YEAR).to_numpy()
     if sweep.outputs.products:
+        # product detail needs every supplier, but only of the listed products: a second pass
+        # on those product columns (the model is separable by product)
         order, starts = _members(baseline, sweep.outputs.products)
-        value = result["value"].transpose(*lead, YEAR, IMPORTER, EXPORTER, PRODUCT).to_numpy()
-        out["value"] = np.add.reduceat(value[..., order], starts, axis=-1)
+        used = np.unique(order)
+        detail = trajectory.run(baseline, points, draws, labels, keep=["value"],
+                                products=used)
+        value = detail["value"].transpose(*lead, YEAR, IMPORTER, EXPORTER, PRODUCT).to_numpy()
+        out["value"] = np.add.reduceat(value[..., np.searchsorted(used, order)], starts,
+                                       axis=-1)
     return chunk, out
 
 

@@ -54,7 +54,8 @@ def simulate(baseline: xr.Dataset, scenario: Scenario) -> xr.Dataset:
 
 def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset | None = None,
         labels: Sequence[str] | None = None, keep: Sequence[str] | None = None, *,
-        squeeze: bool = False) -> xr.Dataset:
+        squeeze: bool = False, products: Sequence[int] | np.ndarray | None = None,
+        ) -> xr.Dataset:
     """Evaluate many scenarios (and Monte Carlo draws) in one vectorised pass.
 
     Parameters
@@ -76,6 +77,11 @@ def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset |
         re-routing sources), which is what large Monte Carlo sweeps need.
     squeeze : bool
         One scenario: return it without the ``scenario`` dimension (as :func:`simulate`).
+    products : sequence of int, optional
+        Evaluate only these positions of the product axis (sorted, unique). Each product's
+        markets clear on their own, so their values equal the full run's; measures, commitments
+        and overrides are still resolved on the whole axis. Totals then cover these products
+        only.
 
     Returns
     -------
@@ -105,6 +111,19 @@ def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset |
     t1 = _stack([paths(schedule.tariff_path(baseline, s, axis)) for s in scenarios])
     deals = [schedule.commitment_path(baseline, s, axis) for s in scenarios]
     over = [schedule.overrides(baseline, s, axis) for s in scenarios]
+    demand = [schedule.demand_path(baseline, s, axis) for s in scenarios]
+    if products is not None:  # the model is separable by product: cut every product axis
+        cols = np.asarray(products, dtype=int)
+        if cols.size == 0 or np.any(np.diff(cols) <= 0):
+            raise ScheduleError("products must be sorted, unique positions of the product axis")
+        t1 = t1[..., cols]
+        deals = [d.isel({PRODUCT: cols}) for d in deals]
+        over = [{k: v if k == "omega_exporter" else (v[0][cols], v[1][cols])
+                 for k, v in o.items()} for o in over]
+        demand = [None if d is None else (d[0][..., cols], d[1][..., cols]) for d in demand]
+        baseline = baseline.isel({PRODUCT: cols})
+        if draws is not None and PRODUCT in draws.dims:
+            draws = draws.isel({PRODUCT: cols})
     growth = np.stack([_with_override(cube(baseline["growth"]), o.get("growth"))
                        for o in over])
     drawn = _draws(baseline, draws)
@@ -123,7 +142,7 @@ def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset |
                             if "share_trend" in baseline else None,
                             persistence=baseline["trend_persistence"].to_numpy()
                             if "trend_persistence" in baseline else None,
-                            demand=[schedule.demand_path(baseline, s, axis) for s in scenarios],
+                            demand=demand,
                             anchor=(cube(baseline["anchor"]),
                                     int(baseline.attrs["anchor_year"]) - first.base_year)
                             if "anchor" in baseline else None)
