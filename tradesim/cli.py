@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
 import tradesim
-from tradesim.dims import DRAW
 from tradesim.errors import TradesimError
 
 if TYPE_CHECKING:
@@ -635,9 +634,8 @@ def _sweep_logged(args: argparse.Namespace) -> int:
             from tradesim.present import figures
 
             first = {a.name: 0 for a in spec.grid}  # the fan of the first grid point
-            base = results["balance_baseline"].isel(first).load()
             fig = figures.balance_fan(summary["balance_quantile"].isel(first).load(),
-                                      base.median(DRAW) if DRAW in base.dims else base,
+                                      results["balance_baseline"].isel(first).load(),
                                       title=f"{spec.title or spec.name}"
                                             + (f": {spec.labels[0]}" if spec.grid else ""))
             io.write_figure(fig, args.plot)

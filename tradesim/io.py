@@ -663,6 +663,17 @@ _PART = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)-[^.]+\.part$")
 PART_NAME_CHARS = 100
 
 
+def _suffix(target: str | os.PathLike[str], formats: Mapping[str, str] | Sequence[str], kind: str,
+            where: str = "") -> str:
+    """The lower-case suffix of ``target`` if ``formats`` accepts it, else ValueError (``where``
+    prefixes the message, which lists the accepted suffixes)."""
+    suffix = Path(target).suffix.lower()
+    if suffix not in formats:
+        raise ValueError(f"{where}unknown {kind} format {suffix or '(none)'!r}; accepted: "
+                         f"{', '.join(formats)}")
+    return suffix
+
+
 def _part_prefix(dest: Path) -> str:
     return f".{dest.name[:PART_NAME_CHARS]}."
 #: A temporary file without a process id (written by tradesim before 0.x) counts as left over
@@ -752,11 +763,7 @@ def check_output(target: str | os.PathLike[str], formats: Mapping[str, str] | Se
     ValueError
         Unknown suffix (the message lists the accepted ones), an input, or a special file.
     """
-    suffix = Path(target).suffix.lower()
-    if suffix not in formats:
-        accepted = ", ".join(formats)
-        raise ValueError(f"-o {os.fspath(target)}: unknown output format {suffix or '(none)'!r}"
-                         f"; accepted: {accepted}")
+    _suffix(target, formats, "output", where=f"-o {os.fspath(target)}: ")
     dest = output_path(target)
     for source in inputs:
         real = Path(os.path.realpath(source))
@@ -1133,10 +1140,7 @@ def write_result(ds: xr.Dataset, target: str | os.PathLike[str], detail: bool = 
     OutputError
         The file system refused; the previous file is unchanged.
     """
-    suffix = Path(target).suffix.lower()
-    if suffix not in RESULT_FORMATS:
-        raise ValueError(f"unknown output format {suffix or '(none)'!r}; accepted: "
-                         f"{', '.join(RESULT_FORMATS)}")
+    suffix = _suffix(target, RESULT_FORMATS, "output")
     check_finite(ds)
     dest = output_path(target)
     existed = _exists(dest)
@@ -1220,10 +1224,7 @@ def write_tables(tables: Mapping[str, pd.DataFrame], target: str | os.PathLike[s
     OutputError
         The file system refused; the previous file is unchanged.
     """
-    suffix = Path(target).suffix.lower()
-    if suffix not in TABLE_FORMATS:
-        raise ValueError(f"unknown table format {suffix or '(none)'!r}; accepted: "
-                         f"{', '.join(TABLE_FORMATS)}")
+    suffix = _suffix(target, TABLE_FORMATS, "table")
     for name, table in tables.items():
         check_finite(table, f"table {name!r}")
     with atomic_path(target) as tmp:

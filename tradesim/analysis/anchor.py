@@ -54,9 +54,10 @@ def anchor(baseline: xr.Dataset, regime: Scenario, observed: xr.DataArray, year:
     Dataset
         A copy of ``baseline`` with ``anchor`` (importer, exporter, product; 1 = none), the
         regime's tariffs that year ``anchor_tariff`` (same dims; with other elasticities the
-        model solves the factor again, :func:`tradesim.model.response.reanchor`) and attrs
-        ``anchor_year``, ``anchor_regime``, ``anchor_max_error`` (largest relative error of a
-        cell with observed value > 0 after the last pass) and ``anchor_unscaled_usd``: observed
+        model corrects the factor per draw,
+        :func:`tradesim.model.response.anchor_correction`) and attrs ``anchor_year``,
+        ``anchor_regime``, ``anchor_max_error`` (largest relative error of a cell with observed
+        value > 0 after the last pass) and ``anchor_unscaled_usd``: observed
         value in cells with no projection to scale (zero base value: a flow new in ``year``),
         which a level factor cannot create and the anchored baseline leaves out.
 

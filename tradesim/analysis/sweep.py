@@ -308,7 +308,7 @@ def _compute_chunk(sweep: Sweep, baseline: xr.Dataset, ranges: xr.Dataset | None
     for var in sweep.outputs.variables:
         out[var] = result[var].transpose(*lead, YEAR).to_numpy()
         # per draw: on a baseline anchored to an observed year the no-policy path depends on
-        # the draw's elasticities (tradesim.model.response.reanchor)
+        # the draw's elasticities (tradesim.model.response.anchor_correction)
         out[f"{var}_baseline"] = result[f"{var}_baseline"].transpose(*lead, YEAR).to_numpy()
     if sweep.outputs.products:
         # product detail needs every supplier, but only of the listed products: a second pass
