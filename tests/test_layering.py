@@ -27,7 +27,8 @@ LAYER = {
 WITHIN = {
     "data": ["products", "catalogues", "frame", "baseline", "examples"],
     "scenario": ["fields", "parse", "overrides", "target", "sweep_file", "schedule"],
-    "model": ["kernels", "smart", "supply", "gsim", "gsim_linear", "response", "trajectory"],
+    "model": ["kernels", "sparse", "smart", "supply", "gsim", "gsim_linear", "response",
+              "trajectory"],
     "analysis": ["anchor", "store", "summary", "sweep", "comparison", "decomposition", "goal",
                  "calibrate", "backtest"],
     "present": ["labels", "citations", "tables", "figures", "report"],

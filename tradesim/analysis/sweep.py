@@ -90,11 +90,12 @@ log = logging.getLogger(__name__)
 
 #: Bytes the engine holds per evaluated cell (measured peak of ``trajectory.run`` ÷ cells).
 ENGINE_BYTES_PER_CELL = 120
-#: The same when the sweep keeps totals only (``run(..., keep=TOTALS)``: the price index is the
-#: only full-size quantity; measured peak ÷ cells ≈ 40 on the framework sweep).
-TOTALS_BYTES_PER_CELL = 48
+#: The same on the reduced pass a CES sweep takes (``Batch.run(keep=TOTALS + value,
+#: detail=...)``: the active-cell price index and the cells asked for; traced peak ÷ cells
+#: measured 7.6 on sweeps/framework-mc.toml at 90-1,000 draws a chunk).
+LEAN_BYTES_PER_CELL = 10
 #: Default memory budget of one chunk's evaluation, bytes.
-CHUNK_MEMORY = 512 * 2**20
+CHUNK_MEMORY = 256 * 2**20
 _Z75 = float(special.ndtri(0.75))  # 0.6745: the quartiles of a normal are ±0.6745 sd
 
 
@@ -252,15 +253,16 @@ class Plan:
 def plan(sweep: Sweep, baseline: xr.Dataset, chunk: int | None = None,
          memory: int = CHUNK_MEMORY, parallel: int | None = None) -> Plan:
     """Chunk a sweep, draws first: ``chunk`` points (grid points × draws) per chunk; default
-    the sweep's ``chunk``, else what fits in ``memory`` bytes at
-    :data:`ENGINE_BYTES_PER_CELL`, but small enough to give each of ``parallel`` (default: CPU
-    count) workers two chunks. Grid blocks fill the last axis first."""
+    the sweep's ``chunk``, else what fits in ``memory`` bytes at :data:`LEAN_BYTES_PER_CELL`
+    (:data:`ENGINE_BYTES_PER_CELL` off the reduced pass), but small enough to give each of
+    ``parallel`` (default: CPU count) workers two chunks. Grid blocks fill the last axis
+    first."""
     cells = len(sweep.years) * math.prod(baseline.sizes[d] for d in (IMPORTER, EXPORTER,
                                                                          PRODUCT))
     grid = tuple(len(a.values) for a in sweep.grid)
     n_s, n_d = math.prod(grid), sweep.n_draws
     spread = -(-n_s * max(n_d, 1) // (2 * (parallel or os.cpu_count() or 1)))
-    per_cell = TOTALS_BYTES_PER_CELL if not sweep.outputs.products else ENGINE_BYTES_PER_CELL
+    per_cell = LEAN_BYTES_PER_CELL if _lean(sweep, baseline) else ENGINE_BYTES_PER_CELL
     points = chunk or sweep.chunk or max(1, min(memory // (cells * per_cell), spread))
     draw_chunk = min(n_d, points) if n_d else 0
     left = max(1, points // draw_chunk) if n_d else points
@@ -270,6 +272,14 @@ def plan(sweep: Sweep, baseline: xr.Dataset, chunk: int | None = None,
         sizes.append(c)
         left = left // n if c == n else 1
     return Plan(grid, n_d, tuple(reversed(sizes)), draw_chunk)
+
+
+def _lean(sweep: Sweep, baseline: xr.Dataset) -> bool:
+    """Whether the sweep's points take the reduced pass (CES, full pass-through)."""
+    if any(s.method != "ces" for s in sweep.points[:1]) or "omega" in baseline and \
+            not np.isinf(baseline["omega"].to_numpy()).all():
+        return False
+    return not any(name == "omega" for s in sweep.points for name, _ in s.elasticities)
 
 
 def _members(baseline: xr.Dataset, prefixes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -292,6 +302,32 @@ def _members(baseline: xr.Dataset, prefixes: Sequence[str]) -> tuple[np.ndarray,
 
 
 
+#: Prepared batches kept between chunks (:func:`_prepared`): chunks in C order share their grid
+#: block across consecutive draw chunks, so a few cover every thread of a local run.
+PREPARED = 4
+_prepared_lock = threading.Lock()
+_prepared_cache: dict[tuple[int, str, tuple[int, ...]], tuple[xr.Dataset,
+                                                                trajectory.Batch]] = {}
+
+
+def _prepared(sweep: Sweep, baseline: xr.Dataset, rows: list[int]) -> trajectory.Batch:
+    """The grid points ``rows`` prepared once (tariff paths, projection, active cells) and
+    reused by every draw chunk of that block (in this process; each worker keeps its own)."""
+    points, labels = [sweep.points[k] for k in rows], [sweep.labels[k] for k in rows]
+    if sweep.monte_carlo is None:  # no draw chunks share the block: nothing to keep
+        return trajectory.prepare(baseline, points, labels)
+    key = (id(baseline), sweep.digest(), tuple(rows))
+    with _prepared_lock:  # one build per block, even when threads ask at once
+        hit = _prepared_cache.get(key)
+        if hit is None or hit[0] is not baseline:
+            batch = trajectory.prepare(baseline, points, labels)
+            _prepared_cache[key] = (baseline, batch)  # the entry keeps ``id`` unique
+            while len(_prepared_cache) > PREPARED:
+                _prepared_cache.pop(next(iter(_prepared_cache)))
+            return batch
+        return hit[1]
+
+
 def _compute_chunk(sweep: Sweep, baseline: xr.Dataset, ranges: xr.Dataset | None, p: Plan,
                    chunk: Chunk) -> tuple[Chunk, dict[str, np.ndarray]]:
     """Evaluate one chunk and reduce it to the outputs (pure; runs on any worker). The
@@ -301,8 +337,15 @@ def _compute_chunk(sweep: Sweep, baseline: xr.Dataset, ranges: xr.Dataset | None
     if sweep.monte_carlo is not None and cols is not None:
         draws = sample(sweep.monte_carlo, centres(baseline), ranges, cols.start, cols.stop)
     keep = [*sweep.outputs.variables, *(f"{v}_baseline" for v in sweep.outputs.variables)]
-    points, labels = [sweep.points[k] for k in rows], [sweep.labels[k] for k in rows]
-    result = trajectory.run(baseline, points, draws, labels, keep=keep)
+    batch = _prepared(sweep, baseline, rows)
+    used = order = starts = None
+    if sweep.outputs.products:
+        # product detail needs every supplier, but only of the listed products: the same
+        # reduced pass evaluates their cells beside the bilateral totals
+        order, starts = _members(baseline, sweep.outputs.products)
+        used = np.unique(order)
+        keep.append("value")
+    result = batch.run(draws, keep, detail=used)
     lead = (SCENARIO, DRAW) if draws is not None else (SCENARIO,)
     out = {}
     for var in sweep.outputs.variables:
@@ -310,14 +353,8 @@ def _compute_chunk(sweep: Sweep, baseline: xr.Dataset, ranges: xr.Dataset | None
         # per draw: on a baseline anchored to an observed year the no-policy path depends on
         # the draw's elasticities (tradesim.model.response.anchor_correction)
         out[f"{var}_baseline"] = result[f"{var}_baseline"].transpose(*lead, YEAR).to_numpy()
-    if sweep.outputs.products:
-        # product detail needs every supplier, but only of the listed products: a second pass
-        # on those product columns (the model is separable by product)
-        order, starts = _members(baseline, sweep.outputs.products)
-        used = np.unique(order)
-        detail = trajectory.run(baseline, points, draws, labels, keep=["value"],
-                                products=used)
-        value = detail["value"].transpose(*lead, YEAR, IMPORTER, EXPORTER, PRODUCT).to_numpy()
+    if used is not None and order is not None and starts is not None:
+        value = result["value"].transpose(*lead, YEAR, IMPORTER, EXPORTER, PRODUCT).to_numpy()
         out["value"] = np.add.reduceat(value[..., np.searchsorted(used, order)], starts,
                                        axis=-1)
     return chunk, out

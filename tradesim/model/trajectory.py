@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -10,11 +10,11 @@ import xarray as xr
 
 from tradesim.dims import DRAW, EXPORTER, IMPORTER, MARKET_DIMS, PRODUCT, SCENARIO, US, VN, YEAR
 from tradesim.errors import ScheduleError
-from tradesim.model import kernels, response
+from tradesim.model import kernels, response, sparse
 from tradesim.scenario import schedule
 from tradesim.scenario.parse import Scenario
 
-__all__ = ["TOTALS", "run", "simulate"]
+__all__ = ["TOTALS", "Batch", "prepare", "run", "simulate"]
 
 PARAMS = ("sigma", "eta", "adjustment", "omega")
 
@@ -55,7 +55,7 @@ def simulate(baseline: xr.Dataset, scenario: Scenario) -> xr.Dataset:
 def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset | None = None,
         labels: Sequence[str] | None = None, keep: Sequence[str] | None = None, *,
         squeeze: bool = False, products: Sequence[int] | np.ndarray | None = None,
-        ) -> xr.Dataset:
+        detail: Sequence[int] | np.ndarray | None = None) -> xr.Dataset:
     """Evaluate many scenarios (and Monte Carlo draws) in one vectorised pass.
 
     Parameters
@@ -71,10 +71,11 @@ def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset |
     labels : sequence of str, optional
         ``scenario`` coordinate (default: the scenario names).
     keep : sequence of str, optional
-        Only these variables. When they are all in :data:`TOTALS` and the model is CES with
-        full pass-through, only the import price index is evaluated for every supplier; demand,
-        adjustment and commitments are evaluated for the bilateral flows alone (and any
-        re-routing sources), which is what large Monte Carlo sweeps need.
+        Only these variables. When they are all in :data:`TOTALS` (and ``value`` with
+        ``detail``) and the model is CES with full pass-through, the import price index is
+        evaluated on the active cells only (:mod:`tradesim.model.sparse`) and demand,
+        adjustment and commitments for the bilateral flows alone (and any re-routing
+        sources), which is what large Monte Carlo sweeps need.
     squeeze : bool
         One scenario: return it without the ``scenario`` dimension (as :func:`simulate`).
     products : sequence of int, optional
@@ -82,12 +83,29 @@ def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset |
         markets clear on their own, so their values equal the full run's; measures, commitments
         and overrides are still resolved on the whole axis. Totals then cover these products
         only.
+    detail : sequence of int, optional
+        With ``keep`` in :data:`TOTALS` plus ``"value"``: ``value`` for every importer and
+        exporter of these product positions (sorted, unique) beside totals over every product,
+        in the same reduced pass.
 
     Returns
     -------
     Dataset
         The variables of :func:`simulate` with leading dims ``scenario`` (and ``draw`` when
         draws are given).
+    """
+    return prepare(baseline, scenarios, labels, products).run(draws, keep, squeeze=squeeze,
+                                                              detail=detail)
+
+
+def prepare(baseline: xr.Dataset, scenarios: Sequence[Scenario],
+            labels: Sequence[str] | None = None,
+            products: Sequence[int] | np.ndarray | None = None) -> Batch:
+    """Everything of a batch that does not depend on the elasticities, built once.
+
+    Tariff paths, commitments, overrides, the baseline projection and (on first use) the
+    active cells of the price index; :meth:`Batch.run` then evaluates any number of draw
+    chunks on it. Arguments as :func:`run`.
     """
     if not scenarios:
         raise ScheduleError("run() needs at least one scenario")
@@ -99,104 +117,227 @@ def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset |
     if first.base_year != int(baseline.attrs.get("base_year", first.base_year)):
         raise ScheduleError(f"scenario base_year {first.base_year} differs from the "
                             f"baseline's {baseline.attrs.get('base_year')}")
-    if squeeze and len(scenarios) != 1:
-        raise ScheduleError(f"squeeze=True takes one scenario, got {len(scenarios)}")
     labels = list(labels) if labels is not None else [s.name for s in scenarios]
     if len(labels) != len(scenarios) or len(set(labels)) != len(labels):
         raise ScheduleError("scenario labels must be unique, one per scenario")
-    years = np.arange(first.base_year, first.horizon + 1)
-    axis = schedule.axis_of(baseline)
-    cube = lambda da: _ordered(da, MARKET_DIMS)  # noqa: E731
-    paths = lambda da: _ordered(da, (YEAR, *MARKET_DIMS))  # noqa: E731
-    t1 = _stack([paths(schedule.tariff_path(baseline, s, axis)) for s in scenarios])
-    deals = [schedule.commitment_path(baseline, s, axis) for s in scenarios]
-    over = [schedule.overrides(baseline, s, axis) for s in scenarios]
-    demand = [schedule.demand_path(baseline, s, axis) for s in scenarios]
-    if products is not None:  # the model is separable by product: cut every product axis
-        cols = np.asarray(products, dtype=int)
-        if cols.size == 0 or np.any(np.diff(cols) <= 0):
-            raise ScheduleError("products must be sorted, unique positions of the product axis")
-        t1 = t1[..., cols]
-        deals = [d.isel({PRODUCT: cols}) for d in deals]
-        over = [{k: v if k == "omega_exporter" else (v[0][cols], v[1][cols])
-                 for k, v in o.items()} for o in over]
-        demand = [None if d is None else (d[0][..., cols], d[1][..., cols]) for d in demand]
-        baseline = baseline.isel({PRODUCT: cols})
-        if draws is not None and PRODUCT in draws.dims:
-            draws = draws.isel({PRODUCT: cols})
-    growth = np.stack([_with_override(cube(baseline["growth"]), o.get("growth"))
-                       for o in over])
-    drawn = _draws(baseline, draws)
-    params = {p: response.compose(_ordered(baseline[p], (IMPORTER, PRODUCT)),
-                               drawn.get(p), [o.get(p) for o in over]) for p in PARAMS}
-    params["omega"] = _omega_cells(baseline, params["omega"], over)
-    # σ_N = σ × nest_ratio: a scenario's or a draw's σ carries the nest premium with it
-    nest_ratio = response.compose(_nest_ratio(baseline), drawn.get("nest_ratio"),
-                                  [o.get("nest_ratio") for o in over])
-    a = response.market_arrays(cube(baseline["value"]), cube(baseline["tariff"]), growth, t1,
-                            (years - first.base_year).astype(float), **params,
-                            sigma_nest=params["sigma"] * nest_ratio,
-                            nest=baseline["nest"].transpose(IMPORTER, EXPORTER).to_numpy()
-                            if "nest" in baseline else None,
-                            share_trend=cube(baseline["share_trend"])
-                            if "share_trend" in baseline else None,
-                            persistence=baseline["trend_persistence"].to_numpy()
-                            if "trend_persistence" in baseline else None,
-                            demand=demand,
-                            anchor=(cube(baseline["anchor"]),
-                                    int(baseline.attrs["anchor_year"]) - first.base_year)
-                            if "anchor" in baseline else None)
-    correction = None
-    if "anchor_tariff" in baseline and first.method == "ces" and np.isinf(a.omega).all() \
-            and (drawn or any(o.get(k) is not None for o in over
-                              for k in (*PARAMS, "nest_ratio"))):
-        # draws and elasticity overrides explain the observed year differently: keep it
-        none: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(scenarios)
-        base = {p: response.compose(baseline[p].transpose(IMPORTER, PRODUCT).to_numpy(), None,
-                                    none) for p in ("sigma", "eta", "adjustment")}
-        nest = base["sigma"] * response.compose(_nest_ratio(baseline), None, none)
-        first_offset = int(baseline.attrs["anchor_year"]) - first.base_year
-        c = response.anchor_correction(a, first_offset, cube(baseline["anchor_tariff"]),
-                                       (base["sigma"], base["eta"], base["adjustment"], nest))
-        if c is not None:
-            correction = _Correction(c, years - first.base_year >= first_offset)
     methods = {s.method for s in scenarios}
     if len(methods) > 1:
         raise ScheduleError(f"scenarios in one batch must share a method, got {sorted(methods)}")
-    rate = a.adjustment[:, :, 0]  # (S, D, I, 1, P): one slice of the year axis
-    keep = None if keep is None else list(keep)
-    if keep is not None and set(keep) <= set(TOTALS) and first.method == "ces" \
-            and np.isinf(a.omega).all():
-        totals = _bilateral_totals(baseline, scenarios, a, rate, deals, paths, correction)
+    return Batch(baseline, list(scenarios), labels, products)
+
+
+class Batch:
+    """Scenarios on a baseline, prepared for :meth:`run` (see :func:`prepare`)."""
+
+    def __init__(self, baseline: xr.Dataset, scenarios: list[Scenario], labels: list[str],
+                 products: Sequence[int] | np.ndarray | None = None) -> None:
+        first = scenarios[0]
+        self.scenarios, self.labels, self.first = scenarios, labels, first
+        self.years = years = np.arange(first.base_year, first.horizon + 1)
+        axis = schedule.axis_of(baseline)
+        cube = lambda da: _ordered(da, MARKET_DIMS)  # noqa: E731
+        self.paths = paths = lambda da: _ordered(da, (YEAR, *MARKET_DIMS))  # noqa: E731
+        t1 = _stack([paths(schedule.tariff_path(baseline, s, axis)) for s in scenarios])
+        deals = [schedule.commitment_path(baseline, s, axis) for s in scenarios]
+        over = [schedule.overrides(baseline, s, axis) for s in scenarios]
+        demand = [schedule.demand_path(baseline, s, axis) for s in scenarios]
+        if products is not None:  # the model is separable by product: cut every product axis
+            cols = np.asarray(products, dtype=int)
+            if cols.size == 0 or np.any(np.diff(cols) <= 0):
+                raise ScheduleError("products must be sorted, unique positions of the product "
+                                    "axis")
+            t1 = t1[..., cols]
+            deals = [d.isel({PRODUCT: cols}) for d in deals]
+            over = [{k: v if k == "omega_exporter" else (v[0][cols], v[1][cols])
+                     for k, v in o.items()} for o in over]
+            demand = [None if d is None else (d[0][..., cols], d[1][..., cols])
+                      for d in demand]
+            baseline = baseline.isel({PRODUCT: cols})
+        self.cut = None if products is None else np.asarray(products, dtype=int)
+        self.baseline, self.deals, self.over = baseline, deals, over
+        growth = np.stack([_with_override(cube(baseline["growth"]), o.get("growth"))
+                           for o in over])
+        self.central = {p: _ordered(baseline[p], (IMPORTER, PRODUCT)) for p in PARAMS}
+        self.nest_ratio = _nest_ratio(baseline)
+        params = self._params({})
+        self.arrays = response.market_arrays(
+            cube(baseline["value"]), cube(baseline["tariff"]), growth, t1,
+            (years - first.base_year).astype(float), **params,
+            nest=baseline["nest"].transpose(IMPORTER, EXPORTER).to_numpy()
+            if "nest" in baseline else None,
+            share_trend=cube(baseline["share_trend"]) if "share_trend" in baseline else None,
+            persistence=baseline["trend_persistence"].to_numpy()
+            if "trend_persistence" in baseline else None,
+            demand=demand,
+            anchor=(cube(baseline["anchor"]),
+                    int(baseline.attrs["anchor_year"]) - first.base_year)
+            if "anchor" in baseline else None)
+        self._active: sparse.Active | None = None
+
+    def _params(self, drawn: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """σ, η, λ, ω and σ_N (S, D, 1, I, 1, P) for draws ``drawn`` (D, I, P) and the
+        scenarios' overrides (which win)."""
+        over = self.over
+        params = {p: response.compose(self.central[p], drawn.get(p), [o.get(p) for o in over])
+                  for p in PARAMS}
+        params["omega"] = _omega_cells(self.baseline, params["omega"], over)
+        # σ_N = σ × nest_ratio: a scenario's or a draw's σ carries the nest premium with it
+        nest_ratio = response.compose(self.nest_ratio, drawn.get("nest_ratio"),
+                                      [o.get("nest_ratio") for o in over])
+        params["sigma_nest"] = params["sigma"] * nest_ratio
+        return params
+
+    @property
+    def active(self) -> sparse.Active:
+        """The price index's active cells (built on first use; draw-independent)."""
+        if self._active is None:
+            a = self.arrays
+            nest = a.nest if a.nest is not None and a.nest.any() else None
+            self._active = sparse.active_cells(a.projected * (1.0 + a.t0),
+                                               np.log1p(a.t1) - np.log1p(a.t0), nest)
+        return self._active
+
+    def run(self, draws: xr.Dataset | None = None, keep: Sequence[str] | None = None, *,
+            squeeze: bool = False, detail: Sequence[int] | np.ndarray | None = None,
+            ) -> xr.Dataset:
+        """Evaluate the batch for ``draws`` (arguments and result as :func:`run`)."""
+        baseline, scenarios, first, years = self.baseline, self.scenarios, self.first, self.years
+        if squeeze and len(scenarios) != 1:
+            raise ScheduleError(f"squeeze=True takes one scenario, got {len(scenarios)}")
+        over = self.over
+        if self.cut is not None and draws is not None and PRODUCT in draws.dims:
+            draws = draws.isel({PRODUCT: self.cut})
+        drawn = _draws(baseline, draws)
+        a = self.arrays._replace(**self._params(drawn))
+        correction = None
+        if "anchor_tariff" in baseline and first.method == "ces" and np.isinf(a.omega).all() \
+                and (drawn or any(o.get(k) is not None for o in over
+                                  for k in (*PARAMS, "nest_ratio"))):
+            # draws and elasticity overrides explain the observed year differently: keep it
+            none: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(scenarios)
+            base = {p: response.compose(self.central[p], None, none)
+                    for p in ("sigma", "eta", "adjustment")}
+            nest = base["sigma"] * response.compose(self.nest_ratio, None, none)
+            first_offset = int(baseline.attrs["anchor_year"]) - first.base_year
+            c = response.anchor_correction(a, first_offset,
+                                           _ordered(baseline["anchor_tariff"], MARKET_DIMS),
+                                           (base["sigma"], base["eta"], base["adjustment"],
+                                            nest))
+            if c is not None:
+                correction = _Correction(c, years - first.base_year >= first_offset)
+        rate = a.adjustment[:, :, 0]  # (S, D, I, 1, P): one slice of the year axis
+        keep = None if keep is None else list(keep)
+        lean = set(TOTALS) | ({"value"} if detail is not None else set())
+        if detail is not None and (keep is None or not set(keep) <= lean):
+            raise ScheduleError(f"detail= needs keep within {sorted(lean)}")
+        if keep is not None and set(keep) <= lean and first.method == "ces" \
+                and np.isinf(a.omega).all():
+            return self._lean(a, rate, correction, keep, draws, squeeze, detail)
+        r = response.respond(a, first.method)
+        if correction is not None:  # values and baseline from the anchor year on, per draw
+            a = a._replace(projected=correction.apply(a.projected))
+        priced = a.projected * np.exp(kernels.adjust(np.log(r.ratio), rate, axis=2))
+        priced, rerouted = _reroute(list(baseline.indexes[IMPORTER]),
+                                    list(baseline.indexes[EXPORTER]), scenarios, a, priced)
+        if any(s.commitments for s in scenarios):
+            paths = self.paths
+            added = _stack([paths(d["added"]) for d in self.deals])[:, None]
+            taken = np.minimum(_stack([paths(d["displace"]) for d in self.deals])[:, None],
+                               priced)
+            value, commitment = priced + added - taken, added - taken
+        else:  # nothing added or displaced: the same numbers without three passes over cells
+            value, commitment = priced, np.zeros(())
+        lead = (*((SCENARIO,) if not squeeze else ()), *((DRAW,) if draws is not None else ()))
+        result = _result(baseline, first, years, self.labels, a, r, value, commitment,
+                         rerouted, lead)
+        if keep is not None:
+            result = result[keep]
+        if draws is not None and DRAW in draws.coords:
+            result = result.assign_coords({DRAW: draws[DRAW].to_numpy()})
+        return result
+
+    def _lean(self, a: response.MarketArrays, rate: np.ndarray,
+              correction: _Correction | None, keep: list[str], draws: xr.Dataset | None,
+              squeeze: bool, detail: Sequence[int] | np.ndarray | None) -> xr.Dataset:
+        """Totals (and ``value`` of the ``detail`` products) from the active-cell price
+        index and the cells asked for only."""
+        baseline, first = self.baseline, self.first
+        exporters = list(baseline.indexes[EXPORTER])
+        rules = [s.transshipment for s in self.scenarios if s.transshipment is not None]
+        names = [US, VN, *(rules[0].sources if rules else ())]
+        cols = np.array([exporters.index(c) for c in dict.fromkeys(names) if c in exporters],
+                        dtype=int)
+        nested = a.nested and a.sigma_nest is not None and a.nest is not None
+        log_index, log_nest = sparse.log_indices(self.active, a.sigma,
+                                                 a.sigma_nest if nested else None)
+        value, projected = self._cells(a, rate, correction, log_index, log_nest, nested, cols,
+                                       None)
+        importers = list(baseline.indexes[IMPORTER])
+        sub_exporters = [exporters[c] for c in cols]
+        totals = {}
+        for suffix, cube in (("", value), ("_baseline", np.broadcast_to(projected,
+                                                                         value.shape))):
+            totals[f"exports{suffix}"] = _bilateral(cube, importers, sub_exporters, VN, US)
+            totals[f"imports{suffix}"] = _bilateral(cube, importers, sub_exporters, US, VN)
+            totals[f"balance{suffix}"] = totals[f"exports{suffix}"] - totals[f"imports{suffix}"]
         # every total: the Vietnamese restatement needs exports and imports for the balance
         result = xr.Dataset({k: ((SCENARIO, DRAW, YEAR), v) for k, v in totals.items()},
-                            coords={SCENARIO: labels, DRAW: np.arange(a.sigma.shape[1]),
-                                    YEAR: years})
+                            coords={SCENARIO: self.labels, DRAW: np.arange(a.sigma.shape[1]),
+                                    YEAR: self.years})
         _describe(result, baseline, first)
         if first.basis == "vn":
             _to_vietnamese_statistics(result, baseline)
+        if "value" in keep and detail is not None:
+            prods = np.asarray(detail, dtype=int)
+            if prods.size == 0 or np.any(np.diff(prods) <= 0):
+                raise ScheduleError("detail must be sorted, unique positions of the product "
+                                    "axis")
+            cells, _ = self._cells(a, rate, correction, log_index, log_nest, nested, None,
+                                   prods)
+            result["value"] = ((SCENARIO, DRAW, YEAR, *MARKET_DIMS), cells)
+            result = result.assign_coords({IMPORTER: baseline.indexes[IMPORTER],
+                                           EXPORTER: baseline.indexes[EXPORTER],
+                                           PRODUCT: baseline.indexes[PRODUCT][prods]})
+            result["value"].attrs.update(units="USD", description=_DOCS["value"][1])
         result = result[keep]
         result = _with_draws(result, draws)
         return result.isel(scenario=0, drop=True) if squeeze else result
-    r = response.respond(a, first.method)
-    if correction is not None:  # values and baseline from the anchor year on, per draw
-        a = a._replace(projected=correction.apply(a.projected))
-    priced = a.projected * np.exp(kernels.adjust(np.log(r.ratio), rate, axis=2))
-    priced, rerouted = _reroute(list(baseline.indexes[IMPORTER]),
-                                list(baseline.indexes[EXPORTER]), scenarios, a, priced)
-    if any(s.commitments for s in scenarios):
-        added = _stack([paths(d["added"]) for d in deals])[:, None]
-        taken = np.minimum(_stack([paths(d["displace"]) for d in deals])[:, None], priced)
-        value, commitment = priced + added - taken, added - taken
-    else:  # nothing added or displaced: the same numbers without three passes over the cells
-        value, commitment = priced, np.zeros(())
-    lead = (*((SCENARIO,) if not squeeze else ()), *((DRAW,) if draws is not None else ()))
-    result = _result(baseline, first, years, labels, a, r, value, commitment, rerouted, lead)
-    if keep is not None:
-        result = result[keep]
-    if draws is not None and DRAW in draws.coords:
-        result = result.assign_coords({DRAW: draws[DRAW].to_numpy()})
-    return result
+
+    def _cells(self, a: response.MarketArrays, rate: np.ndarray,
+               correction: _Correction | None, log_index: np.ndarray, log_nest: np.ndarray,
+               nested: bool, cols: np.ndarray | None, prods: np.ndarray | None,
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Values and their no-change projection (S, D, T, I, E', P') of exporter columns
+        ``cols`` and product columns ``prods`` (None: all), commitments and re-routing
+        included."""
+        def sub(x: np.ndarray) -> np.ndarray:  # (..., E or 1, P or 1) -> (..., E', P')
+            if cols is not None and x.shape[-2] > 1:
+                x = x[..., cols, :]
+            if prods is not None and x.shape[-1] > 1:
+                x = x[..., prods]
+            return x
+
+        own = sub(np.log1p(a.t1) - np.log1p(a.t0))
+        index = sub(log_index)
+        if nested and a.sigma_nest is not None and a.nest is not None:
+            gap = kernels.nested_log_gap(own, index, sub(log_nest), sub(a.sigma),
+                                         sub(a.sigma_nest), sub(a.eta), sub(a.nest))
+        else:
+            gap = -sub(a.eta) * index - sub(a.sigma) * (own - index)
+        projected = sub(a.projected)
+        if correction is not None:  # per-draw anchor factors (response.anchor_correction)
+            projected = correction.apply(projected, cols, prods)
+        priced = projected * np.exp(kernels.adjust(gap, sub(rate), axis=2))
+        exporters = list(self.baseline.indexes[EXPORTER])
+        part = a._replace(projected=projected, t1=sub(a.t1), t0=sub(a.t0))
+        priced, _ = _reroute(list(self.baseline.indexes[IMPORTER]),
+                             exporters if cols is None else [exporters[c] for c in cols],
+                             self.scenarios, part, priced)
+        if not any(s.commitments for s in self.scenarios):
+            return priced, projected
+        added = np.stack([sub(self.paths(d["added"])) for d in self.deals])[:, None]
+        shed = np.stack([sub(self.paths(d["displace"])) for d in self.deals])[:, None]
+        return priced + added - np.minimum(shed, priced), projected
 
 
 def _stack(arrays: list[np.ndarray]) -> np.ndarray:
@@ -216,10 +357,12 @@ class _Correction(NamedTuple):
     factor: np.ndarray
     later: np.ndarray
 
-    def apply(self, cells: np.ndarray, cols: Sequence[int] | slice = slice(None)) -> np.ndarray:
-        """``cells`` (S, 1 or D, T, I, E', P) scaled from the anchor year on; ``cols``: the
-        exporters ``cells`` holds."""
-        factor = self.factor[..., cols, :][:, :, None]
+    def apply(self, cells: np.ndarray, cols: np.ndarray | None = None,
+              prods: np.ndarray | None = None) -> np.ndarray:
+        """``cells`` (S, 1 or D, T, I, E', P') scaled from the anchor year on; ``cols`` and
+        ``prods``: the exporters and products ``cells`` holds (None: all)."""
+        factor = self.factor if cols is None else self.factor[..., cols, :]
+        factor = (factor if prods is None else factor[..., prods])[:, :, None]
         return np.where(self.later[:, None, None, None], cells * factor, cells)
 
 
@@ -230,45 +373,6 @@ def _with_draws(result: xr.Dataset, draws: xr.Dataset | None) -> xr.Dataset:
     if DRAW in draws.coords:
         return result.assign_coords({DRAW: draws[DRAW].to_numpy()})
     return result
-
-
-def _bilateral_totals(baseline: xr.Dataset, scenarios: Sequence[Scenario],
-                      a: response.MarketArrays, rate: np.ndarray, deals: list[xr.Dataset],
-                      paths: Callable[[xr.DataArray], np.ndarray],
-                      correction: _Correction | None = None,
-                      ) -> dict[str, np.ndarray]:
-    """Exports, imports and balance (S, D, T) from the price index and the bilateral cells."""
-    exporters = list(baseline.indexes[EXPORTER])
-    importers = list(baseline.indexes[IMPORTER])
-    rules = [s.transshipment for s in scenarios if s.transshipment is not None]
-    names = [US, VN, *(rules[0].sources if rules else ())]
-    cols = [exporters.index(c) for c in dict.fromkeys(names) if c in exporters]
-    log_price = np.log1p(a.t1) - np.log1p(a.t0)
-    own = log_price[..., cols, :]
-    if a.nested and a.sigma_nest is not None and a.nest is not None:
-        log_index, log_nest = kernels.nested_log_index(a.projected * (1.0 + a.t0), log_price,
-                                                       a.sigma, a.sigma_nest, a.nest)
-        gap = kernels.nested_log_gap(own, log_index, log_nest, a.sigma, a.sigma_nest, a.eta,
-                                     a.nest[..., cols, :])
-    else:
-        log_index = kernels.log_price_index(a.projected * (1.0 + a.t0), log_price, a.sigma)
-        gap = -a.eta * log_index - a.sigma * (own - log_index)
-    projected = a.projected[..., cols, :]
-    if correction is not None:  # per-draw anchor factors (response.anchor_correction)
-        projected = correction.apply(projected, cols)
-    priced = projected * np.exp(kernels.adjust(gap, rate, axis=2))
-    sub = a._replace(projected=projected, t1=a.t1[..., cols, :], t0=a.t0[..., cols, :])
-    sub_exporters = [exporters[c] for c in cols]
-    priced, _ = _reroute(importers, sub_exporters, scenarios, sub, priced)
-    added = np.stack([paths(d["added"])[..., cols, :] for d in deals])[:, None]
-    shed = np.stack([paths(d["displace"])[..., cols, :] for d in deals])[:, None]
-    value = priced + added - np.minimum(shed, priced)
-    out = {}
-    for suffix, cube in (("", value), ("_baseline", np.broadcast_to(projected, value.shape))):
-        out[f"exports{suffix}"] = _bilateral(cube, importers, sub_exporters, VN, US)
-        out[f"imports{suffix}"] = _bilateral(cube, importers, sub_exporters, US, VN)
-        out[f"balance{suffix}"] = out[f"exports{suffix}"] - out[f"imports{suffix}"]
-    return out
 
 
 def _reroute(importers: list[str], exporters: list[str], scenarios: Sequence[Scenario],
@@ -348,10 +452,15 @@ def _draws(baseline: xr.Dataset, draws: xr.Dataset | None) -> dict[str, np.ndarr
     if DRAW not in draws.dims:
         raise ScheduleError("draws need a 'draw' dimension")
     template = baseline["sigma"].expand_dims({DRAW: draws.sizes[DRAW]})
+    shape = (draws.sizes[DRAW], baseline.sizes[IMPORTER], baseline.sizes[PRODUCT])
     out = {}
     for name, da in draws.data_vars.items():
-        full = da.broadcast_like(template).transpose(DRAW, IMPORTER, PRODUCT)
-        values = full.to_numpy()
+        if da.dims == (DRAW, IMPORTER, PRODUCT) and all(
+                d in da.indexes and da.indexes[d].equals(baseline.indexes[d])
+                for d in (IMPORTER, PRODUCT)):
+            values = np.broadcast_to(da.to_numpy(), shape)  # labels already the baseline's
+        else:
+            values = da.broadcast_like(template).transpose(DRAW, IMPORTER, PRODUCT).to_numpy()
         if not np.isfinite(values).all():
             raise ScheduleError(f"draws of {name} hold NaN or inf (check labels match)")
         out[str(name)] = values

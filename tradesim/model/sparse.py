@@ -1,0 +1,252 @@
+"""CES price indices evaluated on the active cells only (DESIGN §2; issue 13).
+
+In :func:`tradesim.model.kernels.log_price_index` a supplier whose buyer price does not move
+(``ln p = 0``) adds exactly nothing to ``Σ θ expm1((1 − σ) ln p)``. The index of a market
+therefore needs only its *active* cells: trade in some year and a tariff change in some year
+(37 % of the cells of ``framework-2025`` at the embedded resolution, all in the US market). A
+market with no active cell has ``ln P = 0`` exactly, as the dense kernel gives.
+
+Everything that does not depend on the elasticities (which cells, their shares, their log
+prices) is built once by :func:`active_cells` and reused for every draw chunk. The per-draw
+work is laid out ``(cell, scenario, draw, year)`` in *rank-major* order: markets sorted by
+their number of active cells, then the first active cell of every market, the second of every
+market that has two, and so on, so a market sum is a few contiguous slab additions. Results
+equal the dense kernels' up to summation order (``tests/test_sparse.py``: 1e-12).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+__all__ = ["Active", "Level", "active_cells", "log_indices"]
+
+_SIGMA_ONE = 1e-9  # as in kernels: |1 − σ| below it is the geometric (σ = 1) limit
+_FAR = -0.99  # as the dense kernel: Σ θ e^x below 1 % is recomputed by log-sum-exp
+
+
+class Level(NamedTuple):
+    """The active cells of one CES level, in rank-major order.
+
+    ``markets`` (M,) flat market index ``i·P + p``, by decreasing number of active cells (the
+    upper level of a nest also lists nest markets without any); ``blocks``: (first row, number
+    of markets) of each rank; ``cell`` (A,) each cell's position in ``markets``; ``share``
+    (A, S, 1, T) θ of each cell in its market (or nest) and year; ``log_price`` (A, S, 1, T).
+    """
+
+    markets: np.ndarray
+    blocks: tuple[tuple[int, int], ...]
+    cell: np.ndarray
+    share: np.ndarray
+    log_price: np.ndarray
+
+    def sum(self, x: np.ndarray) -> np.ndarray:
+        """Per-market sums (M, ...) of per-cell rows ``x`` (A, ...)."""
+        out = np.zeros((self.markets.size, *x.shape[1:]))
+        for first, n in self.blocks:
+            out[:n] += x[first:first + n]
+        return out
+
+
+class Active(NamedTuple):
+    """The active cells of a batch.
+
+    ``upper``: every supplier outside the nest; ``nest``: the nest members (None without a
+    nest); ``nest_share`` (M_N, S, 1, T) the nest's share θ_N of its market in the upper
+    level and ``nest_at`` (M_N,) the position of each ``nest.markets`` in ``upper.markets``.
+    ``weights`` and ``log_price_full`` (S, 1, T, I, E, P) serve the rare far markets.
+    """
+
+    shape: tuple[int, int, int, int, int]  # (S, T, I, E, P) of the cells
+    upper: Level
+    weights: np.ndarray
+    log_price_full: np.ndarray
+    nest: Level | None = None
+    nest_share: np.ndarray | None = None
+    nest_at: np.ndarray | None = None
+    member: np.ndarray | None = None  # bool (I, E, P): nest members
+
+
+def _level(weights: np.ndarray, log_price: np.ndarray, keep: np.ndarray, total: np.ndarray,
+           also: np.ndarray | None = None) -> Level:
+    """One level's active cells: ``keep`` (I, E, P) true where the cell is used, ``weights``
+    and ``log_price`` (S, 1, T, I, E, P), ``total`` (S, 1, T, I, 1, P) the market's weight;
+    ``also``: markets to list even without an active cell."""
+    n_p = keep.shape[-1]
+    i, e, p = np.nonzero(keep)
+    market = i * n_p + p
+    ids, counts = np.unique(market, return_counts=True)
+    if also is not None:
+        extra = np.setdiff1d(also, ids)
+        ids, counts = np.r_[ids, extra], np.r_[counts, np.zeros(extra.size, dtype=int)]
+        by_id = np.argsort(ids)
+        ids, counts = ids[by_id], counts[by_id]
+    order = np.argsort(-counts, kind="stable")
+    markets, counts = ids[order], counts[order]
+    position = np.empty(ids.size, dtype=int)
+    position[order] = np.arange(ids.size)
+    cell = position[np.searchsorted(ids, market)] if market.size else market
+    rank = np.zeros(market.size, dtype=int)  # each cell's rank within its market
+    by_market = np.argsort(cell, kind="stable")
+    firsts = np.searchsorted(cell[by_market], np.arange(markets.size))
+    rank[by_market] = np.arange(market.size) - np.repeat(firsts, counts)
+    rows = np.lexsort((cell, rank))  # rank-major, markets in their order within a rank
+    blocks, first = [], 0
+    for k in range(int(counts.max()) if counts.size else 0):
+        n = int((counts > k).sum())
+        blocks.append((first, n))
+        first += n
+    share = np.divide(weights, total, out=np.zeros(np.broadcast_shapes(weights.shape,
+                                                                        total.shape)),
+                      where=total > 0)
+    i, e, p = i[rows], e[rows], p[rows]
+
+    def gather(x: np.ndarray) -> np.ndarray:  # (S, 1, T, I, E, P) -> (A, S, 1, T)
+        x = np.broadcast_to(x, share.shape)
+        return np.ascontiguousarray(np.moveaxis(x[..., i, e, p], -1, 0))
+
+    return Level(markets, tuple(blocks), cell[rows], gather(share), gather(log_price))
+
+
+def active_cells(weights: np.ndarray, log_price: np.ndarray,
+                 nest: np.ndarray | None = None) -> Active:
+    """Which cells the price indices need, with their shares and log prices.
+
+    Parameters
+    ----------
+    weights : ndarray (S, 1, T, I, E, P)
+        Base expenditure at buyer prices, ``V (1 + t0)``, USD, per scenario and year.
+    log_price : ndarray broadcastable to (S, 1, T, I, E, P)
+        ``ln p = ln(1 + t1) − ln(1 + t0)``.
+    nest : bool ndarray (I, E, 1), optional
+        Suppliers in each market's nest (as ``MarketArrays.nest``); None: one level.
+    """
+    weights = np.asarray(weights, dtype=float)
+    log_price = np.broadcast_to(log_price, weights.shape)
+    traded = (weights > 0).any(axis=(0, 1, 2))  # (I, E, P)
+    moved = (log_price != 0).any(axis=(0, 1, 2))
+    total = weights.sum(axis=-2, keepdims=True)
+    shape = (weights.shape[0], weights.shape[2], *weights.shape[-3:])
+    if nest is None or not np.any(nest):
+        return Active(shape, _level(weights, log_price, traded & moved, total), weights,
+                      log_price)
+    member = np.broadcast_to(nest, traded.shape)
+    inner_w = np.where(member, weights, 0.0)
+    inner_total = inner_w.sum(axis=-2, keepdims=True)
+    nested = _level(inner_w, log_price, traded & moved & member, inner_total)
+    upper = _level(weights, log_price, traded & moved & ~member, total, also=nested.markets)
+    i, p = np.divmod(nested.markets, shape[-1])
+    theta = np.divide(inner_total, total, out=np.zeros(total.shape), where=total > 0)
+    nest_share = np.ascontiguousarray(np.moveaxis(theta[..., i, 0, p], -1, 0))
+    at = np.argsort(upper.markets)
+    nest_at = at[np.searchsorted(upper.markets[at], nested.markets)]
+    return Active(shape, upper, weights, log_price, nested, nest_share, nest_at, member)
+
+
+def log_indices(active: Active, sigma: np.ndarray, sigma_nest: np.ndarray | None = None,
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """``(ln P, ln P_N)`` (S, D, T, I, 1, P) as the dense kernels give them.
+
+    ``ln P_N`` is 0 where the nest has no active member (and everywhere without a nest), as
+    :func:`tradesim.model.kernels.nested_log_index` gives it.
+
+    Parameters
+    ----------
+    active : Active
+        From :func:`active_cells`.
+    sigma, sigma_nest : ndarray (S, D, 1, I, 1, P)
+        Upper-level and within-nest elasticities (``sigma_nest`` needed when ``active`` has a
+        nest).
+    """
+    n_s, n_t, n_i, n_e, n_p = active.shape
+    n_d = sigma.shape[1]
+
+    def per_market(x: np.ndarray, markets: np.ndarray) -> np.ndarray:  # -> (M, S, D, 1)
+        x = np.broadcast_to(x, (n_s, n_d, 1, n_i, 1, n_p)).reshape(n_s, n_d, n_i * n_p)
+        return np.moveaxis(x[..., markets], -1, 0)[..., None]
+
+    markets = (n_i * n_p, n_s, n_d, n_t)
+    log_nest = np.zeros(markets)
+    extra = None
+    if active.nest is not None and active.nest.markets.size:
+        if sigma_nest is None:
+            raise ValueError("a nested Active needs sigma_nest")
+        assert active.nest_share is not None
+        assert active.nest_at is not None
+        inner = _index(active.nest, per_market(sigma_nest, active.nest.markets), active)
+        log_nest[active.nest.markets] = inner
+        # the nest in the upper level, one supplier per market: θ_N and ln P_N
+        extra = (active.nest_at, active.nest_share, inner)
+    log_index = np.zeros(markets)
+    upper = active.upper
+    if upper.markets.size:
+        log_index[upper.markets] = _index(upper, per_market(sigma, upper.markets), active,
+                                          extra)
+    out = (n_s, n_d, n_t, n_i, 1, n_p)
+    return (np.moveaxis(log_index, 0, -1).reshape(out),
+            np.moveaxis(log_nest, 0, -1).reshape(out))
+
+
+def _index(level: Level, sigma: np.ndarray, active: Active,
+           extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """``ln P`` (M, S, D, T) of the level's markets from their σ (M, S, D, 1).
+
+    ``extra``: (positions in ``level.markets``, θ (M_x, S, 1, T), ln p (M_x, S, D, T)) of one
+    more supplier in those markets (the nest in the upper level)."""
+    one = np.abs(1.0 - sigma) < _SIGMA_ONE
+    expo = np.where(one, 1.0, 1.0 - sigma)  # (M, S, D, 1)
+    n_t = active.shape[1]
+    if level.cell.size:
+        x = np.multiply(expo[level.cell], level.log_price)  # (A, S, D, T)
+        np.expm1(x, out=x)
+        x *= level.share
+        moved = level.sum(x)
+        del x
+    else:
+        moved = np.zeros((level.markets.size, *expo.shape[1:3], n_t))
+    if extra is not None:
+        at, theta, lp = extra
+        moved[at] += theta * np.expm1(expo[at] * lp)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.log1p(moved) / expo
+    far = moved < _FAR
+    if far.any():
+        out[far] = _log_sum_exp(far, level, expo, active, level is active.nest, extra)
+    if one.any():
+        geometric = np.broadcast_to(level.sum(level.share * level.log_price),
+                                    moved.shape).copy()
+        if extra is not None:
+            at, theta, lp = extra
+            geometric[at] += theta * lp
+        out = np.where(one, geometric, out)
+    return out
+
+
+def _log_sum_exp(far: np.ndarray, level: Level, expo: np.ndarray, active: Active,
+                 inner: bool, extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+                 ) -> np.ndarray:
+    """``ln P`` of the far entries (M, S, D, T) of ``far`` by log-sum-exp over every supplier
+    of the market, as the dense kernel computes them."""
+    n_p = active.shape[-1]
+    m, s, d, t = np.nonzero(far)
+    i, p = np.divmod(level.markets[m], n_p)
+    w = active.weights[s, 0, t, i, :, p]  # (n, E)
+    lp = active.log_price_full[s, 0, t, i, :, p]
+    if active.member is not None:
+        member = active.member[i, :, p]  # (n, E)
+        if inner:
+            w = np.where(member, w, 0.0)
+        elif extra is not None:  # the members' price in the upper level is ln P_N
+            at, _, nest_lp = extra
+            row = np.full(level.markets.size, -1)
+            row[at] = np.arange(at.size)
+            k = row[m]
+            value = np.where(k >= 0, nest_lp[np.maximum(k, 0), s, d, t], 0.0)
+            lp = np.where(member, value[:, None], lp)
+    e = expo[m, s, d, 0][:, None]
+    share = w / w.sum(axis=-1, keepdims=True)
+    xs = e * lp
+    top = np.max(np.where(share > 0, xs, -np.inf), axis=-1, keepdims=True)
+    lse = top[:, 0] + np.log((share * np.exp(xs - top)).sum(axis=-1))
+    return lse / e[:, 0]
