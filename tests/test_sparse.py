@@ -10,6 +10,13 @@ from hypothesis import strategies as st
 from tradesim.model import kernels, sparse
 
 
+def _markets(active, sigma, sigma_nest=None):
+    """``log_indices`` in kernel order (S, D, T, I, 1, P)."""
+    rows = sparse.log_indices(active, sigma, sigma_nest)
+    n_i, n_p = active.shape[2], active.shape[4]
+    return tuple(sparse.as_markets(r, n_i, n_p) for r in rows)
+
+
 def _case(seed: int, n_s: int, n_d: int, n_t: int, n_i: int, n_e: int, n_p: int,
           zero: float, moved: float, far: bool, one: bool, nest: bool):
     rng = np.random.default_rng(seed)
@@ -40,7 +47,7 @@ def test_sparse_indices_equal_the_dense_kernels(seed, n_s, n_d, n_t, n_i, n_e, n
     w, lp, sigma, sigma_nest, members = _case(seed, n_s, n_d, n_t, n_i, n_e, n_p, zero, moved,
                                               far, one, nest)
     active = sparse.active_cells(w, lp, members)
-    got, got_nest = sparse.log_indices(active, sigma, sigma_nest if nest else None)
+    got, got_nest = _markets(active, sigma, sigma_nest if nest else None)
     if nest and members is not None and members.any():
         want, want_nest = kernels.nested_log_index(w, lp, sigma, sigma_nest, members)
         np.testing.assert_allclose(got_nest, np.broadcast_to(want_nest, got_nest.shape),
@@ -54,7 +61,7 @@ def test_sparse_indices_equal_the_dense_kernels(seed, n_s, n_d, n_t, n_i, n_e, n
 def test_markets_without_active_cells_are_exactly_zero() -> None:
     w, lp, sigma, _, _ = _case(1, 1, 2, 3, 2, 5, 4, 0.2, 0.5, False, False, False)
     lp[..., 1, :, :] = 0.0  # the second importer's tariffs do not move
-    got, _ = sparse.log_indices(sparse.active_cells(w, lp), sigma)
+    got, _ = _markets(sparse.active_cells(w, lp), sigma)
     assert np.all(got[..., 1, :, :] == 0.0)
     assert np.all(got[..., 0, :, :] != 0.0)
 
@@ -63,7 +70,7 @@ def test_far_markets_use_log_sum_exp_like_the_dense_kernel() -> None:
     w = np.ones((1, 1, 1, 1, 3, 1))
     lp = np.full((1, 1, 1, 1, 3, 1), np.log(10.0))  # every price × 10 with σ = 8
     sigma = np.full((1, 1, 1, 1, 1, 1), 8.0)
-    got, _ = sparse.log_indices(sparse.active_cells(w, lp), sigma)
+    got, _ = _markets(sparse.active_cells(w, lp), sigma)
     assert got[0, 0, 0, 0, 0, 0] == pytest.approx(np.log(10.0), rel=1e-14)
 
 
@@ -72,6 +79,6 @@ def test_a_nest_without_a_premium_is_the_one_level_index() -> None:
     members = np.zeros((2, 6, 1), dtype=bool)
     members[0, :2] = True
     active = sparse.active_cells(w, lp, members)
-    got, _ = sparse.log_indices(active, sigma, sigma)
+    got, _ = _markets(active, sigma, sigma)
     np.testing.assert_allclose(got, np.broadcast_to(kernels.log_price_index(w, lp, sigma),
                                                     got.shape), rtol=1e-12, atol=1e-15)

@@ -203,10 +203,12 @@ def test_a_sweep_of_n_points_equals_n_single_runs(rates: list[float],
                "commitment": [{**BASE["commitment"][0], "additionality": share}]}
         one = tradesim.simulate(doc, toy)
         point = ds.sel(rate=rate, additionality=share)
+        # the sweep's reduced pass (active-cell index, bilateral cells) equals the full run
+        # up to summation order
         for var in ("balance", "exports", "imports", "balance_baseline"):
-            np.testing.assert_array_equal(point[var].values, one[var].values)
+            np.testing.assert_allclose(point[var].values, one[var].values, rtol=1e-13)
         np.testing.assert_allclose(point["value"].sel(product="61").values,
-                                   one["value"].sel(product="61").values, rtol=1e-15)
+                                   one["value"].sel(product="61").values, rtol=1e-13)
 
 
 def test_each_draw_equals_a_single_run_on_its_parameters(toy) -> None:

@@ -7,8 +7,10 @@ therefore needs only its *active* cells: trade in some year and a tariff change 
 market with no active cell has ``ln P = 0`` exactly, as the dense kernel gives.
 
 Everything that does not depend on the elasticities (which cells, their shares, their log
-prices) is built once by :func:`active_cells` and reused for every draw chunk. The per-draw
-work is laid out ``(cell, scenario, draw, year)`` in *rank-major* order: markets sorted by
+prices) is built once by :func:`active_cells` and reused for every draw chunk; so are the
+distinct yearly patterns of log prices (a tariff path is usually flat after its last change:
+``expm1`` is evaluated once per pattern, not once per year). The per-draw work is laid out
+``(cell, scenario, year, draw)``, draws innermost, in *rank-major* order: markets sorted by
 their number of active cells, then the first active cell of every market, the second of every
 market that has two, and so on, so a market sum is a few contiguous slab additions. Results
 equal the dense kernels' up to summation order (``tests/test_sparse.py``: 1e-12).
@@ -20,7 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["Active", "Level", "active_cells", "log_indices"]
+__all__ = ["Active", "Level", "active_cells", "as_markets", "log_indices"]
 
 _SIGMA_ONE = 1e-9  # as in kernels: |1 − σ| below it is the geometric (σ = 1) limit
 _FAR = -0.99  # as the dense kernel: Σ θ e^x below 1 % is recomputed by log-sum-exp
@@ -32,7 +34,9 @@ class Level(NamedTuple):
     ``markets`` (M,) flat market index ``i·P + p``, by decreasing number of active cells (the
     upper level of a nest also lists nest markets without any); ``blocks``: (first row, number
     of markets) of each rank; ``cell`` (A,) each cell's position in ``markets``; ``share``
-    (A, S, 1, T) θ of each cell in its market (or nest) and year; ``log_price`` (A, S, 1, T).
+    (A, S, T, 1) θ of each cell in its market (or nest) and year; ``log_price`` (A, S, T, 1);
+    ``patterns`` (A, S, U, 1) the distinct nonzero yearly columns of ``log_price`` and
+    ``pattern_of`` (T,) each year's (−1: no price moves that year).
     """
 
     markets: np.ndarray
@@ -40,10 +44,12 @@ class Level(NamedTuple):
     cell: np.ndarray
     share: np.ndarray
     log_price: np.ndarray
+    patterns: np.ndarray
+    pattern_of: np.ndarray
 
-    def sum(self, x: np.ndarray) -> np.ndarray:
-        """Per-market sums (M, ...) of per-cell rows ``x`` (A, ...)."""
-        out = np.zeros((self.markets.size, *x.shape[1:]))
+    def sum(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Per-market sums (M, ...) of per-cell rows ``x`` (A, ...), added to ``out``."""
+        out = np.zeros((self.markets.size, *x.shape[1:])) if out is None else out
         for first, n in self.blocks:
             out[:n] += x[first:first + n]
         return out
@@ -53,7 +59,7 @@ class Active(NamedTuple):
     """The active cells of a batch.
 
     ``upper``: every supplier outside the nest; ``nest``: the nest members (None without a
-    nest); ``nest_share`` (M_N, S, 1, T) the nest's share θ_N of its market in the upper
+    nest); ``nest_share`` (M_N, S, T, 1) the nest's share θ_N of its market in the upper
     level and ``nest_at`` (M_N,) the position of each ``nest.markets`` in ``upper.markets``.
     ``weights`` and ``log_price_full`` (S, 1, T, I, E, P) serve the rare far markets.
     """
@@ -102,11 +108,20 @@ def _level(weights: np.ndarray, log_price: np.ndarray, keep: np.ndarray, total: 
                       where=total > 0)
     i, e, p = i[rows], e[rows], p[rows]
 
-    def gather(x: np.ndarray) -> np.ndarray:  # (S, 1, T, I, E, P) -> (A, S, 1, T)
-        x = np.broadcast_to(x, share.shape)
-        return np.ascontiguousarray(np.moveaxis(x[..., i, e, p], -1, 0))
+    def gather(x: np.ndarray) -> np.ndarray:  # (S, 1, T, I, E, P) -> (A, S, T, 1)
+        x = np.broadcast_to(x, share.shape)[:, 0]
+        return np.ascontiguousarray(np.moveaxis(x[..., i, e, p], -1, 0))[..., None]
 
-    return Level(markets, tuple(blocks), cell[rows], gather(share), gather(log_price))
+    lp = gather(log_price)
+    columns = lp[..., 0].transpose(2, 0, 1).reshape(lp.shape[2], -1)  # (T, A·S)
+    unique, pattern_of = np.unique(columns, axis=0, return_inverse=True)
+    pattern_of = pattern_of.reshape(-1)
+    nonzero = np.flatnonzero((unique != 0).any(axis=1))
+    renumber = np.full(unique.shape[0], -1)
+    renumber[nonzero] = np.arange(nonzero.size)
+    patterns = np.ascontiguousarray(unique[nonzero].T.reshape(*lp.shape[:2], nonzero.size, 1))
+    return Level(markets, tuple(blocks), cell[rows], gather(share), lp, patterns,
+                 renumber[pattern_of])
 
 
 def active_cells(weights: np.ndarray, log_price: np.ndarray,
@@ -138,7 +153,7 @@ def active_cells(weights: np.ndarray, log_price: np.ndarray,
     upper = _level(weights, log_price, traded & moved & ~member, total, also=nested.markets)
     i, p = np.divmod(nested.markets, shape[-1])
     theta = np.divide(inner_total, total, out=np.zeros(total.shape), where=total > 0)
-    nest_share = np.ascontiguousarray(np.moveaxis(theta[..., i, 0, p], -1, 0))
+    nest_share = np.ascontiguousarray(theta[:, 0, :, i, 0, p][..., None])  # (M_N, S, T, 1)
     at = np.argsort(upper.markets)
     nest_at = at[np.searchsorted(upper.markets[at], nested.markets)]
     return Active(shape, upper, weights, log_price, nested, nest_share, nest_at, member)
@@ -146,10 +161,11 @@ def active_cells(weights: np.ndarray, log_price: np.ndarray,
 
 def log_indices(active: Active, sigma: np.ndarray, sigma_nest: np.ndarray | None = None,
                 ) -> tuple[np.ndarray, np.ndarray]:
-    """``(ln P, ln P_N)`` (S, D, T, I, 1, P) as the dense kernels give them.
+    """``(ln P, ln P_N)``, each (I·P, S, T, D): market rows, draws innermost.
 
-    ``ln P_N`` is 0 where the nest has no active member (and everywhere without a nest), as
-    :func:`tradesim.model.kernels.nested_log_index` gives it.
+    Market ``i·P + p`` of row ``m``; the values are the dense kernels' (:func:`as_markets`
+    gives them in kernel order). ``ln P_N`` is 0 where the nest has no active member (and
+    everywhere without a nest), as :func:`tradesim.model.kernels.nested_log_index` gives it.
 
     Parameters
     ----------
@@ -162,12 +178,12 @@ def log_indices(active: Active, sigma: np.ndarray, sigma_nest: np.ndarray | None
     n_s, n_t, n_i, n_e, n_p = active.shape
     n_d = sigma.shape[1]
 
-    def per_market(x: np.ndarray, markets: np.ndarray) -> np.ndarray:  # -> (M, S, D, 1)
+    def per_market(x: np.ndarray, markets: np.ndarray) -> np.ndarray:  # -> (M, S, 1, D)
         x = np.broadcast_to(x, (n_s, n_d, 1, n_i, 1, n_p)).reshape(n_s, n_d, n_i * n_p)
-        return np.moveaxis(x[..., markets], -1, 0)[..., None]
+        return np.ascontiguousarray(np.moveaxis(x[..., markets], -1, 0)[:, :, None, :])
 
-    markets = (n_i * n_p, n_s, n_d, n_t)
-    log_nest = np.zeros(markets)
+    rows = (n_i * n_p, n_s, n_t, n_d)
+    log_nest = np.zeros(rows)
     extra = None
     if active.nest is not None and active.nest.markets.size:
         if sigma_nest is None:
@@ -178,33 +194,40 @@ def log_indices(active: Active, sigma: np.ndarray, sigma_nest: np.ndarray | None
         log_nest[active.nest.markets] = inner
         # the nest in the upper level, one supplier per market: θ_N and ln P_N
         extra = (active.nest_at, active.nest_share, inner)
-    log_index = np.zeros(markets)
+    log_index = np.zeros(rows)
     upper = active.upper
     if upper.markets.size:
         log_index[upper.markets] = _index(upper, per_market(sigma, upper.markets), active,
                                           extra)
-    out = (n_s, n_d, n_t, n_i, 1, n_p)
-    return (np.moveaxis(log_index, 0, -1).reshape(out),
-            np.moveaxis(log_nest, 0, -1).reshape(out))
+    return log_index, log_nest
+
+
+def as_markets(rows: np.ndarray, n_i: int, n_p: int) -> np.ndarray:
+    """Market rows (I·P, S, T, D) in kernel order (S, D, T, I, 1, P)."""
+    n_s, n_t, n_d = rows.shape[1:]
+    return rows.reshape(n_i, 1, n_p, n_s, n_t, n_d).transpose(3, 5, 4, 0, 1, 2)
 
 
 def _index(level: Level, sigma: np.ndarray, active: Active,
            extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
-    """``ln P`` (M, S, D, T) of the level's markets from their σ (M, S, D, 1).
+    """``ln P`` (M, S, T, D) of the level's markets from their σ (M, S, 1, D).
 
-    ``extra``: (positions in ``level.markets``, θ (M_x, S, 1, T), ln p (M_x, S, D, T)) of one
+    ``extra``: (positions in ``level.markets``, θ (M_x, S, T, 1), ln p (M_x, S, T, D)) of one
     more supplier in those markets (the nest in the upper level)."""
     one = np.abs(1.0 - sigma) < _SIGMA_ONE
-    expo = np.where(one, 1.0, 1.0 - sigma)  # (M, S, D, 1)
-    n_t = active.shape[1]
-    if level.cell.size:
-        x = np.multiply(expo[level.cell], level.log_price)  # (A, S, D, T)
-        np.expm1(x, out=x)
-        x *= level.share
-        moved = level.sum(x)
-        del x
-    else:
-        moved = np.zeros((level.markets.size, *expo.shape[1:3], n_t))
+    expo = np.where(one, 1.0, 1.0 - sigma)  # (M, S, 1, D)
+    n_s, n_d, n_t = expo.shape[1], expo.shape[3], active.shape[1]
+    moved = np.zeros((level.markets.size, n_s, n_t, n_d))
+    if level.cell.size and level.patterns.shape[2]:
+        # expm1 once per distinct yearly pattern: (A, S, U, D)
+        change = np.multiply(expo[level.cell], level.patterns)
+        np.expm1(change, out=change)
+        term = np.empty((level.cell.size, n_s, n_d))
+        for t, u in enumerate(level.pattern_of):
+            if u >= 0:  # years without a price move add exactly 0
+                np.multiply(change[:, :, u], level.share[:, :, t], out=term)
+                level.sum(term, out=moved[:, :, t])
+        del change, term
     if extra is not None:
         at, theta, lp = extra
         moved[at] += theta * np.expm1(expo[at] * lp)
@@ -226,10 +249,10 @@ def _index(level: Level, sigma: np.ndarray, active: Active,
 def _log_sum_exp(far: np.ndarray, level: Level, expo: np.ndarray, active: Active,
                  inner: bool, extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
                  ) -> np.ndarray:
-    """``ln P`` of the far entries (M, S, D, T) of ``far`` by log-sum-exp over every supplier
+    """``ln P`` of the far entries (M, S, T, D) of ``far`` by log-sum-exp over every supplier
     of the market, as the dense kernel computes them."""
     n_p = active.shape[-1]
-    m, s, d, t = np.nonzero(far)
+    m, s, t, d = np.nonzero(far)
     i, p = np.divmod(level.markets[m], n_p)
     w = active.weights[s, 0, t, i, :, p]  # (n, E)
     lp = active.log_price_full[s, 0, t, i, :, p]
@@ -242,9 +265,9 @@ def _log_sum_exp(far: np.ndarray, level: Level, expo: np.ndarray, active: Active
             row = np.full(level.markets.size, -1)
             row[at] = np.arange(at.size)
             k = row[m]
-            value = np.where(k >= 0, nest_lp[np.maximum(k, 0), s, d, t], 0.0)
+            value = np.where(k >= 0, nest_lp[np.maximum(k, 0), s, t, d], 0.0)
             lp = np.where(member, value[:, None], lp)
-    e = expo[m, s, d, 0][:, None]
+    e = expo[m, s, 0, d][:, None]
     share = w / w.sum(axis=-1, keepdims=True)
     xs = e * lp
     top = np.max(np.where(share > 0, xs, -np.inf), axis=-1, keepdims=True)

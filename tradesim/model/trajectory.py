@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import xarray as xr
@@ -173,6 +173,7 @@ class Batch:
                     int(baseline.attrs["anchor_year"]) - first.base_year)
             if "anchor" in baseline else None)
         self._active: sparse.Active | None = None
+        self._memo: dict[tuple[str, tuple[int, ...] | None], Any] = {}
 
     def _params(self, drawn: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """σ, η, λ, ω and σ_N (S, D, 1, I, 1, P) for draws ``drawn`` (D, I, P) and the
@@ -197,6 +198,41 @@ class Batch:
                                                np.log1p(a.t1) - np.log1p(a.t0), nest)
         return self._active
 
+    def _drawn(self, draws: xr.Dataset | None) -> tuple[response.MarketArrays, bool]:
+        """The batch's arrays with the draws' parameters, and whether the anchor year must be
+        kept observed per draw (draws or elasticity overrides on an anchored baseline)."""
+        if self.cut is not None and draws is not None and PRODUCT in draws.dims:
+            draws = draws.isel({PRODUCT: self.cut})
+        drawn = _draws(self.baseline, draws)
+        a = self.arrays._replace(**self._params(drawn))
+        anchored = "anchor_tariff" in self.baseline and self._reducible(a) and bool(
+            drawn or any(o.get(k) is not None for o in self.over
+                         for k in (*PARAMS, "nest_ratio")))
+        return a, anchored
+
+    def _reducible(self, a: response.MarketArrays) -> bool:
+        """CES with full pass-through: the model the reduced pass evaluates."""
+        return self.first.method == "ces" and bool(np.isinf(a.omega).all())
+
+    def reduced(self, draws: xr.Dataset | None = None,
+                detail: Sequence[int] | np.ndarray | None = None,
+                ) -> dict[str, np.ndarray] | None:
+        """The reduced pass of :func:`run` as plain arrays, for sweeps: each of
+        :data:`TOTALS` (S, D, T), and ``value`` (S, D, T, I, E, P') of the ``detail``
+        products; restated on Vietnamese statistics when the scenarios say so. None when the
+        batch is not CES with full pass-through (use :meth:`run`)."""
+        a, anchored = self._drawn(draws)
+        if not self._reducible(a):
+            return None
+        out = self._reduced(a, anchored, detail)
+        if self.first.basis == "vn":
+            ratio = _mirror_ratios(self.baseline)
+            for suffix in ("", "_baseline"):
+                for flow, r in ratio.items():
+                    out[f"{flow}{suffix}"] = out[f"{flow}{suffix}"] * r
+                out[f"balance{suffix}"] = out[f"exports{suffix}"] - out[f"imports{suffix}"]
+        return out
+
     def run(self, draws: xr.Dataset | None = None, keep: Sequence[str] | None = None, *,
             squeeze: bool = False, detail: Sequence[int] | np.ndarray | None = None,
             ) -> xr.Dataset:
@@ -204,16 +240,17 @@ class Batch:
         baseline, scenarios, first, years = self.baseline, self.scenarios, self.first, self.years
         if squeeze and len(scenarios) != 1:
             raise ScheduleError(f"squeeze=True takes one scenario, got {len(scenarios)}")
-        over = self.over
-        if self.cut is not None and draws is not None and PRODUCT in draws.dims:
-            draws = draws.isel({PRODUCT: self.cut})
-        drawn = _draws(baseline, draws)
-        a = self.arrays._replace(**self._params(drawn))
+        a, anchored = self._drawn(draws)
+        rate = a.adjustment[:, :, 0]  # (S, D, I, 1, P): one slice of the year axis
+        keep = None if keep is None else list(keep)
+        lean = set(TOTALS) | ({"value"} if detail is not None else set())
+        if detail is not None and (keep is None or not set(keep) <= lean):
+            raise ScheduleError(f"detail= needs keep within {sorted(lean)}")
+        if keep is not None and set(keep) <= lean and self._reducible(a):
+            return self._lean(self._reduced(a, anchored, detail), a, keep, draws, squeeze,
+                              detail)
         correction = None
-        if "anchor_tariff" in baseline and first.method == "ces" and np.isinf(a.omega).all() \
-                and (drawn or any(o.get(k) is not None for o in over
-                                  for k in (*PARAMS, "nest_ratio"))):
-            # draws and elasticity overrides explain the observed year differently: keep it
+        if anchored:
             none: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(scenarios)
             base = {p: response.compose(self.central[p], None, none)
                     for p in ("sigma", "eta", "adjustment")}
@@ -225,14 +262,6 @@ class Batch:
                                             nest))
             if c is not None:
                 correction = _Correction(c, years - first.base_year >= first_offset)
-        rate = a.adjustment[:, :, 0]  # (S, D, I, 1, P): one slice of the year axis
-        keep = None if keep is None else list(keep)
-        lean = set(TOTALS) | ({"value"} if detail is not None else set())
-        if detail is not None and (keep is None or not set(keep) <= lean):
-            raise ScheduleError(f"detail= needs keep within {sorted(lean)}")
-        if keep is not None and set(keep) <= lean and first.method == "ces" \
-                and np.isinf(a.omega).all():
-            return self._lean(a, rate, correction, keep, draws, squeeze, detail)
         r = response.respond(a, first.method)
         if correction is not None:  # values and baseline from the anchor year on, per draw
             a = a._replace(projected=correction.apply(a.projected))
@@ -256,88 +285,263 @@ class Batch:
             result = result.assign_coords({DRAW: draws[DRAW].to_numpy()})
         return result
 
-    def _lean(self, a: response.MarketArrays, rate: np.ndarray,
-              correction: _Correction | None, keep: list[str], draws: xr.Dataset | None,
-              squeeze: bool, detail: Sequence[int] | np.ndarray | None) -> xr.Dataset:
-        """Totals (and ``value`` of the ``detail`` products) from the active-cell price
-        index and the cells asked for only."""
-        baseline, first = self.baseline, self.first
-        exporters = list(baseline.indexes[EXPORTER])
-        rules = [s.transshipment for s in self.scenarios if s.transshipment is not None]
-        names = [US, VN, *(rules[0].sources if rules else ())]
-        cols = np.array([exporters.index(c) for c in dict.fromkeys(names) if c in exporters],
-                        dtype=int)
-        nested = a.nested and a.sigma_nest is not None and a.nest is not None
-        log_index, log_nest = sparse.log_indices(self.active, a.sigma,
-                                                 a.sigma_nest if nested else None)
-        value, projected = self._cells(a, rate, correction, log_index, log_nest, nested, cols,
-                                       None)
-        importers = list(baseline.indexes[IMPORTER])
-        sub_exporters = [exporters[c] for c in cols]
-        totals = {}
+    def _reduced(self, a: response.MarketArrays, anchored: bool,
+                 detail: Sequence[int] | np.ndarray | None) -> dict[str, np.ndarray]:
+        """Totals (S, D, T) on US statistics and ``value`` (S, D, T, I, E, P') of the
+        ``detail`` products, from the active-cell price index and the cells asked for only."""
+        prods = None
+        if detail is not None:
+            prods = np.asarray(detail, dtype=int)
+            if prods.size == 0 or np.any(np.diff(prods) <= 0):
+                raise ScheduleError("detail must be sorted, unique positions of the product "
+                                    "axis")
+        cells = self._output_cells(None if prods is None else tuple(prods.tolist()))
+        value, projected = self._evaluate(cells, a, a.adjustment[:, :, 0], anchored)
+        out = {}
         for suffix, cube in (("", value), ("_baseline", np.broadcast_to(projected,
                                                                          value.shape))):
-            totals[f"exports{suffix}"] = _bilateral(cube, importers, sub_exporters, VN, US)
-            totals[f"imports{suffix}"] = _bilateral(cube, importers, sub_exporters, US, VN)
-            totals[f"balance{suffix}"] = totals[f"exports{suffix}"] - totals[f"imports{suffix}"]
+            # (C, S, T, D) -> (S, D, T)
+            out[f"exports{suffix}"] = cube[cells.exports].sum(axis=0).transpose(0, 2, 1)
+            out[f"imports{suffix}"] = cube[cells.imports].sum(axis=0).transpose(0, 2, 1)
+            out[f"balance{suffix}"] = out[f"exports{suffix}"] - out[f"imports{suffix}"]
+        if prods is not None:
+            n_i, n_e = self.baseline.sizes[IMPORTER], self.baseline.sizes[EXPORTER]
+            block = np.zeros((n_i * n_e * prods.size, *value.shape[1:]))
+            block[cells.detail_at] = value[cells.detail]
+            block = block.reshape(n_i, n_e, prods.size, *value.shape[1:])
+            out["value"] = block.transpose(3, 5, 4, 0, 1, 2)
+        return out
+
+    def _lean(self, arrays: dict[str, np.ndarray], a: response.MarketArrays,
+              keep: list[str], draws: xr.Dataset | None, squeeze: bool,
+              detail: Sequence[int] | np.ndarray | None) -> xr.Dataset:
+        """The reduced pass's arrays as the Dataset :func:`run` returns."""
+        baseline, first = self.baseline, self.first
         # every total: the Vietnamese restatement needs exports and imports for the balance
-        result = xr.Dataset({k: ((SCENARIO, DRAW, YEAR), v) for k, v in totals.items()},
+        result = xr.Dataset({k: ((SCENARIO, DRAW, YEAR), arrays[k]) for k in TOTALS},
                             coords={SCENARIO: self.labels, DRAW: np.arange(a.sigma.shape[1]),
                                     YEAR: self.years})
         _describe(result, baseline, first)
         if first.basis == "vn":
             _to_vietnamese_statistics(result, baseline)
-        if "value" in keep and detail is not None:
-            prods = np.asarray(detail, dtype=int)
-            if prods.size == 0 or np.any(np.diff(prods) <= 0):
-                raise ScheduleError("detail must be sorted, unique positions of the product "
-                                    "axis")
-            cells, _ = self._cells(a, rate, correction, log_index, log_nest, nested, None,
-                                   prods)
-            result["value"] = ((SCENARIO, DRAW, YEAR, *MARKET_DIMS), cells)
-            result = result.assign_coords({IMPORTER: baseline.indexes[IMPORTER],
-                                           EXPORTER: baseline.indexes[EXPORTER],
-                                           PRODUCT: baseline.indexes[PRODUCT][prods]})
+        if "value" in arrays and "value" in keep and detail is not None:
+            result["value"] = ((SCENARIO, DRAW, YEAR, *MARKET_DIMS), arrays["value"])
+            result = result.assign_coords({
+                IMPORTER: baseline.indexes[IMPORTER], EXPORTER: baseline.indexes[EXPORTER],
+                PRODUCT: baseline.indexes[PRODUCT][np.asarray(detail, dtype=int)]})
             result["value"].attrs.update(units="USD", description=_DOCS["value"][1])
         result = result[keep]
         result = _with_draws(result, draws)
         return result.isel(scenario=0, drop=True) if squeeze else result
 
-    def _cells(self, a: response.MarketArrays, rate: np.ndarray,
-               correction: _Correction | None, log_index: np.ndarray, log_nest: np.ndarray,
-               nested: bool, cols: np.ndarray | None, prods: np.ndarray | None,
-               ) -> tuple[np.ndarray, np.ndarray]:
-        """Values and their no-change projection (S, D, T, I, E', P') of exporter columns
-        ``cols`` and product columns ``prods`` (None: all), commitments and re-routing
-        included."""
-        def sub(x: np.ndarray) -> np.ndarray:  # (..., E or 1, P or 1) -> (..., E', P')
-            if cols is not None and x.shape[-2] > 1:
-                x = x[..., cols, :]
-            if prods is not None and x.shape[-1] > 1:
-                x = x[..., prods]
-            return x
+    def _output_cells(self, detail: tuple[int, ...] | None) -> _Cells:
+        """The cells the reduced pass evaluates (cached per ``detail``): the bilateral flows,
+        re-routing sources and hub in the US market, and every cell of the ``detail``
+        products; only cells with trade, a commitment or a part in re-routing (every other
+        cell stays exactly 0)."""
+        key = ("cells", detail)
+        if key in self._memo:
+            return self._memo[key]
+        a, baseline = self.arrays, self.baseline
+        importers = list(baseline.indexes[IMPORTER])
+        exporters = list(baseline.indexes[EXPORTER])
+        n_i, n_e, n_p = a.projected.shape[-3:]
+        want = np.zeros((n_i, n_e, n_p), dtype=bool)
+        for imp, exp in ((US, VN), (VN, US)):
+            if imp in importers and exp in exporters:
+                want[importers.index(imp), exporters.index(exp)] = True
+        rules = [s.transshipment for s in self.scenarios if s.transshipment is not None]
+        involved = np.zeros_like(want)
+        if rules and US in importers:
+            for c in (*rules[0].sources, rules[0].via):
+                if c in exporters:
+                    involved[importers.index(US), exporters.index(c)] = True
+        if detail is not None:
+            want[..., list(detail)] = True
+        used = (a.projected > 0).any(axis=(0, 1, 2)) | involved
+        if any(s.commitments for s in self.scenarios):
+            for d in self.deals:
+                used |= (self.paths(d["added"]) != 0).any(axis=0)
+                used |= (self.paths(d["displace"]) != 0).any(axis=0)
+        flat = np.flatnonzero((want | involved) & used)
+        i, rest = np.divmod(flat, n_e * n_p)
+        e, p = np.divmod(rest, n_p)
+        at = np.full(n_i * n_e * n_p, -1)
+        at[flat] = np.arange(flat.size)
 
-        own = sub(np.log1p(a.t1) - np.log1p(a.t0))
-        index = sub(log_index)
-        if nested and a.sigma_nest is not None and a.nest is not None:
-            gap = kernels.nested_log_gap(own, index, sub(log_nest), sub(a.sigma),
-                                         sub(a.sigma_nest), sub(a.eta), sub(a.nest))
-        else:
-            gap = -sub(a.eta) * index - sub(a.sigma) * (own - index)
-        projected = sub(a.projected)
-        if correction is not None:  # per-draw anchor factors (response.anchor_correction)
-            projected = correction.apply(projected, cols, prods)
-        priced = projected * np.exp(kernels.adjust(gap, sub(rate), axis=2))
-        exporters = list(self.baseline.indexes[EXPORTER])
-        part = a._replace(projected=projected, t1=sub(a.t1), t0=sub(a.t0))
-        priced, _ = _reroute(list(self.baseline.indexes[IMPORTER]),
-                             exporters if cols is None else [exporters[c] for c in cols],
-                             self.scenarios, part, priced)
-        if not any(s.commitments for s in self.scenarios):
-            return priced, projected
-        added = np.stack([sub(self.paths(d["added"])) for d in self.deals])[:, None]
-        shed = np.stack([sub(self.paths(d["displace"])) for d in self.deals])[:, None]
-        return priced + added - np.minimum(shed, priced), projected
+        def gather(x: np.ndarray) -> np.ndarray:  # (..., I, E or 1, P) -> (..., C)
+            x = np.broadcast_to(x, (*x.shape[:-3], n_i, n_e, n_p))
+            return np.ascontiguousarray(x[..., i, e, p])
+
+        def rows(x: np.ndarray) -> np.ndarray:  # (S, 1, T, I, E, P) -> (C, S, T, 1)
+            return np.ascontiguousarray(np.moveaxis(gather(x)[:, 0], -1, 0))[..., None]
+
+        def pair(imp: str, exp: str) -> np.ndarray:
+            if imp not in importers or exp not in exporters:
+                return np.zeros(0, dtype=int)
+            return np.flatnonzero((i == importers.index(imp)) & (e == exporters.index(exp)))
+
+        detail_cells = detail_at = np.zeros(0, dtype=int)
+        if detail is not None:
+            mine = np.isin(p, detail)
+            detail_cells = np.flatnonzero(mine)
+            col = np.searchsorted(np.asarray(detail), p[mine])
+            detail_at = (i[mine] * n_e + e[mine]) * len(detail) + col
+        added = shed = None
+        if any(s.commitments for s in self.scenarios):
+            added = rows(np.stack([self.paths(d["added"]) for d in self.deals])[:, None])
+            shed = rows(np.stack([self.paths(d["displace"]) for d in self.deals])[:, None])
+        log_price = np.log1p(a.t1) - np.log1p(a.t0)
+        reroute = None
+        if rules and US in importers:
+            rule = rules[0]
+            us = importers.index(US)
+            src = [at[(us * n_e + exporters.index(c)) * n_p + np.arange(n_p)]
+                   for c in rule.sources if c in exporters]
+            hub = at[(us * n_e + exporters.index(rule.via)) * n_p + np.arange(n_p)]
+            share = np.array([0.0 if s.transshipment is None else s.transshipment.origin_switching
+                              for s in self.scenarios])
+            reroute = (np.stack(src), hub, share)
+        out = _Cells(flat, i * n_p + p, gather(a.nest if a.nest is not None else
+                                             np.zeros((n_i, n_e, 1), dtype=bool)),
+                     rows(log_price), rows(a.projected), rows(a.t1), added, shed,
+                     pair(VN, US), pair(US, VN), detail_cells, detail_at, reroute)
+        self._memo[key] = out
+        return out
+
+    def _evaluate(self, cells: _Cells, a: response.MarketArrays, rate: np.ndarray,
+                  anchored: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Values and their no-change projection (C, S, T, D) of ``cells`` (draws
+        innermost): the long-run demand gap on the active-cell price indices, partial
+        adjustment, the per-draw anchor factors (``anchored``), re-routing and
+        commitments."""
+        nested = a.nested and a.sigma_nest is not None and a.nest is not None
+        index, nest_index = sparse.log_indices(self.active, a.sigma,
+                                               a.sigma_nest if nested else None)
+        params = self._per_cell(cells, a, nested)
+        gap = _gap(index[cells.market], nest_index[cells.market] if nested else None,
+                   cells.log_price, *params, cells.nest)
+        lam = _per_cell(rate[:, :, None], cells.market)[:, :, 0]  # (C, S, D)
+        keep = 1.0 - lam
+        for t in range(gap.shape[2]):  # partial adjustment, in place: λ y*_t + (1 − λ) y_(t−1)
+            now = gap[:, :, t]
+            now *= lam
+            if t:
+                now += keep * gap[:, :, t - 1]
+        value = np.exp(gap, out=gap)
+        value *= cells.projected
+        projected = cells.projected
+        if anchored:  # keep the anchor year observed under every draw
+            factor = self._anchor_factor(cells, a, params, nested)
+            if factor is not None:
+                later = (self.years - self.first.base_year
+                         >= int(self.baseline.attrs["anchor_year"]) - self.first.base_year)
+                value[:, :, later] *= factor
+                projected = np.where(later[:, None], projected * factor, projected)
+        if cells.reroute is not None:
+            src, hub, share = cells.reroute
+            lost = np.maximum(projected[src] - value[src], 0.0)  # (K, P, S, T, D)
+            cheaper = cells.t1[hub] < cells.t1[src]
+            value[hub] += share[:, None, None] * (lost * cheaper).sum(axis=0)
+        if cells.added is not None and cells.shed is not None:
+            value += cells.added - np.minimum(cells.shed, value)
+        return value, projected
+
+    def _per_cell(self, cells: _Cells, a: response.MarketArrays,
+                  nested: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """σ, η and σ_N (None: no nest) per cell, (C, S, 1, D)."""
+        return (_per_cell(a.sigma, cells.market), _per_cell(a.eta, cells.market),
+                _per_cell(a.sigma_nest, cells.market)
+                if nested and a.sigma_nest is not None else None)
+
+    def _anchor_factor(self, cells: _Cells, a: response.MarketArrays,
+                       params: tuple[np.ndarray, np.ndarray, np.ndarray | None],
+                       nested: bool) -> np.ndarray | None:
+        """``c = exp(λ_c gap_c − λ_d gap_d)`` (C, S, 1, D) of
+        :func:`tradesim.model.response.anchor_correction`, on the cells only (its price
+        indices on the regime's active cells); None when the regime moves no tariff."""
+        first = int(self.baseline.attrs["anchor_year"]) - self.first.base_year
+        if first != 1:
+            raise ScheduleError(f"keeping the anchor year observed needs it right after the "
+                                f"base year (offset {first})")
+        key = ("anchor", None)
+        if key not in self._memo:
+            tariff = _ordered(self.baseline["anchor_tariff"], MARKET_DIMS)
+            if not (tariff != a.t0).any():
+                self._memo[key] = None
+            else:
+                log_price = np.log1p(tariff) - np.log1p(a.t0)
+                weights = a.projected[:, :, first:first + 1] * (1.0 + a.t0)
+                nest = a.nest if a.nest is not None and a.nest.any() else None
+                regime = sparse.active_cells(weights, np.broadcast_to(log_price,
+                                                                      weights.shape), nest)
+                self._memo[key] = (regime, log_price)
+        memo = self._memo[key]
+        if memo is None:
+            return None
+        regime, log_price = memo
+        lp = np.broadcast_to(log_price.reshape(-1)[cells.flat][:, None, None, None],
+                             (cells.flat.size, regime.shape[0], 1, 1))
+
+        def first_year(sigma: np.ndarray, eta: np.ndarray, rate: np.ndarray,
+                       sigma_nest: np.ndarray | None) -> np.ndarray:
+            index, nest_index = sparse.log_indices(regime, sigma, sigma_nest)
+            per = (_per_cell(sigma, cells.market), _per_cell(eta, cells.market),
+                   None if sigma_nest is None else _per_cell(sigma_nest, cells.market))
+            gap = _gap(index[cells.market], None if sigma_nest is None
+                       else nest_index[cells.market], lp, *per, cells.nest)
+            return _per_cell(rate, cells.market) * gap
+
+        none: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(self.scenarios)
+        base = {p: response.compose(self.central[p], None, none)
+                for p in ("sigma", "eta", "adjustment")}
+        central = first_year(base["sigma"], base["eta"], base["adjustment"],
+                             base["sigma"] * response.compose(self.nest_ratio, None, none)
+                             if nested else None)
+        drawn = first_year(a.sigma, a.eta, a.adjustment, a.sigma_nest if nested else None)
+        return np.exp(central - drawn)
+
+
+class _Cells(NamedTuple):
+    """The cells of one reduced pass (C of them) and their draw-independent inputs."""
+
+    flat: np.ndarray  # (C,) flat (I, E, P) index
+    market: np.ndarray  # (C,) flat (I, P) market
+    nest: np.ndarray  # (C,) bool
+    log_price: np.ndarray  # (C, S, T, 1)
+    projected: np.ndarray  # (C, S, T, 1), USD
+    t1: np.ndarray  # (C, S, T, 1)
+    added: np.ndarray | None  # (C, S, T, 1) commitments, USD
+    shed: np.ndarray | None
+    exports: np.ndarray  # positions of the VN market's cells from the US
+    imports: np.ndarray  # positions of the US market's cells from VN
+    detail: np.ndarray  # positions of the detail products' cells
+    detail_at: np.ndarray  # their flat (I, E, P') index in the detail block
+    reroute: tuple[np.ndarray, np.ndarray, np.ndarray] | None  # sources (K, P), hub (P,):
+    # positions of every product's cell in the US market; origin-switching share (S,)
+
+
+def _per_cell(x: np.ndarray, market: np.ndarray) -> np.ndarray:
+    """A market parameter (S, D, 1, I, 1, P) at each cell's market: (C, S, 1, D)."""
+    flat = x.reshape(*x.shape[:2], -1)[..., market]  # (S, D, C)
+    return np.ascontiguousarray(flat.transpose(2, 0, 1))[:, :, None, :]
+
+
+def _gap(index: np.ndarray, nest_index: np.ndarray | None, log_price: np.ndarray,
+         sigma: np.ndarray, eta: np.ndarray, sigma_nest: np.ndarray | None,
+         nest: np.ndarray) -> np.ndarray:
+    """Long-run ``ln d`` (C, S, T, D) of :func:`tradesim.model.kernels.nested_log_gap`,
+    written ``(σ − η) ln P − σ ln p`` outside the nest and ``(σ − η) ln P + (σ_N − σ) ln P_N
+    − σ_N ln p`` in it; ``index`` (C, S, T, D) is overwritten."""
+    gap = index
+    gap *= sigma - eta
+    if sigma_nest is not None and nest_index is not None and nest.any():
+        inside = nest[:, None, None, None]
+        gap += np.where(inside, sigma_nest - sigma, 0.0) * nest_index
+        gap -= np.where(inside, sigma_nest, sigma) * log_price
+    else:
+        gap -= sigma * log_price
+    return gap
 
 
 def _stack(arrays: list[np.ndarray]) -> np.ndarray:
@@ -524,13 +728,18 @@ def _result(baseline: xr.Dataset, scenario: Scenario, years: np.ndarray, labels:
     return result
 
 
-def _to_vietnamese_statistics(result: xr.Dataset, baseline: xr.Dataset) -> None:
-    """Restate the bilateral totals on Vietnamese customs statistics (mirror ratios)."""
+def _mirror_ratios(baseline: xr.Dataset) -> dict[str, float]:
+    """Vietnamese ÷ US statistics of each bilateral flow in the base year."""
     if "mirror_imports_ratio" not in baseline.attrs:
         raise ScheduleError("basis = 'vn' needs Vietnamese totals for the base year; this "
                             "baseline has none (use basis = 'us')")
-    to_vn = {"exports": float(baseline.attrs["mirror_exports_ratio"]),
-             "imports": float(baseline.attrs["mirror_imports_ratio"])}
+    return {"exports": float(baseline.attrs["mirror_exports_ratio"]),
+            "imports": float(baseline.attrs["mirror_imports_ratio"])}
+
+
+def _to_vietnamese_statistics(result: xr.Dataset, baseline: xr.Dataset) -> None:
+    """Restate the bilateral totals on Vietnamese customs statistics (mirror ratios)."""
+    to_vn = _mirror_ratios(baseline)
     for suffix in ("", "_baseline"):
         for flow, ratio in to_vn.items():
             result[f"{flow}{suffix}"] = result[f"{flow}{suffix}"] * ratio

@@ -1,0 +1,82 @@
+"""The reduced pass sweeps take equals the full run (issue 13: 1e-12).
+
+``Batch.run(keep=TOTALS + ["value"], detail=...)`` evaluates the price index on the active cells
+(:mod:`tradesim.model.sparse`) and demand on the bilateral cells and the detail products only;
+every total and every detail cell must equal what the full run gives, on every shipped
+scenario, with and without Monte Carlo draws, with re-routing and with commitments.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import tradesim
+from tradesim.analysis import sweep
+from tradesim.model import trajectory
+from tradesim.scenario.parse import parse_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = sorted(p.stem for p in (ROOT / "scenarios").glob("*.toml"))
+KEEP = [*trajectory.TOTALS, "value"]
+
+
+@pytest.fixture(scope="module")
+def baseline() -> xr.Dataset:
+    return tradesim.load_baseline()
+
+
+def _draws(baseline: xr.Dataset, n: int = 4) -> xr.Dataset:
+    spec = tradesim.io.read_sweep(ROOT / "sweeps" / "framework-mc.toml")
+    assert spec.monte_carlo is not None
+    return sweep.sample(spec.monte_carlo, sweep.centres(baseline),
+                        tradesim.io.elasticity_ranges(baseline), 0, n)
+
+
+def _check(baseline: xr.Dataset, scenarios: list, draws: xr.Dataset | None,
+           detail: np.ndarray) -> None:
+    full = trajectory.run(baseline, scenarios, draws)
+    lean = trajectory.prepare(baseline, scenarios).run(draws, KEEP, detail=detail)
+    for var in trajectory.TOTALS:
+        np.testing.assert_allclose(lean[var], full[var], rtol=1e-12, atol=1e-3, err_msg=var)
+    np.testing.assert_allclose(lean["value"], full["value"].isel(product=detail),
+                               rtol=1e-12, atol=1e-3)
+    assert list(lean["product"].to_numpy()) == list(baseline["product"].to_numpy()[detail])
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+@pytest.mark.parametrize("drawn", [False, True], ids=["central", "draws"])
+def test_every_shipped_scenario(baseline, name: str, drawn: bool) -> None:
+    s = tradesim.load_scenario(ROOT / "scenarios" / f"{name}.toml")
+    detail = np.array([3, 40, 41, 90, baseline.sizes["product"] - 1])
+    _check(baseline, [s], _draws(baseline) if drawn else None, detail)
+
+
+def test_re_routing_and_commitments_in_one_batch(baseline) -> None:
+    doc = tradesim.load_scenario(ROOT / "scenarios" / "combined-deal.toml").to_dict()
+    doc["transshipment"] = {"origin_switching": 0.3}
+    with_rule = parse_scenario(doc)
+    doc["scenario"]["name"] = "other"
+    doc["transshipment"] = {"origin_switching": 0.05}
+    other = parse_scenario(doc)
+    assert with_rule.commitments
+    _check(baseline, [with_rule, other], _draws(baseline, 3), np.arange(0, 137, 7))
+
+
+def test_zero_shock_is_the_baseline_to_the_bit(baseline) -> None:
+    s = tradesim.load_scenario(ROOT / "scenarios" / "baseline.toml")
+    lean = trajectory.prepare(baseline, [s]).run(_draws(baseline, 3), KEEP, detail=[1, 2])
+    for var in ("exports", "imports", "balance"):
+        np.testing.assert_array_equal(lean[var], lean[f"{var}_baseline"])
+
+
+def test_detail_needs_value_and_sorted_positions(baseline) -> None:
+    s = tradesim.load_scenario(ROOT / "scenarios" / "framework-2025.toml")
+    batch = trajectory.prepare(baseline, [s])
+    with pytest.raises(tradesim.ScheduleError, match="detail= needs keep"):
+        batch.run(None, ["balance"] + ["tariff"], detail=[1])
+    with pytest.raises(tradesim.ScheduleError, match="sorted, unique"):
+        batch.run(None, KEEP, detail=[5, 2])
