@@ -1240,6 +1240,27 @@ DASK_COMMANDS = frozenset({"sweep"})
 UNUSED_PROBES = ("pint",)
 
 
+def _reuse_freed_memory() -> bool:
+    """Keep the memory a sweep's chunks free in the process for the next chunk (glibc only).
+
+    A chunk's temporaries are a few MB each; glibc gives blocks that large back to the kernel
+    when they are freed (mmap, trim), so the next chunk pays a page fault for every 4 KB it
+    touches again: about a third of a draw's time on ``sweeps/framework-mc.toml``
+    (``benchmarks/README.md``). Serving blocks up to 32 MB (glibc's largest threshold) from the
+    heap and never trimming it reuses the same pages; the peak is the same blocks, held. False
+    where the C library has no ``mallopt`` (the sweep then runs as before).
+    """
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3  # <malloc.h>
+    return bool(mallopt(m_mmap_threshold, 32 * 2**20)) and bool(
+        mallopt(m_trim_threshold, 2**31 - 1))
+
+
 def console(argv: Sequence[str] | None = None) -> int:
     """The ``tradesim`` program: :func:`main` in a process of its own.
 
@@ -1248,7 +1269,8 @@ def console(argv: Sequence[str] | None = None) -> int:
     0.5 s) the first time it wraps a numpy array whenever Dask is installed, and a plain
     ``tradesim run`` has no use for it; likewise pint (:data:`UNUSED_PROBES`) for every
     command. Only the console entry point does this; :func:`main` called in-process (tests,
-    notebooks) leaves the interpreter as it is.
+    notebooks) leaves the interpreter as it is. A sweep also keeps freed memory for reuse
+    (:func:`_reuse_freed_memory`).
     """
     args = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in args if not a.startswith("-")), None)
@@ -1256,6 +1278,8 @@ def console(argv: Sequence[str] | None = None) -> int:
     for name in absent:
         if name not in sys.modules:
             sys.modules[name] = None  # type: ignore[assignment]  # import name -> ImportError
+    if command == "sweep":
+        _reuse_freed_memory()
     return main(args)
 
 

@@ -96,9 +96,11 @@ ENGINE_BYTES_PER_CELL = 120
 LEAN_BYTES_PER_CELL = 10
 #: Default memory budget of one chunk's evaluation, bytes.
 CHUNK_MEMORY = 512 * 2**20
-#: The same on the reduced pass: its temporaries stay small enough to be reused rather than
-#: paged in afresh, which measured 0.42 vs 0.82 ms a draw at 100 vs 500 draws a chunk.
-LEAN_CHUNK_MEMORY = 64 * 2**20
+#: The same on the reduced pass (256 draws a chunk at the embedded resolution): its
+#: temporaries stay small enough to be reused by the next chunk (``tradesim sweep`` keeps
+#: freed memory, :func:`tradesim.cli._reuse_freed_memory`), and a chunk is long enough that
+#: writing it costs little beside computing it.
+LEAN_CHUNK_MEMORY = 128 * 2**20
 _Z75 = float(special.ndtri(0.75))  # 0.6745: the quartiles of a normal are ±0.6745 sd
 
 
@@ -315,26 +317,27 @@ def _members(baseline: xr.Dataset, prefixes: Sequence[str]) -> tuple[np.ndarray,
 #: block across consecutive draw chunks, so a few cover every thread of a local run.
 PREPARED = 4
 _prepared_lock = threading.Lock()
-_prepared_cache: dict[tuple[int, str, tuple[int, ...]], tuple[xr.Dataset,
-                                                                trajectory.Batch]] = {}
+_prepared_cache: dict[tuple[int, str, tuple[int, ...]],
+                      tuple[xr.Dataset, trajectory.Batch, xr.Dataset]] = {}
 
 
-def _prepared(sweep: Sweep, baseline: xr.Dataset, rows: list[int]) -> trajectory.Batch:
+def _prepared(sweep: Sweep, baseline: xr.Dataset,
+              rows: list[int]) -> tuple[trajectory.Batch, xr.Dataset | None]:
     """The grid points ``rows`` prepared once (tariff paths, projection, active cells) and
-    reused by every draw chunk of that block (in this process; each worker keeps its own)."""
+    reused by every draw chunk of that block (in this process; each worker keeps its own),
+    with the draws' centres (None without Monte Carlo)."""
     points, labels = [sweep.points[k] for k in rows], [sweep.labels[k] for k in rows]
     if sweep.monte_carlo is None:  # no draw chunks share the block: nothing to keep
-        return trajectory.prepare(baseline, points, labels)
+        return trajectory.prepare(baseline, points, labels), None
     key = (id(baseline), sweep.digest(), tuple(rows))
     with _prepared_lock:  # one build per block, even when threads ask at once
         hit = _prepared_cache.get(key)
         if hit is None or hit[0] is not baseline:
-            batch = trajectory.prepare(baseline, points, labels)
-            _prepared_cache[key] = (baseline, batch)  # the entry keeps ``id`` unique
+            hit = (baseline, trajectory.prepare(baseline, points, labels), centres(baseline))
+            _prepared_cache[key] = hit  # the entry keeps ``id`` unique
             while len(_prepared_cache) > PREPARED:
                 _prepared_cache.pop(next(iter(_prepared_cache)))
-            return batch
-        return hit[1]
+        return hit[1], hit[2]
 
 
 def _compute_chunk(sweep: Sweep, baseline: xr.Dataset, ranges: xr.Dataset | None, p: Plan,
@@ -342,11 +345,11 @@ def _compute_chunk(sweep: Sweep, baseline: xr.Dataset, ranges: xr.Dataset | None
     """Evaluate one chunk and reduce it to the outputs (pure; runs on any worker). The
     arrays lead with the chunk's points flat (C order of its grid block), then draws."""
     rows, cols = list(p.points(chunk)), p.draw_slice(chunk)
+    batch, centre = _prepared(sweep, baseline, rows)
     draws = None
-    if sweep.monte_carlo is not None and cols is not None:
-        draws = sample(sweep.monte_carlo, centres(baseline), ranges, cols.start, cols.stop)
+    if sweep.monte_carlo is not None and cols is not None and centre is not None:
+        draws = sample(sweep.monte_carlo, centre, ranges, cols.start, cols.stop)
     keep = [*sweep.outputs.variables, *(f"{v}_baseline" for v in sweep.outputs.variables)]
-    batch = _prepared(sweep, baseline, rows)
     used = order = starts = None
     if sweep.outputs.products:
         # product detail needs every supplier, but only of the listed products: the same

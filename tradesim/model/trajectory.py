@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -173,7 +173,7 @@ class Batch:
                     int(baseline.attrs["anchor_year"]) - first.base_year)
             if "anchor" in baseline else None)
         self._active: sparse.Active | None = None
-        self._memo: dict[tuple[str, tuple[int, ...] | None], Any] = {}
+        self._memo: dict[tuple[str, Any], Any] = {}
 
     def _params(self, drawn: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """σ, η, λ, ω and σ_N (S, D, 1, I, 1, P) for draws ``drawn`` (D, I, P) and the
@@ -296,13 +296,12 @@ class Batch:
                 raise ScheduleError("detail must be sorted, unique positions of the product "
                                     "axis")
         cells = self._output_cells(None if prods is None else tuple(prods.tolist()))
-        value, projected = self._evaluate(cells, a, a.adjustment[:, :, 0], anchored)
+        value, baseline = self._evaluate(cells, a, a.adjustment[:, :, 0], anchored)
         out = {}
-        for suffix, cube in (("", value), ("_baseline", np.broadcast_to(projected,
-                                                                         value.shape))):
-            # (C, S, T, D) -> (S, D, T)
-            out[f"exports{suffix}"] = cube[cells.exports].sum(axis=0).transpose(0, 2, 1)
-            out[f"imports{suffix}"] = cube[cells.imports].sum(axis=0).transpose(0, 2, 1)
+        for suffix, of in (("", lambda rows: value[rows]), ("_baseline", baseline)):
+            # the same sums of (C, S, T, D) rows: a zero shock gives the baseline to the bit
+            for flow, rows in (("exports", cells.exports), ("imports", cells.imports)):
+                out[f"{flow}{suffix}"] = of(rows).sum(axis=0).transpose(0, 2, 1)  # (S, D, T)
             out[f"balance{suffix}"] = out[f"exports{suffix}"] - out[f"imports{suffix}"]
         if prods is not None:
             n_i, n_e = self.baseline.sizes[IMPORTER], self.baseline.sizes[EXPORTER]
@@ -410,17 +409,18 @@ class Batch:
         return out
 
     def _evaluate(self, cells: _Cells, a: response.MarketArrays, rate: np.ndarray,
-                  anchored: bool) -> tuple[np.ndarray, np.ndarray]:
-        """Values and their no-change projection (C, S, T, D) of ``cells`` (draws
-        innermost): the long-run demand gap on the active-cell price indices, partial
-        adjustment, the per-draw anchor factors (``anchored``), re-routing and
-        commitments."""
+                  anchored: bool,
+                  ) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]:
+        """Values (C, S, T, D) of ``cells`` (draws innermost) and a function giving the
+        no-change projection of some of them (rows -> (*rows, S, T, D)): the long-run demand
+        gap on the active-cell price indices, partial adjustment, the per-draw anchor factors
+        (``anchored``), re-routing and commitments."""
         nested = a.nested and a.sigma_nest is not None and a.nest is not None
         index, nest_index = sparse.log_indices(self.active, a.sigma,
                                                a.sigma_nest if nested else None)
         params = self._per_cell(cells, a, nested)
-        gap = _gap(index[cells.market], nest_index[cells.market] if nested else None,
-                   cells.log_price, *params, cells.nest)
+        gap = _gap(index, nest_index if nested else None, cells.market, cells.log_price,
+                   *params, cells.nest)
         lam = _per_cell(rate[:, :, None], cells.market)[:, :, 0]  # (C, S, D)
         keep = 1.0 - lam
         for t in range(gap.shape[2]):  # partial adjustment, in place: λ y*_t + (1 − λ) y_(t−1)
@@ -430,22 +430,29 @@ class Batch:
                 now += keep * gap[:, :, t - 1]
         value = np.exp(gap, out=gap)
         value *= cells.projected
-        projected = cells.projected
+        factor, first = None, 0
         if anchored:  # keep the anchor year observed under every draw
-            factor = self._anchor_factor(cells, a, params, nested)
+            factor = self._anchor_factor(cells, a, (*params, lam[:, :, None]), nested)
             if factor is not None:
-                later = (self.years - self.first.base_year
-                         >= int(self.baseline.attrs["anchor_year"]) - self.first.base_year)
-                value[:, :, later] *= factor
-                projected = np.where(later[:, None], projected * factor, projected)
+                first = int(self.baseline.attrs["anchor_year"]) - self.first.base_year
+                value[:, :, first:] *= factor
+
+        def baseline(rows: np.ndarray) -> np.ndarray:  # the no-change path of some cells
+            out = np.broadcast_to(cells.projected[rows], (*rows.shape, *value.shape[1:]))
+            if factor is None:
+                return out
+            out = out.copy()
+            out[..., first:, :] *= factor[rows]
+            return out
+
         if cells.reroute is not None:
             src, hub, share = cells.reroute
-            lost = np.maximum(projected[src] - value[src], 0.0)  # (K, P, S, T, D)
+            lost = np.maximum(baseline(src) - value[src], 0.0)  # (K, P, S, T, D)
             cheaper = cells.t1[hub] < cells.t1[src]
             value[hub] += share[:, None, None] * (lost * cheaper).sum(axis=0)
         if cells.added is not None and cells.shed is not None:
             value += cells.added - np.minimum(cells.shed, value)
-        return value, projected
+        return value, baseline
 
     def _per_cell(self, cells: _Cells, a: response.MarketArrays,
                   nested: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -455,11 +462,12 @@ class Batch:
                 if nested and a.sigma_nest is not None else None)
 
     def _anchor_factor(self, cells: _Cells, a: response.MarketArrays,
-                       params: tuple[np.ndarray, np.ndarray, np.ndarray | None],
+                       params: tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray],
                        nested: bool) -> np.ndarray | None:
         """``c = exp(λ_c gap_c − λ_d gap_d)`` (C, S, 1, D) of
         :func:`tradesim.model.response.anchor_correction`, on the cells only (its price
-        indices on the regime's active cells); None when the regime moves no tariff."""
+        indices on the regime's active cells); None when the regime moves no tariff.
+        ``params``: the draws' σ, η, σ_N (or None) and λ per cell, (C, S, 1, D)."""
         first = int(self.baseline.attrs["anchor_year"]) - self.first.base_year
         if first != 1:
             raise ScheduleError(f"keeping the anchor year observed needs it right after the "
@@ -483,23 +491,28 @@ class Batch:
         lp = np.broadcast_to(log_price.reshape(-1)[cells.flat][:, None, None, None],
                              (cells.flat.size, regime.shape[0], 1, 1))
 
-        def first_year(sigma: np.ndarray, eta: np.ndarray, rate: np.ndarray,
-                       sigma_nest: np.ndarray | None) -> np.ndarray:
+        def first_year(sigma: np.ndarray, sigma_nest: np.ndarray | None,
+                       per: tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray],
+                       ) -> np.ndarray:  # λ gap in the anchor year, (C, S, 1, D)
             index, nest_index = sparse.log_indices(regime, sigma, sigma_nest)
-            per = (_per_cell(sigma, cells.market), _per_cell(eta, cells.market),
-                   None if sigma_nest is None else _per_cell(sigma_nest, cells.market))
-            gap = _gap(index[cells.market], None if sigma_nest is None
-                       else nest_index[cells.market], lp, *per, cells.nest)
-            return _per_cell(rate, cells.market) * gap
+            gap = _gap(index, None if sigma_nest is None else nest_index, cells.market, lp,
+                       *per[:3], cells.nest)
+            return per[3] * gap
 
-        none: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(self.scenarios)
-        base = {p: response.compose(self.central[p], None, none)
-                for p in ("sigma", "eta", "adjustment")}
-        central = first_year(base["sigma"], base["eta"], base["adjustment"],
-                             base["sigma"] * response.compose(self.nest_ratio, None, none)
-                             if nested else None)
-        drawn = first_year(a.sigma, a.eta, a.adjustment, a.sigma_nest if nested else None)
-        return np.exp(central - drawn)
+        key = ("anchor-central", (id(cells), nested))  # the baseline's own parameters
+        if key not in self._memo:
+            none: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(self.scenarios)
+            base = {p: response.compose(self.central[p], None, none)
+                    for p in ("sigma", "eta", "adjustment")}
+            nest = (base["sigma"] * response.compose(self.nest_ratio, None, none)
+                    if nested else None)
+            at = cells.market
+            self._memo[key] = first_year(base["sigma"], nest, (
+                _per_cell(base["sigma"], at), _per_cell(base["eta"], at),
+                None if nest is None else _per_cell(nest, at),
+                _per_cell(base["adjustment"], at)))
+        drawn = first_year(a.sigma, a.sigma_nest if nested else None, params)
+        return np.exp(self._memo[key] - drawn)
 
 
 class _Cells(NamedTuple):
@@ -527,20 +540,20 @@ def _per_cell(x: np.ndarray, market: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(flat.transpose(2, 0, 1))[:, :, None, :]
 
 
-def _gap(index: np.ndarray, nest_index: np.ndarray | None, log_price: np.ndarray,
-         sigma: np.ndarray, eta: np.ndarray, sigma_nest: np.ndarray | None,
-         nest: np.ndarray) -> np.ndarray:
-    """Long-run ``ln d`` (C, S, T, D) of :func:`tradesim.model.kernels.nested_log_gap`,
-    written ``(σ − η) ln P − σ ln p`` outside the nest and ``(σ − η) ln P + (σ_N − σ) ln P_N
-    − σ_N ln p`` in it; ``index`` (C, S, T, D) is overwritten."""
-    gap = index
+def _gap(index: np.ndarray, nest_index: np.ndarray | None, market: np.ndarray,
+         log_price: np.ndarray, sigma: np.ndarray, eta: np.ndarray,
+         sigma_nest: np.ndarray | None, nest: np.ndarray) -> np.ndarray:
+    """Long-run ``ln d`` (C, S, T, D) of :func:`tradesim.model.kernels.nested_log_gap` for
+    cells in markets ``market`` (C,), from the market rows ``index`` and ``nest_index``
+    (I·P, S, T, D) of :func:`tradesim.model.sparse.log_indices`: ``(σ − η) ln P − σ ln p``,
+    plus ``(σ_N − σ)(ln P_N − ln p)`` in the nest."""
+    gap = index[market]
     gap *= sigma - eta
+    gap -= sigma * log_price
     if sigma_nest is not None and nest_index is not None and nest.any():
-        inside = nest[:, None, None, None]
-        gap += np.where(inside, sigma_nest - sigma, 0.0) * nest_index
-        gap -= np.where(inside, sigma_nest, sigma) * log_price
-    else:
-        gap -= sigma * log_price
+        rows = np.flatnonzero(nest)
+        gap[rows] += (sigma_nest[rows] - sigma[rows]) * (nest_index[market[rows]]
+                                                         - log_price[rows])
     return gap
 
 
