@@ -9,10 +9,12 @@ market with no active cell has ``ln P = 0`` exactly, as the dense kernel gives.
 Everything that does not depend on the elasticities (which cells, their shares, their log
 prices) is built once by :func:`active_cells` and reused for every draw chunk; so are the
 distinct yearly patterns of log prices (a tariff path is usually flat after its last change:
-``expm1`` is evaluated once per pattern, not once per year). The per-draw work is laid out
-``(cell, scenario, year, draw)``, draws innermost, in *rank-major* order: markets sorted by
-their number of active cells, then the first active cell of every market, the second of every
-market that has two, and so on, so a market sum is a few contiguous slab additions. Results
+``expm1`` is evaluated once per pattern, not once per year). The per-draw work is laid out with
+draws innermost: the ``expm1`` terms in market slots ``(scenario, pattern, market, slot,
+draw)``, so a pattern's market sums over all its years are one stacked matrix product with the
+shares ``(scenario, market, year, slot)``; per-cell rows (the geometric limit, far markets) are
+in *rank-major* order: markets sorted by their number of active cells, then the first active
+cell of every market, the second of every market that has two, and so on. Results
 equal the dense kernels' up to summation order (``tests/test_sparse.py``: 1e-12).
 """
 
@@ -36,7 +38,10 @@ class Level(NamedTuple):
     of markets) of each rank; ``cell`` (A,) each cell's position in ``markets``; ``share``
     (A, S, T, 1) θ of each cell in its market (or nest) and year; ``log_price`` (A, S, T, 1);
     ``patterns`` (A, S, U, 1) the distinct nonzero yearly columns of ``log_price`` and
-    ``pattern_of`` (T,) each year's (−1: no price moves that year).
+    ``pattern_of`` (T,) each year's (−1: no price moves that year). The same padded to
+    ``K`` slots a market (the most active cells of any market; padding is 0): ``share_pad``
+    (S, M, T, K) and ``patterns_pad`` (S, U, M, K, 1), so that a pattern's market sums over
+    all its years are one stacked matrix product.
     """
 
     markets: np.ndarray
@@ -46,6 +51,8 @@ class Level(NamedTuple):
     log_price: np.ndarray
     patterns: np.ndarray
     pattern_of: np.ndarray
+    share_pad: np.ndarray
+    patterns_pad: np.ndarray
 
     def sum(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Per-market sums (M, ...) of per-cell rows ``x`` (A, ...), added to ``out``."""
@@ -120,8 +127,14 @@ def _level(weights: np.ndarray, log_price: np.ndarray, keep: np.ndarray, total: 
     renumber = np.full(unique.shape[0], -1)
     renumber[nonzero] = np.arange(nonzero.size)
     patterns = np.ascontiguousarray(unique[nonzero].T.reshape(*lp.shape[:2], nonzero.size, 1))
-    return Level(markets, tuple(blocks), cell[rows], gather(share), lp, patterns,
-                 renumber[pattern_of])
+    cell, rank, theta = cell[rows], rank[rows], gather(share)
+    n_s, n_t, n_k = lp.shape[1], lp.shape[2], len(blocks)
+    share_pad = np.zeros((n_s, markets.size, n_t, n_k))
+    share_pad[:, cell, :, rank] = theta[..., 0]
+    patterns_pad = np.zeros((n_s, nonzero.size, markets.size, n_k, 1))
+    patterns_pad[:, :, cell, rank, 0] = patterns[..., 0].transpose(1, 2, 0)
+    return Level(markets, tuple(blocks), cell, theta, lp, patterns, renumber[pattern_of],
+                 share_pad, patterns_pad)
 
 
 def active_cells(weights: np.ndarray, log_price: np.ndarray,
@@ -219,15 +232,15 @@ def _index(level: Level, sigma: np.ndarray, active: Active,
     n_s, n_d, n_t = expo.shape[1], expo.shape[3], active.shape[1]
     moved = np.zeros((level.markets.size, n_s, n_t, n_d))
     if level.cell.size and level.patterns.shape[2]:
-        # expm1 once per distinct yearly pattern: (A, S, U, D)
-        change = np.multiply(expo[level.cell], level.patterns)
+        # expm1 once per distinct yearly pattern, in market slots: (S, U, M, K, D)
+        change = np.multiply(np.moveaxis(expo, 0, 1)[:, None, :, :, :], level.patterns_pad)
         np.expm1(change, out=change)
-        term = np.empty((level.cell.size, n_s, n_d))
-        for t, u in enumerate(level.pattern_of):
-            if u >= 0:  # years without a price move add exactly 0
-                np.multiply(change[:, :, u], level.share[:, :, t], out=term)
-                level.sum(term, out=moved[:, :, t])
-        del change, term
+        for u in range(level.patterns.shape[2]):  # years without a price move add exactly 0
+            years = np.flatnonzero(level.pattern_of == u)
+            # Σ_k θ_k(t) expm1(x_k): (S, M, Y, K) @ (S, M, K, D) for the pattern's years
+            total = np.matmul(level.share_pad[:, :, years], change[:, u])
+            moved[:, :, years] = total.transpose(1, 0, 2, 3)
+        del change
     if extra is not None:
         at, theta, lp = extra
         moved[at] += theta * np.expm1(expo[at] * lp)
