@@ -22,3 +22,13 @@ def test_startup_benchmark_smoke(capsys) -> None:
     out = capsys.readouterr().out
     assert {("this", s) for s in ("python", "import", "help")} == set(medians)
     assert "× python" in out
+
+
+def test_bound_benchmark_smoke(capsys) -> None:
+    module = runpy.run_path(str(BENCH / "bound.py"))
+    out = module["main"](["--smoke"])
+    text = capsys.readouterr().out
+    assert out["bound_s"] > 0
+    assert out["kernel_s"] > 0
+    assert "active cells A = " in text
+    assert "bound ÷ seconds" in text
