@@ -472,7 +472,7 @@ class Batch:
         if first != 1:
             raise ScheduleError(f"keeping the anchor year observed needs it right after the "
                                 f"base year (offset {first})")
-        key = ("anchor", None)
+        key: tuple[str, Any] = ("anchor", None)
         if key not in self._memo:
             tariff = _ordered(self.baseline["anchor_tariff"], MARKET_DIMS)
             if not (tariff != a.t0).any():
