@@ -68,7 +68,8 @@ class Active(NamedTuple):
     ``upper``: every supplier outside the nest; ``nest``: the nest members (None without a
     nest); ``nest_share`` (M_N, S, T, 1) the nest's share θ_N of its market in the upper
     level and ``nest_at`` (M_N,) the position of each ``nest.markets`` in ``upper.markets``.
-    ``weights`` and ``log_price_full`` (S, 1, T, I, E, P) serve the rare far markets.
+    ``weights`` and ``log_price_full`` (S, T, I, P, E) views, every supplier of every
+    market, serve the rare far markets.
     """
 
     shape: tuple[int, int, int, int, int]  # (S, T, I, E, P) of the cells
@@ -78,7 +79,7 @@ class Active(NamedTuple):
     nest: Level | None = None
     nest_share: np.ndarray | None = None
     nest_at: np.ndarray | None = None
-    member: np.ndarray | None = None  # bool (I, E, P): nest members
+    member: np.ndarray | None = None  # bool (I, P, E): nest members
 
 
 def _level(weights: np.ndarray, log_price: np.ndarray, keep: np.ndarray, total: np.ndarray,
@@ -156,9 +157,12 @@ def active_cells(weights: np.ndarray, log_price: np.ndarray,
     moved = (log_price != 0).any(axis=(0, 1, 2))
     total = weights.sum(axis=-2, keepdims=True)
     shape = (weights.shape[0], weights.shape[2], *weights.shape[-3:])
+    def by_market(x: np.ndarray) -> np.ndarray:  # (..., I, E, P) -> (..., I, P, E), a view
+        return np.moveaxis(x, -2, -1)
+
+    full = (by_market(weights[:, 0]), by_market(log_price[:, 0]))
     if nest is None or not np.any(nest):
-        return Active(shape, _level(weights, log_price, traded & moved, total), weights,
-                      log_price)
+        return Active(shape, _level(weights, log_price, traded & moved, total), *full)
     member = np.broadcast_to(nest, traded.shape)
     inner_w = np.where(member, weights, 0.0)
     inner_total = inner_w.sum(axis=-2, keepdims=True)
@@ -169,7 +173,7 @@ def active_cells(weights: np.ndarray, log_price: np.ndarray,
     nest_share = np.ascontiguousarray(theta[:, 0, :, i, 0, p][..., None])  # (M_N, S, T, 1)
     at = np.argsort(upper.markets)
     nest_at = at[np.searchsorted(upper.markets[at], nested.markets)]
-    return Active(shape, upper, weights, log_price, nested, nest_share, nest_at, member)
+    return Active(shape, upper, *full, nested, nest_share, nest_at, by_market(member))
 
 
 def log_indices(active: Active, sigma: np.ndarray, sigma_nest: np.ndarray | None = None,
@@ -264,13 +268,12 @@ def _log_sum_exp(far: np.ndarray, level: Level, expo: np.ndarray, active: Active
                  ) -> np.ndarray:
     """``ln P`` of the far entries (M, S, T, D) of ``far`` by log-sum-exp over every supplier
     of the market, as the dense kernel computes them."""
-    n_p = active.shape[-1]
     m, s, t, d = np.nonzero(far)
-    i, p = np.divmod(level.markets[m], n_p)
-    w = active.weights[s, 0, t, i, :, p]  # (n, E)
-    lp = active.log_price_full[s, 0, t, i, :, p]
+    i, p = np.divmod(level.markets[m], active.shape[-1])
+    w = active.weights[s, t, i, p]  # (n, E)
+    lp = active.log_price_full[s, t, i, p]
     if active.member is not None:
-        member = active.member[i, :, p]  # (n, E)
+        member = active.member[i, p]  # (n, E)
         if inner:
             w = np.where(member, w, 0.0)
         elif extra is not None:  # the members' price in the upper level is ln P_N

@@ -428,13 +428,18 @@ class Batch:
             now *= lam
             if t:
                 now += keep * gap[:, :, t - 1]
+        first = int(self.baseline.attrs["anchor_year"]) - self.first.base_year \
+            if anchored else 0
+        # λ gap in the anchor year, the drawn part of the anchor factor, when the batch's
+        # tariffs in that year are the anchor regime's (and the base year moves none)
+        own_year = gap[:, :, first, None].copy() if anchored and self._is_regime(a) else None
         value = np.exp(gap, out=gap)
         value *= cells.projected
-        factor, first = None, 0
+        factor = None
         if anchored:  # keep the anchor year observed under every draw
-            factor = self._anchor_factor(cells, a, (*params, lam[:, :, None]), nested)
+            factor = self._anchor_factor(cells, a, (*params, lam[:, :, None]), nested,
+                                         own_year)
             if factor is not None:
-                first = int(self.baseline.attrs["anchor_year"]) - self.first.base_year
                 value[:, :, first:] *= factor
 
         def baseline(rows: np.ndarray) -> np.ndarray:  # the no-change path of some cells
@@ -461,13 +466,28 @@ class Batch:
                 _per_cell(a.sigma_nest, cells.market)
                 if nested and a.sigma_nest is not None else None)
 
+    def _is_regime(self, a: response.MarketArrays) -> bool:
+        """Whether every scenario's tariffs in the anchor year are the anchor regime's and
+        the base year moves none (the regime's first-year gap is then the batch's own)."""
+        key: tuple[str, Any] = ("is-regime", None)
+        if key not in self._memo:
+            first = int(self.baseline.attrs["anchor_year"]) - self.first.base_year
+            tariff = _ordered(self.baseline["anchor_tariff"], MARKET_DIMS)
+            self._memo[key] = bool(
+                first == 1 and np.array_equal(a.t1[:, 0, 0], np.broadcast_to(
+                    a.t0, a.t1[:, 0, 0].shape))
+                and np.array_equal(a.t1[:, 0, first], np.broadcast_to(
+                    tariff, a.t1[:, 0, first].shape)))
+        return bool(self._memo[key])
+
     def _anchor_factor(self, cells: _Cells, a: response.MarketArrays,
                        params: tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray],
-                       nested: bool) -> np.ndarray | None:
+                       nested: bool, own_year: np.ndarray | None = None) -> np.ndarray | None:
         """``c = exp(λ_c gap_c − λ_d gap_d)`` (C, S, 1, D) of
         :func:`tradesim.model.response.anchor_correction`, on the cells only (its price
         indices on the regime's active cells); None when the regime moves no tariff.
-        ``params``: the draws' σ, η, σ_N (or None) and λ per cell, (C, S, 1, D)."""
+        ``params``: the draws' σ, η, σ_N (or None) and λ per cell, (C, S, 1, D);
+        ``own_year``: ``λ_d gap_d`` when the batch already has it (see :meth:`_is_regime`)."""
         first = int(self.baseline.attrs["anchor_year"]) - self.first.base_year
         if first != 1:
             raise ScheduleError(f"keeping the anchor year observed needs it right after the "
@@ -511,7 +531,8 @@ class Batch:
                 _per_cell(base["sigma"], at), _per_cell(base["eta"], at),
                 None if nest is None else _per_cell(nest, at),
                 _per_cell(base["adjustment"], at)))
-        drawn = first_year(a.sigma, a.sigma_nest if nested else None, params)
+        drawn = own_year if own_year is not None else first_year(
+            a.sigma, a.sigma_nest if nested else None, params)
         return np.exp(self._memo[key] - drawn)
 
 
