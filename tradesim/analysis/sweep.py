@@ -90,9 +90,11 @@ log = logging.getLogger(__name__)
 
 #: Bytes the engine holds per evaluated cell (measured peak of ``trajectory.run`` ÷ cells).
 ENGINE_BYTES_PER_CELL = 120
-#: The same on the reduced pass a CES sweep takes (``Batch.run(keep=TOTALS + value,
-#: detail=...)``: the active-cell price index and the cells asked for; traced peak ÷ cells
-#: measured 7.6 on sweeps/framework-mc.toml at 90-1,000 draws a chunk).
+#: The same per draw on the reduced pass a CES Monte Carlo sweep takes (``Batch.reduced``: the
+#: active-cell price index and the cells asked for; traced peak ÷ cells measured 2.9-7.6 on
+#: sweeps/framework-mc.toml at 90-1,000 draws a chunk). A grid point's preparation (tariff
+#: paths, projection, active cells) holds about ENGINE_BYTES_PER_CELL (103 measured on
+#: sweeps/framework-rate-grid.toml's 36 points), so grids without draws are planned at that.
 LEAN_BYTES_PER_CELL = 10
 #: Default memory budget of one chunk's evaluation, bytes.
 CHUNK_MEMORY = 512 * 2**20
@@ -269,7 +271,8 @@ def plan(sweep: Sweep, baseline: xr.Dataset, chunk: int | None = None,
     grid = tuple(len(a.values) for a in sweep.grid)
     n_s, n_d = math.prod(grid), sweep.n_draws
     spread = -(-n_s * max(n_d, 1) // (2 * (parallel or os.cpu_count() or 1)))
-    lean = _lean(sweep, baseline)
+    # draws on the reduced pass cost little each beside what a grid point's preparation holds
+    lean = bool(n_d) and _lean(sweep, baseline)
     per_cell = LEAN_BYTES_PER_CELL if lean else ENGINE_BYTES_PER_CELL
     budget = memory or (LEAN_CHUNK_MEMORY if lean else CHUNK_MEMORY)
     points = chunk or sweep.chunk or max(1, min(budget // (cells * per_cell), spread))
