@@ -49,6 +49,7 @@ __all__ = [
     "imports_by_sector_monthly",
     "load_baseline",
     "output_path",
+    "packaged_table",
     "packaged_tables",
     "read_reallocation",
     "step_tables",
@@ -169,8 +170,14 @@ def imports_by_sector_monthly() -> pd.DataFrame:
 @functools.cache
 def packaged_tables() -> dict[str, pd.DataFrame]:
     """Read every packaged table (cached; treat the frames as read-only)."""
-    return {key: _read_packaged(name, dtype=_CODE_COLUMNS, keep_default_na=False,
-                                na_values=[""]) for key, name in _FILES.items()}
+    return {key: packaged_table(key) for key in _FILES}
+
+
+@functools.cache
+def packaged_table(key: str) -> pd.DataFrame:
+    """One packaged table by its key in :func:`packaged_tables` (cached; read-only)."""
+    return _read_packaged(_FILES[key], dtype=_CODE_COLUMNS, keep_default_na=False,
+                          na_values=[""])
 
 
 #: Packaged tables of the 2025 starting point (``tools/package_data/step2025.py``).
@@ -602,7 +609,8 @@ def elasticity_ranges(baseline: xr.Dataset) -> xr.Dataset:
     Dataset
         ``sigma_low``, ``sigma_high``, ``eta_low``, ``eta_high`` (importer, product).
     """
-    table = packaged_tables()["elasticities_hs2"].copy()
+    table = packaged_table("elasticities_hs2").copy()  # a sweep on a cached baseline
+    # reads this table alone
     table["hs2"] = table["hs2"].astype(str)
     keyed = table.set_index(["importer", "hs2"])
     importers = [str(i) for i in baseline.indexes[IMPORTER]]
