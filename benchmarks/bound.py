@@ -5,8 +5,9 @@ Run ``python benchmarks/bound.py`` (``--draws N``, ``--smoke``: 512 draws). For
 evaluations the model needs per draw on the active cells, times each function per element in
 this run on arrays of one chunk's size, and compares their sum (the *bound*) with:
 
-* **kernel**: the reduced pass alone (``Batch.reduced``, one thread, in this process), every
-  draw in chunks as the sweep makes them;
+* **kernel**: the reduced pass alone (``Batch.reduced``, one thread, in this process, with
+  freed memory kept for reuse as ``tradesim sweep`` does), every draw in chunks as the sweep
+  makes them;
 * **sweep**: ``tradesim sweep FILE -o out.zarr`` as a whole process (start-up, sampling,
   storage, summary included), against the bound shared by the machine's cores.
 
@@ -53,8 +54,10 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     import dataclasses
 
     import tradesim
-    from tradesim import io
+    from tradesim import cli, io
     from tradesim.analysis import sweep
+
+    cli._reuse_freed_memory()  # as ``tradesim sweep`` runs: freed blocks are reused
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--draws", type=int, default=10_000)

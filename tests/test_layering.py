@@ -28,6 +28,7 @@ WITHIN = {
     "data": ["products", "catalogues", "frame", "baseline", "examples"],
     "scenario": ["fields", "parse", "overrides", "target", "sweep_file", "schedule"],
     "model": ["kernels", "sparse", "smart", "supply", "gsim", "gsim_linear", "response",
+              "reduced",
               "trajectory"],
     "analysis": ["anchor", "store", "summary", "sweep", "comparison", "decomposition", "goal",
                  "calibrate", "backtest"],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -11,6 +11,7 @@ import xarray as xr
 from tradesim.dims import DRAW, EXPORTER, IMPORTER, MARKET_DIMS, PRODUCT, SCENARIO, US, VN, YEAR
 from tradesim.errors import ScheduleError
 from tradesim.model import kernels, response, sparse
+from tradesim.model import reduced as reduced_pass  # Batch.reduced is a method
 from tradesim.scenario import schedule
 from tradesim.scenario.parse import Scenario
 
@@ -288,28 +289,18 @@ class Batch:
     def _reduced(self, a: response.MarketArrays, anchored: bool,
                  detail: Sequence[int] | np.ndarray | None) -> dict[str, np.ndarray]:
         """Totals (S, D, T) on US statistics and ``value`` (S, D, T, I, E, P') of the
-        ``detail`` products, from the active-cell price index and the cells asked for only."""
+        ``detail`` products by the reduced pass (:mod:`tradesim.model.reduced`)."""
         prods = None
         if detail is not None:
-            prods = np.asarray(detail, dtype=int)
-            if prods.size == 0 or np.any(np.diff(prods) <= 0):
+            prods = tuple(np.asarray(detail, dtype=int).tolist())
+            if not prods or np.any(np.diff(prods) <= 0):
                 raise ScheduleError("detail must be sorted, unique positions of the product "
                                     "axis")
-        cells = self._output_cells(None if prods is None else tuple(prods.tolist()))
-        value, baseline = self._evaluate(cells, a, a.adjustment[:, :, 0], anchored)
-        out = {}
-        for suffix, of in (("", lambda rows: value[rows]), ("_baseline", baseline)):
-            # the same sums of (C, S, T, D) rows: a zero shock gives the baseline to the bit
-            for flow, rows in (("exports", cells.exports), ("imports", cells.imports)):
-                out[f"{flow}{suffix}"] = of(rows).sum(axis=0).transpose(0, 2, 1)  # (S, D, T)
-            out[f"balance{suffix}"] = out[f"exports{suffix}"] - out[f"imports{suffix}"]
-        if prods is not None:
-            n_i, n_e = self.baseline.sizes[IMPORTER], self.baseline.sizes[EXPORTER]
-            block = np.zeros((n_i * n_e * prods.size, *value.shape[1:]))
-            block[cells.detail_at] = value[cells.detail]
-            block = block.reshape(n_i, n_e, prods.size, *value.shape[1:])
-            out["value"] = block.transpose(3, 5, 4, 0, 1, 2)
-        return out
+        cells = self._output_cells(prods)
+        value, baseline = reduced_pass.evaluate(cells, a, self.active,
+                                           self._anchor() if anchored else None, self._memo)
+        return reduced_pass.outputs(cells, value, baseline, (self.baseline.sizes[IMPORTER],
+                                                        self.baseline.sizes[EXPORTER]), prods)
 
     def _lean(self, arrays: dict[str, np.ndarray], a: response.MarketArrays,
               keep: list[str], draws: xr.Dataset | None, squeeze: bool,
@@ -333,249 +324,43 @@ class Batch:
         result = _with_draws(result, draws)
         return result.isel(scenario=0, drop=True) if squeeze else result
 
-    def _output_cells(self, detail: tuple[int, ...] | None) -> _Cells:
-        """The cells the reduced pass evaluates (cached per ``detail``): the bilateral flows,
-        re-routing sources and hub in the US market, and every cell of the ``detail``
-        products; only cells with trade, a commitment or a part in re-routing (every other
-        cell stays exactly 0)."""
+    def _output_cells(self, detail: tuple[int, ...] | None) -> reduced_pass.Cells:
+        """The reduced pass's cells for ``detail`` (built once per ``detail``)."""
         key = ("cells", detail)
-        if key in self._memo:
-            return self._memo[key]
-        a, baseline = self.arrays, self.baseline
-        importers = list(baseline.indexes[IMPORTER])
-        exporters = list(baseline.indexes[EXPORTER])
-        n_i, n_e, n_p = a.projected.shape[-3:]
-        want = np.zeros((n_i, n_e, n_p), dtype=bool)
-        for imp, exp in ((US, VN), (VN, US)):
-            if imp in importers and exp in exporters:
-                want[importers.index(imp), exporters.index(exp)] = True
-        rules = [s.transshipment for s in self.scenarios if s.transshipment is not None]
-        involved = np.zeros_like(want)
-        if rules and US in importers:
-            for c in (*rules[0].sources, rules[0].via):
-                if c in exporters:
-                    involved[importers.index(US), exporters.index(c)] = True
-        if detail is not None:
-            want[..., list(detail)] = True
-        used = (a.projected > 0).any(axis=(0, 1, 2)) | involved
-        if any(s.commitments for s in self.scenarios):
-            for d in self.deals:
-                used |= (self.paths(d["added"]) != 0).any(axis=0)
-                used |= (self.paths(d["displace"]) != 0).any(axis=0)
-        flat = np.flatnonzero((want | involved) & used)
-        i, rest = np.divmod(flat, n_e * n_p)
-        e, p = np.divmod(rest, n_p)
-        at = np.full(n_i * n_e * n_p, -1)
-        at[flat] = np.arange(flat.size)
-
-        def gather(x: np.ndarray) -> np.ndarray:  # (..., I, E or 1, P) -> (..., C)
-            x = np.broadcast_to(x, (*x.shape[:-3], n_i, n_e, n_p))
-            return np.ascontiguousarray(x[..., i, e, p])
-
-        def rows(x: np.ndarray) -> np.ndarray:  # (S, 1, T, I, E, P) -> (C, S, T, 1)
-            return np.ascontiguousarray(np.moveaxis(gather(x)[:, 0], -1, 0))[..., None]
-
-        def pair(imp: str, exp: str) -> np.ndarray:
-            if imp not in importers or exp not in exporters:
-                return np.zeros(0, dtype=int)
-            return np.flatnonzero((i == importers.index(imp)) & (e == exporters.index(exp)))
-
-        detail_cells = detail_at = np.zeros(0, dtype=int)
-        if detail is not None:
-            mine = np.isin(p, detail)
-            detail_cells = np.flatnonzero(mine)
-            col = np.searchsorted(np.asarray(detail), p[mine])
-            detail_at = (i[mine] * n_e + e[mine]) * len(detail) + col
-        added = shed = None
-        if any(s.commitments for s in self.scenarios):
-            added = rows(np.stack([self.paths(d["added"]) for d in self.deals])[:, None])
-            shed = rows(np.stack([self.paths(d["displace"]) for d in self.deals])[:, None])
-        log_price = np.log1p(a.t1) - np.log1p(a.t0)
-        reroute = None
-        if rules and US in importers:
-            rule = rules[0]
-            us = importers.index(US)
-            src = [at[(us * n_e + exporters.index(c)) * n_p + np.arange(n_p)]
-                   for c in rule.sources if c in exporters]
-            hub = at[(us * n_e + exporters.index(rule.via)) * n_p + np.arange(n_p)]
-            share = np.array([0.0 if s.transshipment is None else s.transshipment.origin_switching
-                              for s in self.scenarios])
-            reroute = (np.stack(src), hub, share)
-        out = _Cells(flat, i * n_p + p, gather(a.nest if a.nest is not None else
-                                             np.zeros((n_i, n_e, 1), dtype=bool)),
-                     rows(log_price), rows(a.projected), rows(a.t1), added, shed,
-                     pair(VN, US), pair(US, VN), detail_cells, detail_at, reroute)
-        self._memo[key] = out
-        return out
-
-    def _evaluate(self, cells: _Cells, a: response.MarketArrays, rate: np.ndarray,
-                  anchored: bool,
-                  ) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]:
-        """Values (C, S, T, D) of ``cells`` (draws innermost) and a function giving the
-        no-change projection of some of them (rows -> (*rows, S, T, D)): the long-run demand
-        gap on the active-cell price indices, partial adjustment, the per-draw anchor factors
-        (``anchored``), re-routing and commitments."""
-        nested = a.nested and a.sigma_nest is not None and a.nest is not None
-        index, nest_index = sparse.log_indices(self.active, a.sigma,
-                                               a.sigma_nest if nested else None)
-        params = self._per_cell(cells, a, nested)
-        gap = _gap(index, nest_index if nested else None, cells.market, cells.log_price,
-                   *params, cells.nest)
-        lam = _per_cell(rate[:, :, None], cells.market)[:, :, 0]  # (C, S, D)
-        keep = 1.0 - lam
-        for t in range(gap.shape[2]):  # partial adjustment, in place: λ y*_t + (1 − λ) y_(t−1)
-            now = gap[:, :, t]
-            now *= lam
-            if t:
-                now += keep * gap[:, :, t - 1]
-        first = int(self.baseline.attrs["anchor_year"]) - self.first.base_year \
-            if anchored else 0
-        # λ gap in the anchor year, the drawn part of the anchor factor, when the batch's
-        # tariffs in that year are the anchor regime's (and the base year moves none)
-        own_year = gap[:, :, first, None].copy() if anchored and self._is_regime(a) else None
-        value = np.exp(gap, out=gap)
-        value *= cells.projected
-        factor = None
-        if anchored:  # keep the anchor year observed under every draw
-            factor = self._anchor_factor(cells, a, (*params, lam[:, :, None]), nested,
-                                         own_year)
-            if factor is not None:
-                value[:, :, first:] *= factor
-
-        def baseline(rows: np.ndarray) -> np.ndarray:  # the no-change path of some cells
-            out = np.broadcast_to(cells.projected[rows], (*rows.shape, *value.shape[1:]))
-            if factor is None:
-                return out
-            out = out.copy()
-            out[..., first:, :] *= factor[rows]
-            return out
-
-        if cells.reroute is not None:
-            src, hub, share = cells.reroute
-            lost = np.maximum(baseline(src) - value[src], 0.0)  # (K, P, S, T, D)
-            cheaper = cells.t1[hub] < cells.t1[src]
-            value[hub] += share[:, None, None] * (lost * cheaper).sum(axis=0)
-        if cells.added is not None and cells.shed is not None:
-            value += cells.added - np.minimum(cells.shed, value)
-        return value, baseline
-
-    def _per_cell(self, cells: _Cells, a: response.MarketArrays,
-                  nested: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """σ, η and σ_N (None: no nest) per cell, (C, S, 1, D)."""
-        return (_per_cell(a.sigma, cells.market), _per_cell(a.eta, cells.market),
-                _per_cell(a.sigma_nest, cells.market)
-                if nested and a.sigma_nest is not None else None)
-
-    def _is_regime(self, a: response.MarketArrays) -> bool:
-        """Whether every scenario's tariffs in the anchor year are the anchor regime's and
-        the base year moves none (the regime's first-year gap is then the batch's own)."""
-        key: tuple[str, Any] = ("is-regime", None)
         if key not in self._memo:
-            first = int(self.baseline.attrs["anchor_year"]) - self.first.base_year
-            tariff = _ordered(self.baseline["anchor_tariff"], MARKET_DIMS)
-            self._memo[key] = bool(
-                first == 1 and np.array_equal(a.t1[:, 0, 0], np.broadcast_to(
-                    a.t0, a.t1[:, 0, 0].shape))
-                and np.array_equal(a.t1[:, 0, first], np.broadcast_to(
-                    tariff, a.t1[:, 0, first].shape)))
-        return bool(self._memo[key])
+            importers = list(self.baseline.indexes[IMPORTER])
+            exporters = list(self.baseline.indexes[EXPORTER])
+            rules = [s.transshipment for s in self.scenarios if s.transshipment is not None]
+            rule = None
+            if rules:
+                if any((t.sources, t.via) != (rules[0].sources, rules[0].via) for t in rules):
+                    raise ScheduleError("scenarios in one batch must re-route the same sources "
+                                        "via the same hub")
+                rule = reduced_pass.Rule(rules[0].sources, rules[0].via, np.array(
+                    [0.0 if s.transshipment is None else s.transshipment.origin_switching
+                     for s in self.scenarios]))
+            added = shed = None
+            if any(s.commitments for s in self.scenarios):
+                added = np.stack([self.paths(d["added"]) for d in self.deals])
+                shed = np.stack([self.paths(d["displace"]) for d in self.deals])
+            self._memo[key] = reduced_pass.output_cells(self.arrays, importers, exporters, rule,
+                                                   added, shed, detail)
+        return self._memo[key]
 
-    def _anchor_factor(self, cells: _Cells, a: response.MarketArrays,
-                       params: tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray],
-                       nested: bool, own_year: np.ndarray | None = None) -> np.ndarray | None:
-        """``c = exp(λ_c gap_c − λ_d gap_d)`` (C, S, 1, D) of
-        :func:`tradesim.model.response.anchor_correction`, on the cells only (its price
-        indices on the regime's active cells); None when the regime moves no tariff.
-        ``params``: the draws' σ, η, σ_N (or None) and λ per cell, (C, S, 1, D);
-        ``own_year``: ``λ_d gap_d`` when the batch already has it (see :meth:`_is_regime`)."""
-        first = int(self.baseline.attrs["anchor_year"]) - self.first.base_year
-        if first != 1:
-            raise ScheduleError(f"keeping the anchor year observed needs it right after the "
-                                f"base year (offset {first})")
+    def _anchor(self) -> reduced_pass.Anchor | None:
+        """The reduced pass's anchor (built once): the regime's active cells and the
+        baseline's own parameters."""
         key: tuple[str, Any] = ("anchor", None)
         if key not in self._memo:
-            tariff = _ordered(self.baseline["anchor_tariff"], MARKET_DIMS)
-            if not (tariff != a.t0).any():
-                self._memo[key] = None
-            else:
-                log_price = np.log1p(tariff) - np.log1p(a.t0)
-                weights = a.projected[:, :, first:first + 1] * (1.0 + a.t0)
-                nest = a.nest if a.nest is not None and a.nest.any() else None
-                regime = sparse.active_cells(weights, np.broadcast_to(log_price,
-                                                                      weights.shape), nest)
-                self._memo[key] = (regime, log_price)
-        memo = self._memo[key]
-        if memo is None:
-            return None
-        regime, log_price = memo
-        lp = np.broadcast_to(log_price.reshape(-1)[cells.flat][:, None, None, None],
-                             (cells.flat.size, regime.shape[0], 1, 1))
-
-        def first_year(sigma: np.ndarray, sigma_nest: np.ndarray | None,
-                       per: tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray],
-                       ) -> np.ndarray:  # λ gap in the anchor year, (C, S, 1, D)
-            index, nest_index = sparse.log_indices(regime, sigma, sigma_nest)
-            gap = _gap(index, None if sigma_nest is None else nest_index, cells.market, lp,
-                       *per[:3], cells.nest)
-            return per[3] * gap
-
-        key = ("anchor-central", (id(cells), nested))  # the baseline's own parameters
-        if key not in self._memo:
             none: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(self.scenarios)
-            base = {p: response.compose(self.central[p], None, none)
-                    for p in ("sigma", "eta", "adjustment")}
-            nest = (base["sigma"] * response.compose(self.nest_ratio, None, none)
-                    if nested else None)
-            at = cells.market
-            self._memo[key] = first_year(base["sigma"], nest, (
-                _per_cell(base["sigma"], at), _per_cell(base["eta"], at),
-                None if nest is None else _per_cell(nest, at),
-                _per_cell(base["adjustment"], at)))
-        drawn = own_year if own_year is not None else first_year(
-            a.sigma, a.sigma_nest if nested else None, params)
-        return np.exp(self._memo[key] - drawn)
-
-
-class _Cells(NamedTuple):
-    """The cells of one reduced pass (C of them) and their draw-independent inputs."""
-
-    flat: np.ndarray  # (C,) flat (I, E, P) index
-    market: np.ndarray  # (C,) flat (I, P) market
-    nest: np.ndarray  # (C,) bool
-    log_price: np.ndarray  # (C, S, T, 1)
-    projected: np.ndarray  # (C, S, T, 1), USD
-    t1: np.ndarray  # (C, S, T, 1)
-    added: np.ndarray | None  # (C, S, T, 1) commitments, USD
-    shed: np.ndarray | None
-    exports: np.ndarray  # positions of the VN market's cells from the US
-    imports: np.ndarray  # positions of the US market's cells from VN
-    detail: np.ndarray  # positions of the detail products' cells
-    detail_at: np.ndarray  # their flat (I, E, P') index in the detail block
-    reroute: tuple[np.ndarray, np.ndarray, np.ndarray] | None  # sources (K, P), hub (P,):
-    # positions of every product's cell in the US market; origin-switching share (S,)
-
-
-def _per_cell(x: np.ndarray, market: np.ndarray) -> np.ndarray:
-    """A market parameter (S, D, 1, I, 1, P) at each cell's market: (C, S, 1, D)."""
-    flat = x.reshape(*x.shape[:2], -1)[..., market]  # (S, D, C)
-    return np.ascontiguousarray(flat.transpose(2, 0, 1))[:, :, None, :]
-
-
-def _gap(index: np.ndarray, nest_index: np.ndarray | None, market: np.ndarray,
-         log_price: np.ndarray, sigma: np.ndarray, eta: np.ndarray,
-         sigma_nest: np.ndarray | None, nest: np.ndarray) -> np.ndarray:
-    """Long-run ``ln d`` (C, S, T, D) of :func:`tradesim.model.kernels.nested_log_gap` for
-    cells in markets ``market`` (C,), from the market rows ``index`` and ``nest_index``
-    (I·P, S, T, D) of :func:`tradesim.model.sparse.log_indices`: ``(σ − η) ln P − σ ln p``,
-    plus ``(σ_N − σ)(ln P_N − ln p)`` in the nest."""
-    gap = index[market]
-    gap *= sigma - eta
-    gap -= sigma * log_price
-    if sigma_nest is not None and nest_index is not None and nest.any():
-        rows = np.flatnonzero(nest)
-        gap[rows] += (sigma_nest[rows] - sigma[rows]) * (nest_index[market[rows]]
-                                                         - log_price[rows])
-    return gap
+            base = [response.compose(self.central[p], None, none)
+                    for p in ("sigma", "eta", "adjustment")]
+            nest = base[0] * response.compose(self.nest_ratio, None, none)
+            self._memo[key] = reduced_pass.anchor(
+                self.arrays, int(self.baseline.attrs["anchor_year"]) - self.first.base_year,
+                _ordered(self.baseline["anchor_tariff"], MARKET_DIMS),
+                (base[0], base[1], base[2], nest))
+        return self._memo[key]
 
 
 def _stack(arrays: list[np.ndarray]) -> np.ndarray:

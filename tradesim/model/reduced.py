@@ -1,0 +1,297 @@
+"""The reduced pass: the model's totals and product detail from the cells they read (issue 13).
+
+A sweep asks for the bilateral totals (and the cells of a few listed products) under many
+draws. The full run computes every cell; this pass computes the same numbers from
+
+* the import price indices on the *active* cells only (:mod:`tradesim.model.sparse`), and
+* demand, partial adjustment, the per-draw anchor factor, re-routing and commitments for the
+  *output cells* only (:func:`output_cells`): the bilateral flows, the re-routing sources and
+  hub in the US market, and the listed products' cells, keeping only cells with trade, a
+  commitment or a part in re-routing (every other cell stays exactly 0).
+
+Arrays are laid out ``(cell, scenario, year, draw)``, draws innermost. Everything that does not
+depend on the elasticities (:class:`Cells`, :class:`Anchor`) is built once per batch by
+:class:`tradesim.model.trajectory.Batch`, which also holds the caches. Equal to the full run to
+1e-12 (``tests/test_reduced_pass.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from tradesim.dims import US, VN
+from tradesim.errors import ScheduleError
+from tradesim.model import response, sparse
+
+__all__ = ["Anchor", "Cells", "Rule", "anchor", "evaluate", "output_cells", "outputs"]
+
+
+class Rule(NamedTuple):
+    """A batch's re-routing: source and hub exporters, and each scenario's origin-switching
+    share (S,) (0 where a scenario has no rule)."""
+
+    sources: tuple[str, ...]
+    via: str
+    share: np.ndarray
+
+
+class Cells(NamedTuple):
+    """The cells of one reduced pass (C of them) and their draw-independent inputs."""
+
+    flat: np.ndarray  # (C,) flat (I, E, P) index
+    market: np.ndarray  # (C,) flat (I, P) market
+    nest: np.ndarray  # (C,) bool
+    log_price: np.ndarray  # (C, S, T, 1)
+    projected: np.ndarray  # (C, S, T, 1), USD
+    t1: np.ndarray  # (C, S, T, 1)
+    added: np.ndarray | None  # (C, S, T, 1) commitments, USD
+    shed: np.ndarray | None
+    exports: np.ndarray  # positions of the VN market's cells from the US
+    imports: np.ndarray  # positions of the US market's cells from VN
+    detail: np.ndarray  # positions of the detail products' cells
+    detail_at: np.ndarray  # their flat (I, E, P') index in the detail block
+    reroute: tuple[np.ndarray, np.ndarray, np.ndarray] | None  # sources (K, P), hub (P,):
+    # positions of every product's cell in the US market; origin-switching share (S,)
+
+
+class Anchor(NamedTuple):
+    """What keeps the anchor year observed under other parameters
+    (:func:`tradesim.model.response.anchor_correction`): the year's offset, the regime's
+    active cells in that year and its log prices (I, E, P), whether the batch's own tariffs
+    that year are the regime's (and the base year moves none: the drawn first-year gap is then
+    the batch's own), and the baseline's σ, η, λ and σ_N (S, 1, 1, I, 1, P; σ_N None
+    without a nest)."""
+
+    first: int
+    regime: sparse.Active
+    log_price: np.ndarray
+    own: bool
+    central: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]
+
+
+def output_cells(a: response.MarketArrays, importers: list[str], exporters: list[str],
+                 rule: Rule | None, added: np.ndarray | None, shed: np.ndarray | None,
+                 detail: Sequence[int] | None) -> Cells:
+    """The cells the outputs read, with their inputs gathered.
+
+    Parameters
+    ----------
+    a : MarketArrays
+        The batch (any draw's parameters: only the draw-independent arrays are read).
+    importers, exporters : list of str
+        Labels of the importer and exporter axes.
+    rule : Rule or None
+        The batch's re-routing.
+    added, shed : ndarray (S, T, I, E, P) or None
+        Commitments' added and displaced values, USD.
+    detail : sequence of int or None
+        Product positions whose every cell is an output.
+    """
+    n_i, n_e, n_p = a.projected.shape[-3:]
+    want = np.zeros((n_i, n_e, n_p), dtype=bool)
+    for imp, exp in ((US, VN), (VN, US)):
+        if imp in importers and exp in exporters:
+            want[importers.index(imp), exporters.index(exp)] = True
+    involved = np.zeros_like(want)
+    if rule is not None:
+        missing = [c for c in (*rule.sources, rule.via) if c not in exporters]
+        if missing or US not in importers:
+            raise ScheduleError(f"transshipment: {missing or [US]} not in this baseline")
+        for c in (*rule.sources, rule.via):
+            involved[importers.index(US), exporters.index(c)] = True
+    if detail is not None:
+        want[..., list(detail)] = True
+    used = (a.projected > 0).any(axis=(0, 1, 2)) | involved
+    for x in (added, shed):
+        if x is not None:
+            used |= (x != 0).any(axis=(0, 1))
+    flat = np.flatnonzero((want | involved) & used)
+    i, rest = np.divmod(flat, n_e * n_p)
+    e, p = np.divmod(rest, n_p)
+
+    def gather(x: np.ndarray) -> np.ndarray:  # (..., I, E or 1, P) -> (..., C)
+        x = np.broadcast_to(x, (*x.shape[:-3], n_i, n_e, n_p))
+        return np.ascontiguousarray(x[..., i, e, p])
+
+    def rows(x: np.ndarray) -> np.ndarray:  # (S, 1, T, I, E, P) -> (C, S, T, 1)
+        return np.ascontiguousarray(np.moveaxis(gather(x)[:, 0], -1, 0))[..., None]
+
+    def pair(imp: str, exp: str) -> np.ndarray:
+        if imp not in importers or exp not in exporters:
+            return np.zeros(0, dtype=int)
+        return np.flatnonzero((i == importers.index(imp)) & (e == exporters.index(exp)))
+
+    detail_cells = detail_at = np.zeros(0, dtype=int)
+    if detail is not None:
+        mine = np.isin(p, detail)
+        detail_cells = np.flatnonzero(mine)
+        col = np.searchsorted(np.asarray(detail), p[mine])
+        detail_at = (i[mine] * n_e + e[mine]) * len(detail) + col
+    reroute = None
+    if rule is not None:
+        at = np.full(n_i * n_e * n_p, -1)
+        at[flat] = np.arange(flat.size)
+        us = importers.index(US)
+
+        def where(c: str) -> np.ndarray:  # every product's cell of exporter c in the US market
+            return at[(us * n_e + exporters.index(c)) * n_p + np.arange(n_p)]
+
+        reroute = (np.stack([where(c) for c in rule.sources]), where(rule.via), rule.share)
+    nest = a.nest if a.nest is not None else np.zeros((n_i, n_e, 1), dtype=bool)
+    return Cells(flat, i * n_p + p, gather(nest), rows(np.log1p(a.t1) - np.log1p(a.t0)),
+                 rows(a.projected), rows(a.t1),
+                 None if added is None else rows(added[:, None]),
+                 None if shed is None else rows(shed[:, None]),
+                 pair(VN, US), pair(US, VN), detail_cells, detail_at, reroute)
+
+
+def anchor(a: response.MarketArrays, first: int, tariff: np.ndarray,
+           central: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None],
+           ) -> Anchor | None:
+    """The anchor's draw-independent part (None when the regime moves no tariff).
+
+    ``first``: the anchor year's offset (it must be 1, as for the dense correction);
+    ``tariff`` (I, E, P): the anchor regime's tariffs that year; ``central``: the baseline's σ,
+    η, λ, σ_N (S, 1, 1, I, 1, P)."""
+    if first != 1:
+        raise ScheduleError(f"keeping the anchor year observed needs it right after the "
+                            f"base year (offset {first})")
+    if not (tariff != a.t0).any():
+        return None
+    log_price = np.log1p(tariff) - np.log1p(a.t0)
+    weights = a.projected[:, :, first:first + 1] * (1.0 + a.t0)
+    nest = a.nest if a.nest is not None and a.nest.any() else None
+    regime = sparse.active_cells(weights, np.broadcast_to(log_price, weights.shape), nest)
+    own = bool(np.array_equal(a.t1[:, 0, 0], np.broadcast_to(a.t0, a.t1[:, 0, 0].shape))
+               and np.array_equal(a.t1[:, 0, first],
+                                  np.broadcast_to(tariff, a.t1[:, 0, first].shape)))
+    return Anchor(first, regime, log_price, own, central)
+
+
+def evaluate(cells: Cells, a: response.MarketArrays, active: sparse.Active,
+             anchored: Anchor | None, memo: dict[Any, Any],
+             ) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]:
+    """Values (C, S, T, D) of ``cells`` and a function giving the no-change projection of some
+    of them (rows -> (*rows, S, T, D)).
+
+    The long-run demand gap on the active-cell price indices, partial adjustment, the per-draw
+    anchor factors (``anchored``: None when the anchor year needs no keeping), re-routing and
+    commitments. ``memo`` keeps the anchor factor's central part between calls.
+    """
+    nested = a.nested and a.sigma_nest is not None and a.nest is not None
+    index, nest_index = sparse.log_indices(active, a.sigma, a.sigma_nest if nested else None)
+    sigma, eta = _per_cell(a.sigma, cells.market), _per_cell(a.eta, cells.market)
+    sigma_nest = _per_cell(a.sigma_nest, cells.market) if nested and a.sigma_nest is not None \
+        else None
+    gap = _gap(index, nest_index if nested else None, cells.market, cells.log_price, sigma,
+               eta, sigma_nest, cells.nest)
+    lam = _per_cell(a.adjustment, cells.market)[:, :, 0]  # (C, S, D)
+    keep = 1.0 - lam
+    for t in range(gap.shape[2]):  # partial adjustment, in place: λ y*_t + (1 − λ) y_(t−1)
+        now = gap[:, :, t]
+        now *= lam
+        if t:
+            now += keep * gap[:, :, t - 1]
+    first = anchored.first if anchored is not None else 0
+    # λ gap in the anchor year (the drawn part of the anchor factor) when the batch has it
+    own = gap[:, :, first, None].copy() if anchored is not None and anchored.own else None
+    value = np.exp(gap, out=gap)
+    value *= cells.projected
+    factor = None
+    if anchored is not None:  # keep the anchor year observed under every draw
+        factor = _anchor_factor(cells, a, anchored, (sigma, eta, sigma_nest, lam[:, :, None]),
+                                nested, own, memo)
+        value[:, :, first:] *= factor
+
+    def baseline(rows: np.ndarray) -> np.ndarray:  # the no-change path of some cells
+        out = np.broadcast_to(cells.projected[rows], (*rows.shape, *value.shape[1:]))
+        if factor is None:
+            return out
+        out = out.copy()
+        out[..., first:, :] *= factor[rows]
+        return out
+
+    if cells.reroute is not None:
+        src, hub, share = cells.reroute
+        lost = np.maximum(baseline(src) - value[src], 0.0)  # (K, P, S, T, D)
+        cheaper = cells.t1[hub] < cells.t1[src]
+        value[hub] += share[:, None, None] * (lost * cheaper).sum(axis=0)
+    if cells.added is not None and cells.shed is not None:
+        value += cells.added - np.minimum(cells.shed, value)
+    return value, baseline
+
+
+def outputs(cells: Cells, value: np.ndarray, baseline: Callable[[np.ndarray], np.ndarray],
+            shape: tuple[int, int], detail: Sequence[int] | None) -> dict[str, np.ndarray]:
+    """Totals (S, D, T) on US statistics and ``value`` (S, D, T, I, E, P') of the ``detail``
+    products from :func:`evaluate`'s results; ``shape``: (I, E)."""
+    out = {}
+    for suffix, of in (("", lambda rows: value[rows]), ("_baseline", baseline)):
+        # the same sums of (C, S, T, D) rows: a zero shock gives the baseline to the bit
+        for flow, rows in (("exports", cells.exports), ("imports", cells.imports)):
+            out[f"{flow}{suffix}"] = of(rows).sum(axis=0).transpose(0, 2, 1)
+        out[f"balance{suffix}"] = out[f"exports{suffix}"] - out[f"imports{suffix}"]
+    if detail is not None:
+        n_i, n_e = shape
+        block = np.zeros((n_i * n_e * len(detail), *value.shape[1:]))
+        block[cells.detail_at] = value[cells.detail]
+        block = block.reshape(n_i, n_e, len(detail), *value.shape[1:])
+        out["value"] = block.transpose(3, 5, 4, 0, 1, 2)
+    return out
+
+
+def _anchor_factor(cells: Cells, a: response.MarketArrays, anchored: Anchor,
+                   drawn: tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray],
+                   nested: bool, own: np.ndarray | None, memo: dict[Any, Any]) -> np.ndarray:
+    """``c = exp(λ_c gap_c − λ_d gap_d)`` (C, S, 1, D) on the cells, its price indices on the
+    regime's active cells. ``drawn``: the draws' σ, η, σ_N (or None) and λ per cell
+    (C, S, 1, D); ``own``: ``λ_d gap_d`` when the batch already has it."""
+    regime = anchored.regime
+    lp = np.broadcast_to(anchored.log_price.reshape(-1)[cells.flat][:, None, None, None],
+                         (cells.flat.size, regime.shape[0], 1, 1))
+
+    def first_year(sigma: np.ndarray, sigma_nest: np.ndarray | None,
+                   per: tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray],
+                   ) -> np.ndarray:  # λ gap in the anchor year, (C, S, 1, D)
+        index, nest_index = sparse.log_indices(regime, sigma, sigma_nest)
+        gap = _gap(index, None if sigma_nest is None else nest_index, cells.market, lp,
+                   *per[:3], cells.nest)
+        return per[3] * gap
+
+    key = ("anchor-central", id(cells), nested)  # the baseline's own parameters: once
+    if key not in memo:
+        sigma, eta, rate, sigma_nest = anchored.central
+        at = cells.market
+        nest = sigma_nest if nested else None
+        memo[key] = first_year(sigma, nest, (
+            _per_cell(sigma, at), _per_cell(eta, at),
+            None if nest is None else _per_cell(nest, at), _per_cell(rate, at)))
+    if own is None:
+        own = first_year(a.sigma, a.sigma_nest if nested else None, drawn)
+    return np.exp(memo[key] - own)
+
+
+def _per_cell(x: np.ndarray, market: np.ndarray) -> np.ndarray:
+    """A market parameter (S, D, 1, I, 1, P) at each cell's market: (C, S, 1, D)."""
+    flat = x.reshape(*x.shape[:2], -1)[..., market]  # (S, D, C)
+    return np.ascontiguousarray(flat.transpose(2, 0, 1))[:, :, None, :]
+
+
+def _gap(index: np.ndarray, nest_index: np.ndarray | None, market: np.ndarray,
+         log_price: np.ndarray, sigma: np.ndarray, eta: np.ndarray,
+         sigma_nest: np.ndarray | None, nest: np.ndarray) -> np.ndarray:
+    """Long-run ``ln d`` (C, S, T, D) of :func:`tradesim.model.kernels.nested_log_gap` for
+    cells in markets ``market`` (C,), from the market rows ``index`` and ``nest_index``
+    (I·P, S, T, D) of :func:`tradesim.model.sparse.log_indices`: ``(σ − η) ln P − σ ln p``,
+    plus ``(σ_N − σ)(ln P_N − ln p)`` in the nest."""
+    gap = index[market]
+    gap *= sigma - eta
+    gap -= sigma * log_price
+    if sigma_nest is not None and nest_index is not None and nest.any():
+        rows = np.flatnonzero(nest)
+        gap[rows] += (sigma_nest[rows] - sigma[rows]) * (nest_index[market[rows]]
+                                                         - log_price[rows])
+    return gap
