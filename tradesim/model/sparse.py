@@ -122,8 +122,7 @@ def _level(weights: np.ndarray, log_price: np.ndarray, keep: np.ndarray, total: 
 
     lp = gather(log_price)
     columns = lp[..., 0].transpose(2, 0, 1).reshape(lp.shape[2], -1)  # (T, A·S)
-    unique, pattern_of = np.unique(columns, axis=0, return_inverse=True)
-    pattern_of = pattern_of.reshape(-1)
+    unique, pattern_of = _distinct_rows(columns)
     nonzero = np.flatnonzero((unique != 0).any(axis=1))
     renumber = np.full(unique.shape[0], -1)
     renumber[nonzero] = np.arange(nonzero.size)
@@ -136,6 +135,21 @@ def _level(weights: np.ndarray, log_price: np.ndarray, keep: np.ndarray, total: 
     patterns_pad[:, :, cell, rank, 0] = patterns[..., 0].transpose(1, 2, 0)
     return Level(markets, tuple(blocks), cell, theta, lp, patterns, renumber[pattern_of],
                  share_pad, patterns_pad)
+
+
+def _distinct_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``rows`` (T, N) in order of appearance, and each row's index
+    among them (T,). Years are few and rows long: comparing each year with the patterns found
+    so far is much cheaper than ``np.unique(axis=0)``, which sorts the rows as opaque
+    records."""
+    found: list[np.ndarray] = []
+    which = np.empty(rows.shape[0], dtype=int)
+    for t, row in enumerate(rows):
+        which[t] = next((k for k, seen in enumerate(found) if np.array_equal(row, seen)),
+                        len(found))
+        if which[t] == len(found):
+            found.append(row)
+    return (np.stack(found) if found else rows[:0]), which
 
 
 def active_cells(weights: np.ndarray, log_price: np.ndarray,
