@@ -137,7 +137,7 @@ class Batch:
         axis = schedule.axis_of(baseline)
         cube = lambda da: _ordered(da, MARKET_DIMS)  # noqa: E731
         self.paths = paths = lambda da: _ordered(da, (YEAR, *MARKET_DIMS))  # noqa: E731
-        t1 = _stack([paths(schedule.tariff_path(baseline, s, axis)) for s in scenarios])
+        t1 = schedule.tariff_paths(baseline, scenarios, axis)  # (S, T, I, E, P)
         deals = [schedule.commitment_path(baseline, s, axis) for s in scenarios]
         over = [schedule.overrides(baseline, s, axis) for s in scenarios]
         demand = [schedule.demand_path(baseline, s, axis) for s in scenarios]
