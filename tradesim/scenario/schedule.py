@@ -251,6 +251,10 @@ def tariff_paths(baseline: xr.Dataset, scenarios: Sequence[Scenario],
         As :func:`tariff_path`, for the first scenario (in order) that has the problem.
     """
     axis = axis or axis_of(baseline)
+    years = {(s.base_year, s.horizon) for s in scenarios}
+    if len(years) != 1:
+        raise ScheduleError("tariff_paths needs scenarios sharing their years, got "
+                            f"{sorted(years)}")
     if len(scenarios) == 1:
         return tariff_path(baseline, scenarios[0], axis).to_numpy()[None]
     base = baseline["tariff"].transpose(*MARKET_DIMS).to_numpy()

@@ -347,7 +347,7 @@ def _grid(p: Problems, raw: object, base: Scenario) -> tuple[GridAxis, ...]:
                                                                       strict=True))
 
 
-def _points(p: Problems, base: Scenario, axes: Sequence[GridAxis]) -> tuple[
+def _points(p: Problems, base: Scenario, axes: Sequence[GridAxis], fast: bool = True) -> tuple[
         tuple[Scenario, ...], tuple[str, ...]]:
     """Every grid point as a validated Scenario (problems collected once per kind).
 
@@ -355,7 +355,8 @@ def _points(p: Problems, base: Scenario, axes: Sequence[GridAxis]) -> tuple[
     parsed base by re-reading just the tables it changes (:class:`_Variants`): the same readers
     and rules as the whole document, so it equals ``parse_scenario`` of the modified document.
     Points whose keys change the structure (elasticities, a new schedule year) and points that
-    break a rule are read whole, so their messages are those of the full parse.
+    break a rule are read whole, so their messages are those of the full parse. ``fast=False``
+    reads every point whole (the reference the tests compare with).
     """
     if not axes:
         return (base,), (base.name,)
@@ -363,14 +364,16 @@ def _points(p: Problems, base: Scenario, axes: Sequence[GridAxis]) -> tuple[
     targets = [_resolve(Problems(), a.path, base, doc) for a in axes]
     assert all(t is not None for t in targets)
     resolved = [t[0] for t in targets if t is not None]
-    variants = _Variants.of(doc, resolved, base.file)
-    points, labels, seen = [], [], set()
+    variants = _Variants.of(doc, resolved, base.file) if fast else None
+    points: list[Scenario] = []
+    labels: list[str] = []
+    seen: set[tuple[str, str, str]] = set()
     broken = 0
     for combo in itertools.product(*(a.values for a in axes)):
         label = _label([a.path for a in axes], combo)
-        fast = variants.point(combo) if variants is not None else None
-        if fast is not None:
-            points.append(fast)
+        built = variants.point(combo) if variants is not None else None
+        if built is not None:
+            points.append(built)
             labels.append(label)
             continue
         if variants is not None and broken >= _MAX_POINT_PROBLEMS:
