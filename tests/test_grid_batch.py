@@ -218,3 +218,24 @@ def test_a_share_is_no_cache_key() -> None:
     weight = axis.weights(many[3].measures[k], k)
     np.testing.assert_array_equal(weight, axis.scope_weights(many[3].measures[k], k)
                                   * many[3].measures[k].share)
+
+
+def test_commitment_paths_are_reused_only_for_the_same_commitments() -> None:
+    baseline = tradesim.load_baseline()
+    base = tradesim.load_scenario(ROOT / "scenarios" / "combined-deal.toml")
+    axis = schedule.axis_of(baseline)
+    first = schedule.commitment_path(baseline, base, axis)
+    tariffs = dataclasses.replace(base, measures=base.measures[:1])
+    assert schedule.commitment_path(baseline, tariffs, axis) is first  # same commitments
+    with pytest.raises(ValueError, match="read-only"):
+        first["amount"].values[0, 0, 0, 0] = 1.0
+    c = base.commitments[0]
+    other = dataclasses.replace(base, commitments=(
+        dataclasses.replace(c, additionality=c.additionality / 2), *base.commitments[1:]))
+    halved = schedule.commitment_path(baseline, other, axis)
+    np.testing.assert_array_equal(halved["amount"], first["amount"])
+    assert float(halved["added"].sum()) < float(first["added"].sum())
+    fresh = schedule._commitment_path(baseline, base, axis)
+    for var in ("amount", "added", "displace"):
+        np.testing.assert_array_equal(schedule.commitment_path(baseline, base, axis)[var],
+                                      fresh[var])
