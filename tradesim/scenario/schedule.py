@@ -671,13 +671,13 @@ def commitment_path(baseline: xr.Dataset, scenario: Scenario,
     """
     axis = axis or axis_of(baseline)
     key = (scenario.base_year, scenario.horizon, scenario.commitments)
-    last = axis._matches.get("last commitments")
+    last = axis._matches.get(("last commitments",))
     if last is not None and last[0] == key:
         return last[1]
     deals = _commitment_path(baseline, scenario, axis)
     for var in deals.data_vars.values():
         var.values.setflags(write=False)
-    axis._matches["last commitments"] = (key, deals)
+    axis._matches[("last commitments",)] = (key, deals)
     return deals
 
 
