@@ -697,7 +697,7 @@ def parse_sweep(doc: Mapping[str, Any], base: Scenario, file: str = "") -> Sweep
     size = n_grid * max(mc.draws if mc else 1, 1)
     if n_grid > MAX_GRID_POINTS:
         p.add("sweep.grid", f"{n_grid:,} grid points exceed the limit of {MAX_GRID_POINTS:,} "
-              "(each is a scenario, validated one by one)",
+              "(each is a validated scenario)",
               hint="split the sweep, or draw the values by Monte Carlo")
     elif size > MAX_POINTS:
         p.add("sweep", f"{size:,} points (grid points × draws) exceed the limit of "
