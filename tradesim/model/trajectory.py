@@ -137,8 +137,8 @@ class Batch:
         self.years = years = np.arange(first.base_year, first.horizon + 1)
         axis = schedule.axis_of(baseline)
         cube = lambda da: _ordered(da, MARKET_DIMS)  # noqa: E731
-        self.paths = paths = lambda da: _ordered(da, (YEAR, *MARKET_DIMS))  # noqa: E731
-        t1 = _stack([paths(schedule.tariff_path(baseline, s, axis)) for s in scenarios])
+        self.paths = lambda da: _ordered(da, (YEAR, *MARKET_DIMS))  # noqa: E731
+        t1 = schedule.tariff_paths(baseline, scenarios, axis)  # (S, T, I, E, P)
         deals = [schedule.commitment_path(baseline, s, axis) for s in scenarios]
         over = [schedule.overrides(baseline, s, axis) for s in scenarios]
         demand = [schedule.demand_path(baseline, s, axis) for s in scenarios]

@@ -43,6 +43,7 @@ __all__ = [
     "Transshipment",
     "normalize_hs",
     "parse_scenario",
+    "read_item",
     "too_deep",
 ]
 
@@ -476,6 +477,17 @@ def _parse_measure(c: Problems, i: int, table: object) -> Measure | None:
         start=v["from"], end=v["to"], share=v["share"], source=v["source"],
         status=v["status"], note=v["note"],
     )
+
+
+def read_item(section: str, i: int, table: object) -> Measure | Commitment | None:
+    """One ``[[tariff]]`` or ``[[commitment]]`` table (``section``) read alone, at position
+    ``i``, by the rules :func:`parse_scenario` applies to it; None when it breaks one.
+
+    The checks that look beyond one table (ids, overrides, dates against the horizon) are not
+    made: sweeps use this for grid points that change only values inside a table.
+    """
+    read = _parse_measure if section == "tariff" else _parse_commitment
+    return read(Problems(), i, table)
 
 
 def _parse_demand(c: Problems, i: int, table: object) -> DemandShift | None:

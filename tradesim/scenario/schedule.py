@@ -14,6 +14,7 @@ only then are the segments weighted by days (a 50 % cut of 20 % in force half a 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import weakref
 from collections.abc import Sequence
 from typing import Any, NamedTuple
@@ -30,8 +31,7 @@ from tradesim.scenario.fields import OPERATORS
 from tradesim.scenario.parse import Commitment, Measure, Scenario
 
 __all__ = ["ProductAxis", "apply_operator", "axis_of", "commitment_path", "demand_path",
-           "overrides",
-           "tariff_path"]
+           "overrides", "tariff_path", "tariff_paths"]
 
 _AXES: dict[int, tuple[weakref.ref, ProductAxis]] = {}
 
@@ -116,17 +116,26 @@ class ProductAxis:
 
     def rows(self, m: Measure, i: int) -> np.ndarray:
         """The (importer, exporter) rows (flat indices) a measure's weight touches, cached."""
-        key = ("rows", m.importer, m.exporters, m.products, m.exclude, m.share)
+        if m.share == 0.0:
+            return np.zeros(0, dtype=int)
+        key = ("rows", m.importer, m.exporters, m.products, m.exclude, m.share < 1.0)
         if key not in self._matches:
-            w = self.weights(m, i)
+            w = self.scope_weights(m, i)
             self._matches[key] = np.flatnonzero(w.reshape(-1, w.shape[-1]).any(axis=1))
         return self._matches[key]
 
     def weights(self, m: Measure, i: int) -> np.ndarray:
-        """Flow weight (I, E, P) of a measure, cached by its scope (not its rate or dates)."""
-        key = ("w", m.importer, m.exporters, m.products, m.exclude, m.share)
+        """Flow weight (I, E, P) of a measure: its :meth:`scope_weights` times its ``share``."""
+        w = self.scope_weights(m, i)
+        return w if m.share == 1.0 else w * m.share
+
+    def scope_weights(self, m: Measure, i: int) -> np.ndarray:
+        """Weight (I, E, P) in [0, 1] of the flow a measure's scope covers, before its
+        ``share``; cached by the scope alone (a ``share`` below 1 lets a scope cover part of a
+        product, so whether it is below 1 is part of the key, not its value)."""
+        key = ("w", m.importer, m.exporters, m.products, m.exclude, m.share < 1.0)
         if key not in self._matches:
-            self._matches[key] = _measure_weights(self, m, i)
+            self._matches[key] = _scope_weights(self, m, i)
         return self._matches[key]
 
     def codes(self, codes: Sequence[str] | None, axis: list[str], where: str,
@@ -140,8 +149,8 @@ class ProductAxis:
         return np.isin(axis, list(codes))
 
 
-def _measure_weights(axis: ProductAxis, m: Measure, i: int) -> np.ndarray:
-    """Weight (I, E, P) in [0, 1] of the flow each measure applies to."""
+def _scope_weights(axis: ProductAxis, m: Measure, i: int) -> np.ndarray:
+    """Weight (I, E, P) in [0, 1] of the flow a measure's scope covers (before its share)."""
     where = f"tariff[{i}] ({m.id})"
     imp = axis.codes([m.importer], axis.importers, where + ".importer")
     exp = axis.codes(m.exporters, axis.exporters, where + ".exporters", exclude=m.importer)
@@ -149,7 +158,7 @@ def _measure_weights(axis: ProductAxis, m: Measure, i: int) -> np.ndarray:
     inside = axis.scope(m.products, where + ".products", partial_ok)
     if m.exclude:
         inside = inside * (1.0 - axis.scope(m.exclude, where + ".exclude", partial_ok))
-    return (imp[:, None, None] * exp[None, :, None] * inside[None, None, :]) * m.share
+    return imp[:, None, None] * exp[None, :, None] * inside[None, None, :]
 
 
 def _segments(scenario: Scenario, measures: Sequence[Measure]) -> tuple[np.ndarray, np.ndarray]:
@@ -225,6 +234,184 @@ def tariff_path(baseline: xr.Dataset, scenario: Scenario,
         for rows, total in sums.values():
             flat[:, rows, :] += total
     return _as_path(out, baseline, years)
+
+
+def tariff_paths(baseline: xr.Dataset, scenarios: Sequence[Scenario],
+                 axis: ProductAxis | None = None) -> np.ndarray:
+    """Applied tariffs (S, T, I, E, P) of scenarios sharing their years (fractions).
+
+    Equal, value for value, to stacking :func:`tariff_path` of each (with dims year, importer,
+    exporter, product). Scenarios whose measures differ only in their rates and shares (the
+    points of a grid) are evaluated together (:func:`_group_paths`): the same operations, in
+    the same order, with a scenario axis, on the cells the varying measures touch.
+
+    Raises
+    ------
+    ScheduleError
+        As :func:`tariff_path`, for the first scenario (in order) that has the problem.
+    """
+    axis = axis or axis_of(baseline)
+    years = {(s.base_year, s.horizon) for s in scenarios}
+    if len(years) != 1:
+        raise ScheduleError("tariff_paths needs scenarios sharing their years, got "
+                            f"{sorted(years)}")
+    if len(scenarios) == 1:
+        return tariff_path(baseline, scenarios[0], axis).to_numpy()[None]
+    base = baseline["tariff"].transpose(*MARKET_DIMS).to_numpy()
+    groups: dict[tuple, list[int]] = {}
+    for k, s in enumerate(scenarios):
+        groups.setdefault(_structure(s), []).append(k)
+    out = np.empty((len(scenarios), len(scenarios[0].years), *base.shape))
+    try:
+        for members in groups.values():
+            if len(groups) == 1 and len(members) > 1 and _batched(scenarios[0], base):
+                return _group_paths(base, axis, scenarios)
+            group = [scenarios[k] for k in members]
+            if len(group) > 1 and _batched(group[0], base):
+                out[members] = _group_paths(base, axis, group)
+            else:
+                for k, s in zip(members, group, strict=True):
+                    out[k] = tariff_path(baseline, s, axis).to_numpy()
+    except ScheduleError:
+        for s in scenarios:  # the first scenario with the problem raises it
+            tariff_path(baseline, s, axis)
+        raise
+    return out
+
+
+def _batched(scenario: Scenario, base: np.ndarray) -> bool:
+    """Whether :func:`_group_paths` evaluates scenarios of this one's structure."""
+    return bool(scenario.measures) and base.size <= STACK_CELLS and not any(
+        m.mode in OPERATORS for m in scenario.measures)
+
+
+def _structure(scenario: Scenario) -> tuple:
+    """What a tariff path depends on besides the measures' rates and shares."""
+    return (scenario.base_year, scenario.horizon, tuple(
+        (m.id, m.importer, m.exporters, m.products, m.exclude, m.mode, m.overrides, m.start,
+         m.end, m.share < 1.0) for m in scenario.measures))
+
+
+class _Terms(NamedTuple):
+    """The rate-independent, share-free part of a group's tariff paths (see _group_paths)."""
+
+    scope: list[np.ndarray]  # share-free weight of each measure, flat (I*E*P,)
+    overriders: list[list[int]]
+    level: list[int]
+    level_columns: list[int]
+    level_patterns: list[tuple[np.ndarray, np.ndarray]]  # (measures in force (M,), years (T,))
+    # add terms, in the order tariff_path sums them: (measure, share of each year (T,), the
+    # overriders in force, the cells of the measure's rows (flat, sorted))
+    adds: list[tuple[int, np.ndarray, list[int], np.ndarray]]
+    touched: list[np.ndarray]  # cells (flat, sorted) each measure's scope covers
+    n_years: int
+
+
+def _terms(axis: ProductAxis, scenario: Scenario) -> _Terms:
+    """The :class:`_Terms` of a scenario's structure, cached on small axes."""
+    key = ("terms", _structure(scenario))
+    if key in axis._matches:
+        return axis._matches[key]
+    measures = scenario.measures
+    scope = [axis.scope_weights(m, i).ravel() for i, m in enumerate(measures)]
+    products = len(axis.products)
+    index = {m.id: i for i, m in enumerate(measures)}
+    overriders = [[index[o.id] for o in measures if m.id in o.overrides] for m in measures]
+    active, year_weight = _segments(scenario, measures)
+    level = [i for i, m in enumerate(measures) if m.mode in ("set", "floor")]
+    columns = sorted(set(level) | {j for i in level for j in overriders[i]})
+    patterns = []
+    for mask in (_patterns(active, columns).values() if level else ()):
+        on = np.zeros(len(measures), dtype=bool)
+        on[columns] = active[np.argmax(mask), columns]
+        patterns.append((on, year_weight[:, mask].sum(axis=1)))
+    touched = [np.flatnonzero(w) for w in scope]
+    adds = []
+    for m, x in enumerate(measures):
+        if x.mode != "add":
+            continue
+        rows = np.flatnonzero(scope[m].reshape(-1, products).any(axis=1))
+        cells = (rows[:, None] * products + np.arange(products)).ravel()
+        cols = [m, *overriders[m]]
+        for mask in _patterns(active, cols).values():
+            on = active[np.argmax(mask), cols]
+            if on[0]:
+                live = [j for j, flag in zip(overriders[m], on[1:], strict=True) if flag]
+                adds.append((m, year_weight[:, mask].sum(axis=1), live, cells))
+    terms = _Terms(scope, overriders, level, columns, patterns, adds, touched,
+                   year_weight.shape[0])
+    axis._matches[key] = terms
+    return terms
+
+
+def _group_paths(base: np.ndarray, axis: ProductAxis, group: Sequence[Scenario]) -> np.ndarray:
+    """Tariff paths (G, T, I, E, P) of scenarios with one structure (:func:`_structure`).
+
+    The cells no measure covers keep the base rate; the cells only measures with the same rate
+    and share in every scenario cover are evaluated once; the cells a varying measure covers
+    are evaluated for every scenario at once. Each cell is computed by :func:`_cell_paths`
+    with the operations :func:`tariff_path` applies to it, in its order, so the paths equal
+    it exactly. ``add`` and ``set``/``floor`` only (no operators); small axes only.
+    """
+    measures = group[0].measures
+    terms = _terms(axis, group[0])
+    rates = np.array([[m.rate for m in s.measures] for s in group])  # (G, M)
+    shares = np.array([[m.share for m in s.measures] for s in group])
+    varies = (rates != rates[0]).any(axis=0) | (shares != shares[0]).any(axis=0)
+    first = np.broadcast_to(base.ravel(), (terms.n_years, base.size)).copy()
+    every = np.unique(np.concatenate(terms.touched))
+    if every.size:
+        first[:, every] = _cell_paths(base.ravel(), measures, terms, every, rates[:1],
+                                      shares[:1], np.zeros_like(varies))[0]
+    out = np.broadcast_to(first, (len(group), *first.shape)).copy()
+    moving = [terms.touched[i] for i in np.flatnonzero(varies)]
+    if moving:
+        cells = np.unique(np.concatenate(moving))
+        out[:, :, cells] = _cell_paths(base.ravel(), measures, terms, cells, rates, shares,
+                                       varies)
+    return out.reshape(len(group), terms.n_years, *base.shape)
+
+
+def _cell_paths(base: np.ndarray, measures: Sequence[Measure], terms: _Terms,
+                cells: np.ndarray, rates: np.ndarray, shares: np.ndarray,
+                varies: np.ndarray) -> np.ndarray:
+    """Tariff paths (G, T, cells) on some flat ``cells`` (sorted) for G sets of ``rates`` and
+    ``shares`` (G, M): :func:`_level_path`, then the ``add`` terms summed in order (as the
+    ``bincount`` of :func:`tariff_path`), each value computed as there. Measures not flagged in
+    ``varies`` (M,) have the same rate and share in every row and are evaluated once."""
+    n_scen, n_years = rates.shape[0], terms.n_years
+
+    def col(a: np.ndarray, i: int) -> np.ndarray:  # (G or 1, 1)
+        return a[:, i, None] if varies[i] else a[:1, i, None]
+
+    out = np.broadcast_to(base[cells], (n_scen, n_years, len(cells)))
+    if terms.level:
+        weights = [terms.scope[i][cells][None] * col(shares, i) if i in terms.level_columns
+                   else terms.scope[i][:0] for i in range(len(measures))]
+        local = functools.reduce(np.logical_or, [weights[i] != 0 for i in terms.level])
+        touched = np.zeros((n_scen, n_years, len(cells)))
+        rate_cols = [col(rates, i) for i in range(len(measures))]
+        for on, share in terms.level_patterns:
+            rate = _level_rate(base[cells], measures, weights, terms.overriders, on, rate_cols)
+            touched += share[None, :, None] * np.atleast_2d(rate)[:, None, :]
+        out = np.where(local[:, None, :], touched, out)
+    if rates[:, [m for m, _, _, _ in terms.adds]].any():
+        where = np.full(base.size, -1)
+        where[cells] = np.arange(len(cells))
+        total = np.zeros((n_scen, n_years, len(cells)))
+        for m, share, live, term_cells in terms.adds:
+            at = where[term_cells]
+            keep = at >= 0
+            if not keep.any():
+                continue
+            flat, at = term_cells[keep], at[keep]
+            eff = terms.scope[m][flat][None] * col(shares, m)
+            for j in live:
+                eff = eff * (1.0 - terms.scope[j][flat][None] * col(shares, j))
+            coeff = share[None, :] * col(rates, m)  # (G or 1, T)
+            total[:, :, at] += coeff[:, :, None] * eff[:, None, :]
+        out = out + total
+    return np.broadcast_to(out, (n_scen, n_years, len(cells)))
 
 
 class _Plan(NamedTuple):
@@ -349,7 +536,7 @@ def _add_terms(m: int, weights: list[np.ndarray], overriders: list[list[int]],
     return terms
 
 
-def _effective(weights: list[np.ndarray], overriders: list[list[int]], on: np.ndarray,
+def _effective(weights: Sequence[np.ndarray], overriders: list[list[int]], on: np.ndarray,
                i: int) -> np.ndarray:
     """Weight (I, E, P) of measure ``i`` where none of its overriders flagged in ``on`` apply."""
     w = weights[i]
@@ -359,9 +546,15 @@ def _effective(weights: list[np.ndarray], overriders: list[list[int]], on: np.nd
     return w
 
 
-def _level_rate(base: np.ndarray, measures: Sequence[Measure], weights: list[np.ndarray],
-                overriders: list[list[int]], on: np.ndarray) -> np.ndarray:
-    """Rate (I, E, P) after the ``set`` and ``floor`` measures flagged in ``on``."""
+def _level_rate(base: np.ndarray, measures: Sequence[Measure], weights: Sequence[np.ndarray],
+                overriders: list[list[int]], on: np.ndarray,
+                rates: Sequence[float | np.ndarray] | None = None) -> np.ndarray:
+    """Rate (I, E, P) after the ``set`` and ``floor`` measures flagged in ``on``.
+
+    ``rates[i]`` replaces ``measures[i].rate`` (a column (S, 1) of rates evaluates S scenarios
+    at once, with ``weights`` (S or 1, cells)).
+    """
+    rates = [m.rate for m in measures] if rates is None else rates
     live = [int(i) for i in np.flatnonzero(on)]
     sets = [i for i in live if measures[i].mode == "set"]
     rate = base
@@ -372,11 +565,11 @@ def _level_rate(base: np.ndarray, measures: Sequence[Measure], weights: list[np.
             ids = [f"tariff[{i}] ({measures[i].id})" for i in sets]
             raise ScheduleError(f"set measures {ids} both set the rate of the same flow at the "
                                 "same time; say which wins with `overrides`")
-        rate = base * (1.0 - total) + sum(shares[i] * measures[i].rate for i in sets)
+        rate = base * (1.0 - total) + sum(shares[i] * rates[i] for i in sets)
     for i in live:
         if measures[i].mode == "floor":
             rate = rate + _effective(weights, overriders, on, i) * np.maximum(
-                measures[i].rate - rate, 0.0)
+                rates[i] - rate, 0.0)
     return rate
 
 
@@ -472,8 +665,23 @@ def commitment_path(baseline: xr.Dataset, scenario: Scenario,
     Returns a Dataset with ``amount`` (year, importer, exporter, product: USD delivered),
     ``added`` (the additional part, USD) and ``displace`` (year, importer, exporter, product:
     USD of additional sales to take from each displaced supplier, before capping).
+
+    The last result is kept on the axis and returned again (its arrays read-only) for a
+    scenario with the same commitments and years, as the points of a grid over tariffs have.
     """
     axis = axis or axis_of(baseline)
+    key = (scenario.base_year, scenario.horizon, scenario.commitments)
+    last = axis._matches.get(("last commitments",))
+    if last is not None and last[0] == key:
+        return last[1]
+    deals = _commitment_path(baseline, scenario, axis)
+    for var in deals.data_vars.values():
+        var.values.setflags(write=False)
+    axis._matches[("last commitments",)] = (key, deals)
+    return deals
+
+
+def _commitment_path(baseline: xr.Dataset, scenario: Scenario, axis: ProductAxis) -> xr.Dataset:
     years = list(scenario.years)
     shape = (len(years), len(axis.importers), len(axis.exporters), len(axis.products))
     amount, added, displaced = np.zeros(shape), np.zeros(shape), np.zeros(shape)
