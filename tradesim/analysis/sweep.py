@@ -900,7 +900,10 @@ def _finish(t: store.Target, sweep: Sweep, book: Any, p: Plan, session: int,
                                or n in ("probability", "holds")]]
         else:
             store.consolidate(t)  # the user's view of the results is current
-            summary = summarize(open_store(t.zarr_store(), t.storage_options or None), sweep)
+            # a lazy array larger than the summary's memory is transposed through a scratch
+            # file beside a local store (not in a temporary folder that may live in memory)
+            summary = summarize(open_store(t.zarr_store(), t.storage_options or None), sweep,
+                                scratch=t.path.parent if t.local else None)
             summary.attrs = dict(store.open_root(t).attrs)
             summary.to_zarr(t.zarr_store(), mode="a", consolidated=False, **_ZARR,
                             **t.open_kwargs())
