@@ -5,6 +5,10 @@ axis_names`), ``draw`` with Monte Carlo, and ``year``. With two draws or more th
 quantiles over the draws and, for each statement, the share of draws where it holds; without
 draws (or with one) there is nothing to take quantiles of, and a statement simply holds or not
 at each grid point (``holds``), which is not a probability.
+
+Memory does not grow with the number of draws: quantiles are taken over blocks of cells (grid
+points × years × …) with every draw of a cell (:mod:`tradesim.analysis.blocks`), statements are
+counted over blocks of draws, each block about :data:`SUMMARY_MEMORY` / 3 bytes.
 """
 
 from __future__ import annotations
