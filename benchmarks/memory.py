@@ -1,8 +1,9 @@
 """Peak memory of ``tradesim sweep`` against the number of draws, whole process (issue 13).
 
 Run ``python benchmarks/memory.py`` (``--draws 1000,10000,20000,40000``, the default;
-``--totals``: also the copy without product outputs; ``--repeat N``; ``--against PATH``: also
-a checkout of another commit, interleaved in the same run; ``--smoke``: tiny sizes, as CI does).
+``--outputs products,totals``: also (or only) the copy without product outputs; ``--repeat N``;
+``--against PATH``: also a checkout of another commit, interleaved in the same run; ``--smoke``:
+tiny sizes, as CI does).
 
 Each subject is a copy of ``sweeps/framework-mc.toml`` with only ``draws`` changed (and, for
 ``totals``, without ``[sweep.outputs] products``), run as users run it: ``tradesim sweep FILE
@@ -55,14 +56,17 @@ def main(argv: list[str] | None = None) -> dict[tuple[str, str, int], tuple[floa
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--draws", default=",".join(map(str, DRAWS)),
                         help="comma-separated draw counts")
-    parser.add_argument("--totals", action="store_true",
-                        help="also the copy without product outputs")
+    parser.add_argument("--outputs", default="products",
+                        help="comma-separated: products (as shipped), totals (without "
+                             "[sweep.outputs] products)")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--against", type=Path, help="another checkout to run alongside")
     parser.add_argument("--smoke", action="store_true", help="tiny draw counts, one run")
     args = parser.parse_args(argv)
     counts = SMOKE if args.smoke else tuple(int(x) for x in args.draws.split(","))
-    outputs = ("products", "totals") if args.totals else ("products",)
+    outputs = tuple(args.outputs.split(","))
+    if not set(outputs) <= {"products", "totals"}:
+        parser.error(f"--outputs {args.outputs}: products, totals or both")
     checkouts: dict[str, Path | None] = {"this": None}
     if args.against is not None:
         checkouts = {"other": args.against.resolve(), "this": None}

@@ -39,6 +39,7 @@ from scipy import special
 from tradesim.analysis import store
 from tradesim.analysis.store import tradesim_version
 from tradesim.analysis.summary import (
+    SUMMARY_MEMORY,
     central,
     has_draws,
     nanquantile,
@@ -593,10 +594,15 @@ def _open(t: store.Target, sweep: Sweep) -> tuple[Any, Any, Plan, dict[str, Any]
 
 
 def open_store(source: str | os.PathLike[str],
-               storage_options: Mapping[str, Any] | None = None) -> xr.Dataset:
+               storage_options: Mapping[str, Any] | None = None,
+               chunks: Mapping[str, int] | None = None) -> xr.Dataset:
     """Open a sweep store lazily, exactly as ``xr.open_zarr`` does (consolidated metadata;
-    usable while incomplete: missing chunks read as NaN). The bookkeeping is not included."""
+    usable while incomplete: missing chunks read as NaN). The bookkeeping is not included.
+    ``chunks``: Dask chunks by dim (default: the store's own), e.g. several store chunks along
+    ``draw`` per task to read the whole store faster."""
     t = store.target(source, storage_options)
+    if chunks:
+        return xr.open_zarr(t.zarr_store(), chunks=dict(chunks), **t.open_kwargs())
     return xr.open_zarr(t.zarr_store(), **t.open_kwargs())
 
 
@@ -902,14 +908,26 @@ def _finish(t: store.Target, sweep: Sweep, book: Any, p: Plan, session: int,
             store.consolidate(t)  # the user's view of the results is current
             # a lazy array larger than the summary's memory is transposed through a scratch
             # file beside a local store (not in a temporary folder that may live in memory)
-            summary = summarize(open_store(t.zarr_store(), t.storage_options or None), sweep,
-                                scratch=t.path.parent if t.local else None)
+            results = open_store(t.zarr_store(), t.storage_options or None,
+                                 chunks=_reading_chunks(t, sweep, p))
+            summary = summarize(results, sweep, scratch=t.path.parent if t.local else None)
             summary.attrs = dict(store.open_root(t).attrs)
             summary.to_zarr(t.zarr_store(), mode="a", consolidated=False, **_ZARR,
                             **t.open_kwargs())
             book.attrs["summary_session"] = session
     store.consolidate(t)
     return summary
+
+
+def _reading_chunks(t: store.Target, sweep: Sweep, p: Plan) -> dict[str, int]:
+    """Dask chunks to read a store with: several store chunks along ``draw`` per task (each
+    store chunk is a file; one task per file costs more than reading it), the largest array's
+    task about a sixth of :data:`SUMMARY_MEMORY`."""
+    if not p.n_draws:
+        return {}
+    root = store.open_root(t, mode="r")
+    per = max(math.prod(root[n].chunks) * root[n].dtype.itemsize for n in _names(sweep))
+    return {DRAW: max(1, SUMMARY_MEMORY // 6 // max(per, 1)) * p.draw_chunk}
 
 
 def _dashboard(client: Any) -> str | None:
