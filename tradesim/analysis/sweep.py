@@ -80,6 +80,7 @@ __all__ = [
     "open_store",
     "parse_sweep",
     "plan",
+    "reading_chunks",
     "remove_store",
     "run_sweep",
     "sample",
@@ -606,6 +607,25 @@ def open_store(source: str | os.PathLike[str],
     return xr.open_zarr(t.zarr_store(), **t.open_kwargs())
 
 
+def reading_chunks(source: str | os.PathLike[str],
+                   storage_options: Mapping[str, Any] | None = None,
+                   memory: int = SUMMARY_MEMORY // 6) -> dict[str, int]:
+    """Dask chunks that read a whole sweep store fast, for :func:`open_store`: along ``draw``,
+    as many store chunks per task as fit in ``memory`` bytes of the largest array (each store
+    chunk is a file; one task per file costs more than reading it). Empty without draws."""
+    t = store.target(source, storage_options)
+    root = store.open_root(t, mode="r")
+    per, draw_chunk = 0, 0
+    for name, arr in root.arrays():
+        dims = list(arr.attrs.get("_ARRAY_DIMENSIONS", []))
+        if DRAW in dims and name not in dims:  # a result, not a coordinate
+            per = max(per, math.prod(arr.chunks) * arr.dtype.itemsize)
+            draw_chunk = int(arr.chunks[dims.index(DRAW)])
+    if not draw_chunk:
+        return {}
+    return {DRAW: max(1, memory // max(per, 1)) * draw_chunk}
+
+
 def remove_store(source: str | os.PathLike[str],
                  storage_options: Mapping[str, Any] | None = None) -> None:
     """Delete a sweep store and its lock file (refused for anything that is not a zarr
@@ -909,7 +929,8 @@ def _finish(t: store.Target, sweep: Sweep, book: Any, p: Plan, session: int,
             # a lazy array larger than the summary's memory is transposed through a scratch
             # file beside a local store (not in a temporary folder that may live in memory)
             results = open_store(t.zarr_store(), t.storage_options or None,
-                                 chunks=_reading_chunks(t, sweep, p))
+                                 chunks=reading_chunks(t.zarr_store(),
+                                                       t.storage_options or None))
             summary = summarize(results, sweep, scratch=t.path.parent if t.local else None)
             summary.attrs = dict(store.open_root(t).attrs)
             summary.to_zarr(t.zarr_store(), mode="a", consolidated=False, **_ZARR,
@@ -917,17 +938,6 @@ def _finish(t: store.Target, sweep: Sweep, book: Any, p: Plan, session: int,
             book.attrs["summary_session"] = session
     store.consolidate(t)
     return summary
-
-
-def _reading_chunks(t: store.Target, sweep: Sweep, p: Plan) -> dict[str, int]:
-    """Dask chunks to read a store with: several store chunks along ``draw`` per task (each
-    store chunk is a file; one task per file costs more than reading it), the largest array's
-    task about a sixth of :data:`SUMMARY_MEMORY`."""
-    if not p.n_draws:
-        return {}
-    root = store.open_root(t, mode="r")
-    per = max(math.prod(root[n].chunks) * root[n].dtype.itemsize for n in _names(sweep))
-    return {DRAW: max(1, SUMMARY_MEMORY // 6 // max(per, 1)) * p.draw_chunk}
 
 
 def _dashboard(client: Any) -> str | None:
