@@ -28,7 +28,7 @@ from tradesim.scenario.sweep_file import Statement, Sweep
 __all__ = ["SUMMARY_MEMORY", "central", "has_draws", "nanquantile", "summarize", "summary_tables"]
 
 #: Bytes of results held at once while summarising (about: blocks of cells with every draw).
-SUMMARY_MEMORY = 128 * 2**20
+SUMMARY_MEMORY = 64 * 2**20
 
 
 def has_draws(results: xr.Dataset) -> bool:
