@@ -30,8 +30,8 @@ WITHIN = {
     "model": ["kernels", "sparse", "smart", "supply", "gsim", "gsim_linear", "response",
               "reduced",
               "trajectory"],
-    "analysis": ["anchor", "store", "summary", "sweep", "comparison", "decomposition", "goal",
-                 "calibrate", "backtest"],
+    "analysis": ["anchor", "store", "blocks", "summary", "sweep", "comparison", "decomposition",
+                 "goal", "calibrate", "backtest"],
     "present": ["labels", "citations", "tables", "figures", "report"],
     "web": ["whatif", "results", "app"],
 }

@@ -253,6 +253,30 @@ def test_store_equals_memory_and_refuses_to_overwrite(toy, tmp_path: Path) -> No
         sweep.run_sweep(other, toy, out, ranges=ranges, resume=True)
 
 
+def test_the_stored_summary_is_the_in_memory_one_whatever_the_blocks(toy,
+                                                                    tmp_path: Path) -> None:
+    s = make({"tariff.recip.rate": [0, 46]}, mc={**MC, "draws": 60},
+             outputs={"products": ["61", "85"],
+                      "probabilities": ["deficit(2027) vs baseline <= -1%"]})
+    ranges = io.elasticity_ranges(toy)
+    out = tmp_path / "s.zarr"
+    ran = sweep.run_sweep(s, toy, out, ranges=ranges, chunk=10)
+    chunks = sweep.reading_chunks(out)
+    assert chunks["draw"] % ran.plan.draw_chunk == 0
+    assert chunks["draw"] > ran.plan.draw_chunk  # several store chunks per Dask task
+    assert sweep.reading_chunks(out, memory=1) == {"draw": ran.plan.draw_chunk}
+    in_memory = sweep.summarize(sweep.evaluate(s, toy, ranges, chunk=10), s)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    tiny = sweep.summarize(sweep.open_store(out), s, memory=3_000, scratch=scratch)
+    assert ran.summary is not None
+    for var in in_memory.data_vars:
+        np.testing.assert_array_equal(ran.summary[var].values, in_memory[var].values)
+        np.testing.assert_array_equal(tiny[var].values, in_memory[var].values)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.zarr", "s.zarr.lock", "scratch"]
+    assert not list(scratch.iterdir())  # the scratch files are gone
+
+
 def test_resume_finishes_only_the_missing_chunks(toy, tmp_path: Path) -> None:
     s = make({"tariff.recip.rate": [5, 25]}, mc={**MC, "draws": 30})
     ranges = io.elasticity_ranges(toy)

@@ -5,27 +5,30 @@ axis_names`), ``draw`` with Monte Carlo, and ``year``. With two draws or more th
 quantiles over the draws and, for each statement, the share of draws where it holds; without
 draws (or with one) there is nothing to take quantiles of, and a statement simply holds or not
 at each grid point (``holds``), which is not a probability.
+
+Memory does not grow with the number of draws: quantiles are taken over blocks of cells (grid
+points × years × …) with every draw of a cell (:mod:`tradesim.analysis.blocks`), statements are
+counted over blocks of draws, each block about :data:`SUMMARY_MEMORY` / 3 bytes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import math
+import os
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
+from tradesim.analysis.blocks import blocks
 from tradesim.dims import DRAW, YEAR
 from tradesim.scenario.sweep_file import Statement, Sweep
 
 __all__ = ["SUMMARY_MEMORY", "central", "has_draws", "nanquantile", "summarize", "summary_tables"]
 
-#: Bytes of results read at once while summarising a lazy store.
-SUMMARY_MEMORY = 256 * 2**20
-
-
-def _blocks(n: int, size: int) -> Iterable[slice]:
-    return (slice(a, min(a + size, n)) for a in range(0, n, size))
+#: Bytes of results held at once while summarising (about: blocks of cells with every draw).
+SUMMARY_MEMORY = 64 * 2**20
 
 
 def has_draws(results: xr.Dataset) -> bool:
@@ -48,7 +51,11 @@ def nanquantile(x: np.ndarray, q: np.ndarray, axis: int) -> np.ndarray:
     array([[2.],
            [3.]])
     """
-    s = np.sort(np.moveaxis(x, axis, -1), axis=-1)  # NaN sort last
+    return _from_sorted(np.sort(np.moveaxis(x, axis, -1), axis=-1), q)  # NaN sort last
+
+
+def _from_sorted(s: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """:func:`nanquantile` of ``s`` sorted along its last axis (NaN last): (Q, *s.shape[:-1])."""
     n = (~np.isnan(s)).sum(-1, keepdims=True)
     h = (n - 1) * q.reshape((-1,) + (1,) * s.ndim)  # (Q, ..., 1)
     lo = np.clip(np.floor(h).astype(int), 0, None)
@@ -59,52 +66,72 @@ def nanquantile(x: np.ndarray, q: np.ndarray, axis: int) -> np.ndarray:
     return np.where(n[..., 0] > 0, out, np.nan)
 
 
-def _probability(st: Statement, data: Mapping[str, np.ndarray], years: list[int]) -> np.ndarray:
-    """P(statement) over the draws of each point, (P,); NaN draws (not done) ignored.
+def _counts(st: Statement, x: np.ndarray, base: np.ndarray | None,
+            ref: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Draws where the statement holds and draws computed (not NaN), per point (P,), int.
 
-    ``data``: ``v`` and ``v_baseline`` (P, D, year): the baseline is each draw's."""
+    ``x``: the statement's variable in its year (P, D) (the balance for a deficit); ``base``
+    the same variable's baseline there (P, D or 1: each draw's) when the reference is the
+    baseline, ``ref`` the variable in the reference year (P, D) when it is a year. Counts add
+    up over blocks of draws: the share is their ratio."""
     sign = -1.0 if st.variable == "deficit" else 1.0
-    var = "balance" if st.variable == "deficit" else st.variable
-    x = sign * data[var][..., years.index(st.year)]  # (P, D)
+    x = sign * x
     if st.reference is None:
         diff = x - st.threshold
     else:
-        if st.reference == "baseline":
-            ref = sign * data[f"{var}_baseline"][..., years.index(st.year)]  # each draw's
-        else:
-            ref = sign * data[var][..., years.index(int(st.reference))]
-        change = x - ref
+        other = base if st.reference == "baseline" else ref
+        assert other is not None  # the caller passes what the reference needs
+        r = sign * other
+        change = x - r
         with np.errstate(invalid="ignore", divide="ignore"):
-            diff = (change / np.abs(ref) if st.relative else change) - st.threshold
+            diff = (change / np.abs(r) if st.relative else change) - st.threshold
     with np.errstate(invalid="ignore"):
         ok = {"<": diff < 0, "<=": diff <= 0, ">": diff > 0, ">=": diff >= 0}[st.op]
     valid = ~np.isnan(x)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(valid.any(-1), (ok & valid).sum(-1) / valid.sum(-1), np.nan)
+    return (ok & valid).sum(-1), valid.sum(-1)
 
 
-def central(baseline: xr.DataArray) -> np.ndarray:
+def _cells(da: xr.DataArray, first: Sequence[str]) -> list[str]:
+    """``da``'s dims other than ``draw``: ``first``, then the others in ``da``'s order."""
+    return [*first, *(str(d) for d in da.dims if d not in first and d != DRAW)]
+
+
+def central(baseline: xr.DataArray, memory: int = SUMMARY_MEMORY,
+            scratch: str | os.PathLike[str] | None = None) -> np.ndarray:
     """The baseline path to show beside the quantiles: the median over draws (the baseline
-    differs by draw only on a baseline anchored to an observed year)."""
-    values = np.asarray(baseline.values)
+    differs by draw only on a baseline anchored to an observed year), read in blocks of about
+    ``memory`` bytes (lazy is fine); the other dims in ``baseline``'s order."""
     if DRAW not in baseline.dims:
-        return values
-    with np.errstate(invalid="ignore"):
-        return np.nanmedian(values, axis=baseline.dims.index(DRAW))
+        return np.asarray(baseline.values)
+    cells = _cells(baseline, [])
+    shape = tuple(baseline.sizes[d] for d in cells)
+    out = np.empty(math.prod(shape))
+    for where, (block,) in blocks([baseline], cells, memory // 3, scratch):
+        with np.errstate(invalid="ignore"):
+            out[where] = np.nanmedian(block, axis=1)
+    return out.reshape(shape)
 
 
 def _grid_dims(results: xr.Dataset, sweep: Sweep) -> list[str]:
     return [a.name for a in sweep.grid if a.name in results.dims]
 
 
-def summarize(results: xr.Dataset, sweep: Sweep, memory: int = SUMMARY_MEMORY) -> xr.Dataset:
+def summarize(results: xr.Dataset, sweep: Sweep, memory: int = SUMMARY_MEMORY,
+              scratch: str | os.PathLike[str] | None = None) -> xr.Dataset:
     """Quantiles over draws and probabilities of the statements, per grid point.
 
     Parameters
     ----------
     results : Dataset
-        From :func:`tradesim.analysis.sweep.evaluate` or ``open_store`` (lazy is fine: about
-        ``memory`` bytes are read at a time). Draws not yet computed (NaN) are left out.
+        From :func:`tradesim.analysis.sweep.evaluate` or ``open_store`` (lazy is fine). Draws
+        not yet computed (NaN) are left out.
+    memory : int
+        Bytes of results held at once, about: the cells (grid points × years × …) are taken
+        in blocks of every draw (:func:`tradesim.analysis.blocks.blocks`), so memory does not
+        grow with the number of draws.
+    scratch : path, optional
+        Folder for the scratch file that transposes a lazy array larger than ``memory / 3``
+        (default: the system's temporary folder).
 
     Returns
     -------
@@ -120,38 +147,16 @@ def summarize(results: xr.Dataset, sweep: Sweep, memory: int = SUMMARY_MEMORY) -
     qs = np.array(sweep.outputs.quantiles)
     draws = has_draws(results)
     gdims = _grid_dims(results, sweep)
+    gshape = tuple(results.sizes[d] for d in gdims)
     names = list(sweep.outputs.variables) + (["value"] if sweep.outputs.products else [])
-    needed = [n for n in results.data_vars
-              if n in names or (str(n).endswith("_baseline") and str(n)[:-9] in names)]
     statements = sweep.outputs.statements
-    first = gdims[0] if gdims else None
-    rows = results.sizes[first] if first else 1
-    per_row = sum(results[n].size * 8 for n in needed) // max(rows, 1)
-    step = max(1, memory // max(per_row, 1))
-    quant: dict[str, list[np.ndarray]] = {n: [] for n in names}
-    probs: list[np.ndarray] = []
-    for sl in _blocks(rows, step):
-        part = results[needed].isel({first: sl}) if first else results[needed]
-        shape = tuple(part.sizes[d] for d in gdims)
-        flat = {}
-        for n in needed:
-            da = part[n].transpose(*gdims, *(d for d in part[n].dims if d not in gdims))
-            arr = np.asarray(da.values)
-            arr = arr.reshape(-1, *arr.shape[len(gdims):])  # (P, ...)
-            if DRAW not in da.dims:
-                arr = arr[:, None]  # a draw axis of one
-            flat[str(n)] = arr
-        if draws:
-            for n in names:
-                with np.errstate(invalid="ignore"):
-                    q = nanquantile(flat[n], qs, axis=1)  # (Q, P, year, …)
-                q = np.moveaxis(q, 0, 1)
-                quant[n].append(q.reshape(*shape, *q.shape[1:]))
-        if statements:
-            p = np.stack([_probability(st, flat, years) for st in statements], axis=-1)
-        else:
-            p = np.zeros((int(np.prod(shape, dtype=int)), 0))
-        probs.append(p.reshape(*shape, len(statements)))
+    budget = memory // 3  # a block, its sorted copy, and the scratch file's mapping
+    totals = [n for n in results.data_vars if n != "value" and (
+        n in names or (str(n).endswith("_baseline") and str(n)[:-9] in names))]
+    if sum(results[n].nbytes for n in totals) <= budget:
+        # the totals (grid, draw, year) of every variable in one read (each store chunk is a
+        # file: one pass over them), shared by the quantiles and the statements
+        results = results.assign(results[totals].compute())
     coords: dict[str, Any] = {d: results[d] for d in gdims}
     coords.update({YEAR: years, "statement": [s.text for s in statements]})
     if draws:
@@ -159,11 +164,18 @@ def summarize(results: xr.Dataset, sweep: Sweep, memory: int = SUMMARY_MEMORY) -
     summary = xr.Dataset(coords=coords, attrs={"draws": int(results.sizes.get(DRAW, 0))})
     if draws:
         for n in names:
-            rest = [d for d in results[n].dims if d not in gdims and d != DRAW]
-            summary[f"{n}_quantile"] = (
-                (*gdims, "quantile", *rest), np.concatenate(quant[n]) if gdims else quant[n][0],
-                {"units": "USD", "long_name": f"quantiles of {n} over the draws"})
-    stacked = np.concatenate(probs) if gdims else probs[0]
+            cells = _cells(results[n], gdims)
+            shape = tuple(results.sizes[d] for d in cells)
+            out = np.empty((len(qs), math.prod(shape)))
+            for where, (block,) in blocks([results[n]], cells, budget, scratch):
+                block.sort(axis=-1)  # NaN last
+                with np.errstate(invalid="ignore"):
+                    out[:, where] = _from_sorted(block, qs)
+            q = np.moveaxis(out.reshape(len(qs), *shape), 0, len(gdims))
+            summary[f"{n}_quantile"] = ((*gdims, "quantile", *cells[len(gdims):]), q, {
+                "units": "USD", "long_name": f"quantiles of {n} over the draws"})
+    stacked = _shares(results, statements, years, gdims, budget).reshape(
+        *gshape, len(statements))
     if draws:
         summary["probability"] = ((*gdims, "statement"), stacked, {
             "units": "1", "long_name": "share of the draws where the statement holds"})
@@ -173,6 +185,54 @@ def summarize(results: xr.Dataset, sweep: Sweep, memory: int = SUMMARY_MEMORY) -
                                        "where not (no draws: not a probability); NaN: not "
                                        "computed"})
     return summary
+
+
+def _shares(results: xr.Dataset, statements: Sequence[Statement], years: list[int],
+            gdims: list[str], budget: int) -> np.ndarray:
+    """Every statement's share of draws (points, statements): counts over blocks of draws of
+    about ``budget`` bytes (along the store's chunks), reading only the variables and years
+    the statements name."""
+    npoints = math.prod(results.sizes[d] for d in gdims)
+    if not statements:
+        return np.zeros((npoints, 0))
+    refs = []  # per statement: the variable, its baseline or None, the reference year or None
+    for st in statements:
+        var = "balance" if st.variable == "deficit" else st.variable
+        refs.append((var, f"{var}_baseline" if st.reference == "baseline" else None,
+                     None if st.reference in (None, "baseline") else int(str(st.reference))))
+    names = list(dict.fromkeys(n for r in refs for n in r[:2] if n is not None))
+    wanted = sorted({st.year for st in statements}
+                    | {r[2] for r in refs if r[2] is not None})
+    at = {y: k for k, y in enumerate(wanted)}
+    picks = [years.index(y) for y in wanted]
+    arrays = {}
+    for n in names:
+        da = results[n]
+        rest = [d for d in da.dims if d not in gdims and d not in (DRAW, YEAR)]
+        arrays[n] = da.transpose(*gdims, *rest, *([DRAW] if DRAW in da.dims else []), YEAR)
+    n_draws = results.sizes.get(DRAW, 1)
+    with_draws = [a for a in arrays.values() if DRAW in a.dims]
+    per_draw = sum(a.size // n_draws * a.dtype.itemsize for a in with_draws)
+    step = max(1, budget // max(per_draw, 1))
+    chunk = next((a.chunks[a.dims.index(DRAW)][0] for a in with_draws if a.chunks), 0)
+    if chunk:
+        step = max(chunk, step // chunk * chunk)  # whole store chunks: each read once
+    hold = np.zeros((npoints, len(statements)), dtype=np.int64)
+    done = np.zeros((npoints, len(statements)), dtype=np.int64)
+    for d0 in range(0, n_draws, step):
+        data = {}
+        for n, a in arrays.items():
+            part = a.isel({DRAW: slice(d0, d0 + step)}) if DRAW in a.dims else a
+            v = np.asarray(part.values)[..., picks]  # the years named, after the read
+            data[n] = v.reshape(npoints, -1, len(wanted))  # (P, D, years)
+        for k, (st, (var, base, year)) in enumerate(zip(statements, refs, strict=True)):
+            h, c = _counts(st, data[var][..., at[st.year]],
+                           None if base is None else data[base][..., at[st.year]],
+                           None if year is None else data[var][..., at[year]])
+            hold[:, k] += h
+            done[:, k] += c
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(done > 0, hold / done, np.nan)
 
 
 def _index(summary: xr.Dataset, gdims: Sequence[str]) -> Any:
@@ -206,10 +266,9 @@ def summary_tables(summary: xr.Dataset, results: xr.Dataset,
     flat = lambda da: np.asarray(  # noqa: E731 - (*grid, …) -> (points, …)
         da.transpose(*gdims, *(d for d in da.dims if d not in gdims)).values).reshape(
         npoints, *(da.sizes[d] for d in da.dims if d not in gdims))
-    base = flat(results["balance_baseline"]) / bn  # (P, [draw,] year)
-    if DRAW in results["balance_baseline"].dims:
-        with np.errstate(invalid="ignore"):
-            base = np.nanmedian(base, axis=1)  # the central path, as :func:`central`
+    baseline = results["balance_baseline"]
+    base = central(baseline.transpose(*gdims, *(d for d in baseline.dims if d not in gdims))
+                   / bn).reshape(npoints, -1)  # (P, year): the median over draws, in blocks
     if not has_draws(results):
         values = flat(results["balance"].isel({DRAW: 0}) if DRAW in results.dims
                       else results["balance"]) / bn

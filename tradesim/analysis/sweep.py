@@ -39,6 +39,7 @@ from scipy import special
 from tradesim.analysis import store
 from tradesim.analysis.store import tradesim_version
 from tradesim.analysis.summary import (
+    SUMMARY_MEMORY,
     central,
     has_draws,
     nanquantile,
@@ -79,6 +80,7 @@ __all__ = [
     "open_store",
     "parse_sweep",
     "plan",
+    "reading_chunks",
     "remove_store",
     "run_sweep",
     "sample",
@@ -593,11 +595,35 @@ def _open(t: store.Target, sweep: Sweep) -> tuple[Any, Any, Plan, dict[str, Any]
 
 
 def open_store(source: str | os.PathLike[str],
-               storage_options: Mapping[str, Any] | None = None) -> xr.Dataset:
+               storage_options: Mapping[str, Any] | None = None,
+               chunks: Mapping[str, int] | None = None) -> xr.Dataset:
     """Open a sweep store lazily, exactly as ``xr.open_zarr`` does (consolidated metadata;
-    usable while incomplete: missing chunks read as NaN). The bookkeeping is not included."""
+    usable while incomplete: missing chunks read as NaN). The bookkeeping is not included.
+    ``chunks``: Dask chunks by dim (default: the store's own), e.g. several store chunks along
+    ``draw`` per task to read the whole store faster."""
     t = store.target(source, storage_options)
+    if chunks:
+        return xr.open_zarr(t.zarr_store(), chunks=dict(chunks), **t.open_kwargs())
     return xr.open_zarr(t.zarr_store(), **t.open_kwargs())
+
+
+def reading_chunks(source: str | os.PathLike[str],
+                   storage_options: Mapping[str, Any] | None = None,
+                   memory: int = SUMMARY_MEMORY // 6) -> dict[str, int]:
+    """Dask chunks that read a whole sweep store fast, for :func:`open_store`: along ``draw``,
+    as many store chunks per task as fit in ``memory`` bytes of the largest array (each store
+    chunk is a file; one task per file costs more than reading it). Empty without draws."""
+    t = store.target(source, storage_options)
+    root = store.open_root(t, mode="r")
+    per, draw_chunk = 0, 0
+    for name, arr in root.arrays():
+        dims = list(arr.attrs.get("_ARRAY_DIMENSIONS", []))
+        if DRAW in dims and name not in dims:  # a result, not a coordinate
+            per = max(per, math.prod(arr.chunks) * arr.dtype.itemsize)
+            draw_chunk = int(arr.chunks[dims.index(DRAW)])
+    if not draw_chunk:
+        return {}
+    return {DRAW: max(1, memory // max(per, 1)) * draw_chunk}
 
 
 def remove_store(source: str | os.PathLike[str],
@@ -900,7 +926,12 @@ def _finish(t: store.Target, sweep: Sweep, book: Any, p: Plan, session: int,
                                or n in ("probability", "holds")]]
         else:
             store.consolidate(t)  # the user's view of the results is current
-            summary = summarize(open_store(t.zarr_store(), t.storage_options or None), sweep)
+            # a lazy array larger than the summary's memory is transposed through a scratch
+            # file beside a local store (not in a temporary folder that may live in memory)
+            results = open_store(t.zarr_store(), t.storage_options or None,
+                                 chunks=reading_chunks(t.zarr_store(),
+                                                       t.storage_options or None))
+            summary = summarize(results, sweep, scratch=t.path.parent if t.local else None)
             summary.attrs = dict(store.open_root(t).attrs)
             summary.to_zarr(t.zarr_store(), mode="a", consolidated=False, **_ZARR,
                             **t.open_kwargs())
