@@ -610,71 +610,79 @@ def _sweep_logged(args: argparse.Namespace) -> int:
 
     again = (f"tradesim sweep {args.sweep} -o {args.output} --resume")
     stage = "run"
-    try:
-        try:
-            ran = sweep.run_sweep(spec, baseline, store, ranges=ranges, resume=args.resume,
-                                  overwrite=args.overwrite, chunk=args.chunk,
-                                  scheduler=args.scheduler, workers=args.workers,
-                                  progress=progress)
-        finally:
-            if bar:
-                bar[0].close()
-        say(f"{len(ran.computed)} chunk(s) computed in {ran.seconds:.1f} s (session "
-            f"{ran.session}); {ran.done_before} were already done"
-            + (f", {len(ran.repaired)} marked done were recomputed (data missing or damaged)"
-               if ran.repaired else "")
-            + f"; chunks of {ran.plan.scenario_chunk} grid point(s) × "
-              f"{max(ran.plan.draw_chunk, 1)} draw(s)")
-        results = sweep.open_store(store, chunks=sweep.reading_chunks(store))
-        summary = ran.summary if ran.summary is not None else sweep.summarize(results, spec)
-        stage = "tables"
-        if not args.json:
-            _print_sweep(spec, summary, results, args.rows)
-        if args.plot:
-            from tradesim.present import figures
+    with contextlib.ExitStack() as scope:
+        if not args.scheduler and not args.workers:
+            import dask
+            import dask.threaded
 
-            first = {a.name: 0 for a in spec.grid}  # the fan of the first grid point
-            fig = figures.balance_fan(summary["balance_quantile"].isel(first).load(),
-                                      results["balance_baseline"].isel(first).load(),
-                                      title=f"{spec.title or spec.name}"
-                                            + (f": {spec.labels[0]}" if spec.grid else ""))
-            io.write_figure(fig, args.plot)
-        if kind == "netcdf":
-            stage = "netcdf"
-            io.write_result(results, args.output)
-            sweep.remove_store(store)
-    except KeyboardInterrupt:
-        done, total = state["done"], state["total"]
-        if stage == "run" and total and done < total:
-            text = (f"interrupted with {done} of {total} chunks done (kept in {store}); "
-                    f"finish with: {again}")
-        elif stage == "run":
-            text = (f"interrupted after every chunk was done (kept in {store}) but before "
-                    f"the summary was written; finish with: {again} (nothing is recomputed)")
-        elif stage == "netcdf":
-            text = (f"interrupted before {args.output} was written; every chunk is done (kept "
-                    f"in {store}): finish with: {again} (nothing is recomputed)")
-        else:
-            text = (f"interrupted while printing; {store} is complete"
-                    + (f"; finish {args.output} with: {again}" if kind == "netcdf" else ""))
-        return _fail(text, EXIT_RUNTIME)
-    if args.json:
-        tabs = sweep.summary_tables(summary, results, spec)
-        named = {"balance": tabs["balance"]}
-        if spec.outputs.statements:
-            named["statements"] = tabs["statements"]
-        _emit_json("sweep", {
-            "sweep": {"name": spec.name, "title": spec.title, "digest": spec.digest(),
-                      "base": spec.base.name, "points": len(spec.points),
-                      "draws": spec.n_draws},
-            "units": {"money": "bn USD"}, "statements_kind": tabs["statements_kind"],
-            "tables": _json_tables(named),
-            "wrote": [args.output, *([args.plot] if args.plot else [])]})
+            # the store read by Dask's threads directly: by default Dask first imports
+            # distributed (0.25 s) to look for a client
+            scope.enter_context(dask.config.set(scheduler=dask.threaded.get))
+        try:
+            try:
+                ran = sweep.run_sweep(spec, baseline, store, ranges=ranges, resume=args.resume,
+                                      overwrite=args.overwrite, chunk=args.chunk,
+                                      scheduler=args.scheduler, workers=args.workers,
+                                      progress=progress)
+            finally:
+                if bar:
+                    bar[0].close()
+            say(f"{len(ran.computed)} chunk(s) computed in {ran.seconds:.1f} s (session "
+                f"{ran.session}); {ran.done_before} were already done"
+                + (f", {len(ran.repaired)} marked done were recomputed (data missing or damaged)"
+                   if ran.repaired else "")
+                + f"; chunks of {ran.plan.scenario_chunk} grid point(s) × "
+                  f"{max(ran.plan.draw_chunk, 1)} draw(s)")
+            results = sweep.open_store(store, chunks=sweep.reading_chunks(store))
+            summary = ran.summary if ran.summary is not None else sweep.summarize(results, spec)
+            stage = "tables"
+            if not args.json:
+                _print_sweep(spec, summary, results, args.rows)
+            if args.plot:
+                from tradesim.present import figures
+
+                first = {a.name: 0 for a in spec.grid}  # the fan of the first grid point
+                fig = figures.balance_fan(summary["balance_quantile"].isel(first).load(),
+                                          results["balance_baseline"].isel(first).load(),
+                                          title=f"{spec.title or spec.name}"
+                                                + (f": {spec.labels[0]}" if spec.grid else ""))
+                io.write_figure(fig, args.plot)
+            if kind == "netcdf":
+                stage = "netcdf"
+                io.write_result(results, args.output)
+                sweep.remove_store(store)
+        except KeyboardInterrupt:
+            done, total = state["done"], state["total"]
+            if stage == "run" and total and done < total:
+                text = (f"interrupted with {done} of {total} chunks done (kept in {store}); "
+                        f"finish with: {again}")
+            elif stage == "run":
+                text = (f"interrupted after every chunk was done (kept in {store}) but before "
+                        f"the summary was written; finish with: {again} (nothing is recomputed)")
+            elif stage == "netcdf":
+                text = (f"interrupted before {args.output} was written; every chunk is done (kept "
+                        f"in {store}): finish with: {again} (nothing is recomputed)")
+            else:
+                text = (f"interrupted while printing; {store} is complete"
+                        + (f"; finish {args.output} with: {again}" if kind == "netcdf" else ""))
+            return _fail(text, EXIT_RUNTIME)
+        if args.json:
+            tabs = sweep.summary_tables(summary, results, spec)
+            named = {"balance": tabs["balance"]}
+            if spec.outputs.statements:
+                named["statements"] = tabs["statements"]
+            _emit_json("sweep", {
+                "sweep": {"name": spec.name, "title": spec.title, "digest": spec.digest(),
+                          "base": spec.base.name, "points": len(spec.points),
+                          "draws": spec.n_draws},
+                "units": {"money": "bn USD"}, "statements_kind": tabs["statements_kind"],
+                "tables": _json_tables(named),
+                "wrote": [args.output, *([args.plot] if args.plot else [])]})
+            return EXIT_OK
+        print(f"\nwrote {args.output}")
+        if args.plot:
+            print(f"wrote {args.plot}")
         return EXIT_OK
-    print(f"\nwrote {args.output}")
-    if args.plot:
-        print(f"wrote {args.plot}")
-    return EXIT_OK
 
 
 def _print_sweep(spec: Any, summary: xr.Dataset, results: xr.Dataset, rows: int) -> None:

@@ -319,8 +319,9 @@ def _members(baseline: xr.Dataset, prefixes: Sequence[str]) -> tuple[np.ndarray,
 
 
 #: Prepared batches kept between chunks (:func:`_prepared`): chunks in C order share their grid
-#: block across consecutive draw chunks, so a few cover every thread of a local run.
-PREPARED = 4
+#: block across consecutive draw chunks, so two cover the threads of a local run (a batch at
+#: hs6 holds a few hundred MB). :func:`evaluate` and :func:`run_sweep` empty it when they end.
+PREPARED = 2
 _prepared_lock = threading.Lock()
 _prepared_cache: dict[tuple[int, str, tuple[int, ...]],
                       tuple[xr.Dataset, trajectory.Batch, xr.Dataset]] = {}
@@ -343,6 +344,16 @@ def _prepared(sweep: Sweep, baseline: xr.Dataset,
             while len(_prepared_cache) > PREPARED:
                 _prepared_cache.pop(next(iter(_prepared_cache)))
         return hit[1], hit[2]
+
+
+@contextlib.contextmanager
+def _forget_prepared() -> Iterator[None]:
+    """Empty the prepared batches when a sweep ends (they hold its baseline)."""
+    try:
+        yield
+    finally:
+        with _prepared_lock:
+            _prepared_cache.clear()
 
 
 def _compute_chunk(sweep: Sweep, baseline: xr.Dataset, ranges: xr.Dataset | None, p: Plan,
@@ -483,11 +494,12 @@ def evaluate(sweep: Sweep, baseline: xr.Dataset, ranges: xr.Dataset | None = Non
     if sweep.outputs.products:
         _members(baseline, sweep.outputs.products)  # fail before any work
     ds = _template(sweep, baseline, p, lazy=False)
-    for c in p.chunks():
-        _, arrays = _compute_chunk(sweep, baseline, ranges, p, c)
-        for name, values in arrays.items():
-            if _writes(p, c, name):
-                ds[name].values[_region(p, c, name)] = _placed(p, c, values)
+    with _forget_prepared():
+        for c in p.chunks():
+            _, arrays = _compute_chunk(sweep, baseline, ranges, p, c)
+            for name, values in arrays.items():
+                if _writes(p, c, name):
+                    ds[name].values[_region(p, c, name)] = _placed(p, c, values)
     return ds
 
 
@@ -898,10 +910,11 @@ def run_sweep(sweep: Sweep, baseline: xr.Dataset, store_url: str | os.PathLike[s
                      session)
             if progress is not None:
                 progress(before, total)
-            if todo and client is None:
-                _local(sweep, baseline, ranges, p, todo, t, session, done)
-            elif todo:
-                _distributed(client, sweep, baseline, ranges, p, todo, t, session, done)
+            with _forget_prepared():
+                if todo and client is None:
+                    _local(sweep, baseline, ranges, p, todo, t, session, done)
+                elif todo:
+                    _distributed(client, sweep, baseline, ranges, p, todo, t, session, done)
         summary = _finish(t, sweep, book, p, session, computed, count[0] == total)
     return SweepRun(str(t), p, session, before, tuple(computed), time.perf_counter() - start,
                     summary, tuple(repaired), dashboard)
