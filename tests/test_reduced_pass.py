@@ -80,3 +80,17 @@ def test_detail_needs_value_and_sorted_positions(baseline) -> None:
         batch.run(None, ["balance"] + ["tariff"], detail=[1])
     with pytest.raises(tradesim.ScheduleError, match="sorted, unique"):
         batch.run(None, KEEP, detail=[5, 2])
+
+
+def test_static_cells_are_not_evaluated_and_keep_their_projection(baseline) -> None:
+    # framework-2025 moves no price in Vietnam's market: its cells are static (gap 0, factor 1)
+    s = tradesim.load_scenario(ROOT / "scenarios" / "framework-2025.toml")
+    batch = trajectory.prepare(baseline, [s])
+    draws = _draws(baseline, 3)
+    lean = batch.run(draws, KEEP, detail=np.arange(baseline.sizes["product"]))
+    cells = batch._output_cells(tuple(range(baseline.sizes["product"])))
+    assert 0 < cells.dynamic < cells.flat.size
+    vn = lean["value"].sel(importer="VNM")
+    np.testing.assert_allclose(vn.sel(exporter="USA").sum("product"), lean["exports"], rtol=1e-14)
+    full = trajectory.run(baseline, [s], draws)
+    np.testing.assert_allclose(lean["value"], full["value"], rtol=1e-12, atol=1e-3)

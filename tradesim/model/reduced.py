@@ -55,6 +55,7 @@ class Cells(NamedTuple):
     detail_at: np.ndarray  # their flat (I, E, P') index in the detail block
     reroute: tuple[np.ndarray, np.ndarray, np.ndarray] | None  # sources (K, P), hub (P,):
     # positions of every product's cell in the US market; origin-switching share (S,)
+    dynamic: int = -1  # the first ``dynamic`` cells can move; the rest keep their projection
 
 
 class Anchor(NamedTuple):
@@ -74,7 +75,7 @@ class Anchor(NamedTuple):
 
 def output_cells(a: response.MarketArrays, importers: list[str], exporters: list[str],
                  rule: Rule | None, added: np.ndarray | None, shed: np.ndarray | None,
-                 detail: Sequence[int] | None) -> Cells:
+                 detail: Sequence[int] | None, moving: np.ndarray | None = None) -> Cells:
     """The cells the outputs read, with their inputs gathered.
 
     Parameters
@@ -89,6 +90,10 @@ def output_cells(a: response.MarketArrays, importers: list[str], exporters: list
         Commitments' added and displaced values, USD.
     detail : sequence of int or None
         Product positions whose every cell is an output.
+    moving : bool ndarray (I·P,), optional
+        Markets whose price index or anchor factor can move. A cell outside them whose own
+        price never moves keeps its projection exactly (gap 0, factor 1): such *static* cells
+        come last and are not evaluated. None: every cell is evaluated.
     """
     n_i, n_e, n_p = a.projected.shape[-3:]
     want = np.zeros((n_i, n_e, n_p), dtype=bool)
@@ -109,6 +114,14 @@ def output_cells(a: response.MarketArrays, importers: list[str], exporters: list
         if x is not None:
             used |= (x != 0).any(axis=(0, 1))
     flat = np.flatnonzero((want | involved) & used)
+    dynamic = flat.size
+    if moving is not None:
+        i, rest = np.divmod(flat, n_e * n_p)
+        own = (np.broadcast_to(a.t1 != a.t0, a.t1.shape).any(axis=(0, 1, 2))
+               .reshape(-1)[flat])
+        static = ~moving[i * n_p + rest % n_p] & ~own
+        flat = np.r_[flat[~static], flat[static]]
+        dynamic = int((~static).sum())
     i, rest = np.divmod(flat, n_e * n_p)
     e, p = np.divmod(rest, n_p)
 
@@ -145,7 +158,7 @@ def output_cells(a: response.MarketArrays, importers: list[str], exporters: list
                  rows(a.projected), rows(a.t1),
                  None if added is None else rows(added[:, None]),
                  None if shed is None else rows(shed[:, None]),
-                 pair(VN, US), pair(US, VN), detail_cells, detail_at, reroute)
+                 pair(VN, US), pair(US, VN), detail_cells, detail_at, reroute, dynamic)
 
 
 def anchor(a: response.MarketArrays, first: int, tariff: np.ndarray,
@@ -183,12 +196,14 @@ def evaluate(cells: Cells, a: response.MarketArrays, active: sparse.Active,
     """
     nested = a.nested and a.sigma_nest is not None and a.nest is not None
     index, nest_index = sparse.log_indices(active, a.sigma, a.sigma_nest if nested else None)
-    sigma, eta = _per_cell(a.sigma, cells.market), _per_cell(a.eta, cells.market)
-    sigma_nest = _per_cell(a.sigma_nest, cells.market) if nested and a.sigma_nest is not None \
+    n = cells.flat.size if cells.dynamic < 0 else cells.dynamic  # the cells that can move
+    market = cells.market[:n]
+    sigma, eta = _per_cell(a.sigma, market), _per_cell(a.eta, market)
+    sigma_nest = _per_cell(a.sigma_nest, market) if nested and a.sigma_nest is not None \
         else None
-    gap = _gap(index, nest_index if nested else None, cells.market, cells.log_price, sigma,
-               eta, sigma_nest, cells.nest)
-    lam = _per_cell(a.adjustment, cells.market)[:, :, 0]  # (C, S, D)
+    gap = _gap(index, nest_index if nested else None, market, cells.log_price[:n], sigma, eta,
+               sigma_nest, cells.nest[:n])
+    lam = _per_cell(a.adjustment, market)[:, :, 0]  # (C', S, D)
     keep = 1.0 - lam
     for t in range(gap.shape[2]):  # partial adjustment, in place: λ y*_t + (1 − λ) y_(t−1)
         now = gap[:, :, t]
@@ -198,13 +213,18 @@ def evaluate(cells: Cells, a: response.MarketArrays, active: sparse.Active,
     first = anchored.first if anchored is not None else 0
     # λ gap in the anchor year (the drawn part of the anchor factor) when the batch has it
     own = gap[:, :, first, None].copy() if anchored is not None and anchored.own else None
-    value = np.exp(gap, out=gap)
-    value *= cells.projected
+    value = np.empty((cells.flat.size, *gap.shape[1:]))
+    np.exp(gap, out=value[:n])
+    value[:n] *= cells.projected[:n]
+    value[n:] = cells.projected[n:]  # static cells: exp(0) times their projection, exactly
+    del gap
     factor = None
     if anchored is not None:  # keep the anchor year observed under every draw
-        factor = _anchor_factor(cells, a, anchored, (sigma, eta, sigma_nest, lam[:, :, None]),
-                                nested, own, memo)
-        value[:, :, first:] *= factor
+        factor = np.ones((cells.flat.size, *value.shape[1:2], 1, value.shape[3]))
+        factor[:n] = _anchor_factor(cells, n, a, anchored,
+                                    (sigma, eta, sigma_nest, lam[:, :, None]), nested, own,
+                                    memo)
+        value[:n, :, first:] *= factor[:n]
 
     def baseline(rows: np.ndarray) -> np.ndarray:  # the no-change path of some cells
         out = np.broadcast_to(cells.projected[rows], (*rows.shape, *value.shape[1:]))
@@ -243,28 +263,29 @@ def outputs(cells: Cells, value: np.ndarray, baseline: Callable[[np.ndarray], np
     return out
 
 
-def _anchor_factor(cells: Cells, a: response.MarketArrays, anchored: Anchor,
+def _anchor_factor(cells: Cells, n: int, a: response.MarketArrays, anchored: Anchor,
                    drawn: tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray],
                    nested: bool, own: np.ndarray | None, memo: dict[Any, Any]) -> np.ndarray:
-    """``c = exp(λ_c gap_c − λ_d gap_d)`` (C, S, 1, D) on the cells, its price indices on the
-    regime's active cells. ``drawn``: the draws' σ, η, σ_N (or None) and λ per cell
-    (C, S, 1, D); ``own``: ``λ_d gap_d`` when the batch already has it."""
+    """``c = exp(λ_c gap_c − λ_d gap_d)`` (n, S, 1, D) on the first ``n`` cells, its price
+    indices on the regime's active cells. ``drawn``: the draws' σ, η, σ_N (or None) and λ per
+    cell (n, S, 1, D); ``own``: ``λ_d gap_d`` when the batch already has it."""
     regime = anchored.regime
-    lp = np.broadcast_to(anchored.log_price.reshape(-1)[cells.flat][:, None, None, None],
-                         (cells.flat.size, regime.shape[0], 1, 1))
+    market, nest_cells = cells.market[:n], cells.nest[:n]
+    lp = np.broadcast_to(anchored.log_price.reshape(-1)[cells.flat[:n]][:, None, None, None],
+                         (n, regime.shape[0], 1, 1))
 
     def first_year(sigma: np.ndarray, sigma_nest: np.ndarray | None,
                    per: tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray],
-                   ) -> np.ndarray:  # λ gap in the anchor year, (C, S, 1, D)
+                   ) -> np.ndarray:  # λ gap in the anchor year, (n, S, 1, D)
         index, nest_index = sparse.log_indices(regime, sigma, sigma_nest)
-        gap = _gap(index, None if sigma_nest is None else nest_index, cells.market, lp,
-                   *per[:3], cells.nest)
+        gap = _gap(index, None if sigma_nest is None else nest_index, market, lp, *per[:3],
+                   nest_cells)
         return per[3] * gap
 
     key = ("anchor-central", id(cells), nested)  # the baseline's own parameters: once
     if key not in memo:
         sigma, eta, rate, sigma_nest = anchored.central
-        at = cells.market
+        at = market
         nest = sigma_nest if nested else None
         memo[key] = first_year(sigma, nest, (
             _per_cell(sigma, at), _per_cell(eta, at),

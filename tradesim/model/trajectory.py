@@ -343,8 +343,16 @@ class Batch:
             if any(s.commitments for s in self.scenarios):
                 added = np.stack([self.paths(d["added"]) for d in self.deals])
                 shed = np.stack([self.paths(d["displace"]) for d in self.deals])
+            # markets whose index can move: the batch's active ones and the anchor regime's
+            moving = np.zeros(self.arrays.t0.shape[0] * self.arrays.t0.shape[-1], dtype=bool)
+            levels = [self.active]
+            anchor = self._anchor() if "anchor_tariff" in self.baseline else None
+            if anchor is not None:
+                levels.append(anchor.regime)
+            for level in (lv for act in levels for lv in (act.upper, act.nest) if lv):
+                moving[level.markets] = True
             self._memo[key] = reduced_pass.output_cells(self.arrays, importers, exporters, rule,
-                                                   added, shed, detail)
+                                                        added, shed, detail, moving)
         return self._memo[key]
 
     def _anchor(self) -> reduced_pass.Anchor | None:
