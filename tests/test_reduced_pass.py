@@ -94,3 +94,31 @@ def test_static_cells_are_not_evaluated_and_keep_their_projection(baseline) -> N
     np.testing.assert_allclose(vn.sel(exporter="USA").sum("product"), lean["exports"], rtol=1e-14)
     full = trajectory.run(baseline, [s], draws)
     np.testing.assert_allclose(lean["value"], full["value"], rtol=1e-12, atol=1e-3)
+
+
+def test_detail_off_the_reduced_pass_is_the_full_runs_products(baseline) -> None:
+    # method smart is not CES: the batch runs in full, and detail still selects the products
+    doc = tradesim.load_scenario(ROOT / "scenarios" / "framework-2025.toml").to_dict()
+    doc["scenario"]["method"] = "smart"
+    s = parse_scenario(doc)
+    batch = trajectory.prepare(baseline, [s])
+    assert batch.reduced(None, [3, 40]) is None
+    got = batch.run(None, KEEP, detail=[3, 40])
+    full = trajectory.run(baseline, [s])
+    np.testing.assert_array_equal(got["value"], full["value"].isel(product=[3, 40]))
+    np.testing.assert_array_equal(got["balance"], full["balance"])
+
+
+def test_a_sweep_off_the_reduced_pass_keeps_its_product_outputs(baseline) -> None:
+    from tradesim.scenario.sweep_file import parse_sweep
+
+    doc = tradesim.load_scenario(ROOT / "scenarios" / "framework-2025.toml").to_dict()
+    doc["scenario"]["method"] = "smart"
+    spec = parse_sweep({"sweep": {"name": "smart-grid",
+                                  "grid": {"tariff.vn-recip-20.rate": [10, 30]},
+                                  "outputs": {"products": ["61", "85"]}}}, parse_scenario(doc))
+    ds = sweep.evaluate(spec, baseline)
+    one = trajectory.run(baseline, [spec.points[1]])["value"].isel(scenario=0).to_numpy()
+    order, starts = sweep._members(baseline, ["61", "85"])
+    np.testing.assert_allclose(ds["value"].isel(rate=1).to_numpy(),
+                               np.add.reduceat(one[..., order], starts, axis=-1), rtol=1e-12)

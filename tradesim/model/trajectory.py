@@ -87,7 +87,7 @@ def run(baseline: xr.Dataset, scenarios: Sequence[Scenario], draws: xr.Dataset |
     detail : sequence of int, optional
         With ``keep`` in :data:`TOTALS` plus ``"value"``: ``value`` for every importer and
         exporter of these product positions (sorted, unique) beside totals over every product,
-        in the same reduced pass.
+        in the same reduced pass (off it, by the full run).
 
     Returns
     -------
@@ -282,6 +282,8 @@ class Batch:
                          rerouted, lead)
         if keep is not None:
             result = result[keep]
+        if detail is not None:  # off the reduced pass: the same outputs, from the full run
+            result = result.isel({PRODUCT: np.asarray(detail, dtype=int)})
         if draws is not None and DRAW in draws.coords:
             result = result.assign_coords({DRAW: draws[DRAW].to_numpy()})
         return result
