@@ -14,10 +14,11 @@ import numpy as np
 
 from tradesim.dims import SUPPLIER_AXIS
 
-__all__ = ["adjust", "buyers_surplus", "ces_demand", "log_price_index", "nested_ces_demand",
-           "nested_log_gap", "nested_log_index", "price_index"]
+__all__ = ["SIGMA_ONE", "adjust", "buyers_surplus", "ces_demand", "log_price_index",
+           "nested_ces_demand", "nested_log_gap", "nested_log_index", "price_index"]
 
-_SIGMA_ONE = 1e-9
+#: |1 − σ| below this is the σ → 1 (geometric / logarithmic) limit.
+SIGMA_ONE = 1e-9
 
 
 def price_index(weights: np.ndarray, price: np.ndarray, sigma: np.ndarray) -> np.ndarray:
@@ -63,7 +64,7 @@ def log_price_index(weights: np.ndarray, log_price: np.ndarray,
     """
     total = weights.sum(axis=SUPPLIER_AXIS, keepdims=True)
     share = weights / np.where(total > 0, total, 1.0)
-    one = np.abs(1.0 - sigma) < _SIGMA_ONE
+    one = np.abs(1.0 - sigma) < SIGMA_ONE
     expo = np.where(one, 1.0, 1.0 - sigma)
     x = expo * log_price
     shape = np.broadcast_shapes(x.shape, share.shape)
@@ -234,7 +235,7 @@ def buyers_surplus(expenditure: np.ndarray, index: np.ndarray, eta: np.ndarray) 
     eta : ndarray (..., 1, P)
         Composite import demand elasticity.
     """
-    one = np.abs(1.0 - eta) < _SIGMA_ONE
+    one = np.abs(1.0 - eta) < SIGMA_ONE
     expo = np.where(one, 1.0, 1.0 - eta)
     return np.where(one, -expenditure * np.log(index),
                     -expenditure * (index**expo - 1.0) / expo)

@@ -24,9 +24,10 @@ from typing import NamedTuple
 
 import numpy as np
 
+from tradesim.model.kernels import SIGMA_ONE
+
 __all__ = ["Active", "Level", "active_cells", "as_markets", "log_indices"]
 
-_SIGMA_ONE = 1e-9  # as in kernels: |1 − σ| below it is the geometric (σ = 1) limit
 _FAR = -0.99  # as the dense kernel: Σ θ e^x below 1 % is recomputed by log-sum-exp
 
 
@@ -245,7 +246,7 @@ def _index(level: Level, sigma: np.ndarray, active: Active,
 
     ``extra``: (positions in ``level.markets``, θ (M_x, S, T, 1), ln p (M_x, S, T, D)) of one
     more supplier in those markets (the nest in the upper level)."""
-    one = np.abs(1.0 - sigma) < _SIGMA_ONE
+    one = np.abs(1.0 - sigma) < SIGMA_ONE
     expo = np.where(one, 1.0, 1.0 - sigma)  # (M, S, 1, D)
     n_s, n_d, n_t = expo.shape[1], expo.shape[3], active.shape[1]
     moved = np.zeros((level.markets.size, n_s, n_t, n_d))

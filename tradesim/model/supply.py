@@ -28,7 +28,7 @@ import numpy as np
 
 from tradesim.dims import SUPPLIER_AXIS
 from tradesim.errors import ConvergenceError
-from tradesim.model.kernels import log_price_index
+from tradesim.model.kernels import SIGMA_ONE, log_price_index
 
 __all__ = ["SupplyResult", "damped_newton", "new_shares", "solve"]
 
@@ -38,7 +38,6 @@ MAX_LOG_STEP = 10.0
 #: (it is then 1): the ratio would otherwise blow up on round-off-sized tariff moves.
 NO_TARIFF_CHANGE = 1e-12
 _HALVINGS = 40
-_SIGMA_ONE = 1e-9
 
 
 class SupplyResult(NamedTuple):
@@ -180,7 +179,7 @@ def solve(
 def new_shares(weights: np.ndarray, log_price: np.ndarray, log_index: np.ndarray,
                 sigma: np.ndarray) -> np.ndarray:
     """Expenditure shares at new prices, ``θ_s p_s^(1−σ) / P^(1−σ)``, along the supplier axis."""
-    expo = np.where(np.abs(1.0 - sigma) < _SIGMA_ONE, 0.0, 1.0 - sigma)
+    expo = np.where(np.abs(1.0 - sigma) < SIGMA_ONE, 0.0, 1.0 - sigma)
     raw = weights * np.exp(expo * (log_price - log_index))
     total = raw.sum(axis=SUPPLIER_AXIS, keepdims=True)
     return raw / np.where(total > 0, total, 1.0)

@@ -13,7 +13,7 @@ from tradesim.errors import ScheduleError
 from tradesim.model import kernels, response, sparse
 from tradesim.model import reduced as reduced_pass  # Batch.reduced is a method
 from tradesim.scenario import schedule
-from tradesim.scenario.parse import Scenario
+from tradesim.scenario.parse import Scenario, Transshipment
 
 __all__ = ["TOTALS", "Batch", "prepare", "run", "simulate"]
 
@@ -252,15 +252,10 @@ class Batch:
                               detail)
         correction = None
         if anchored:
-            none: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(scenarios)
-            base = {p: response.compose(self.central[p], None, none)
-                    for p in ("sigma", "eta", "adjustment")}
-            nest = base["sigma"] * response.compose(self.nest_ratio, None, none)
             first_offset = int(baseline.attrs["anchor_year"]) - first.base_year
             c = response.anchor_correction(a, first_offset,
                                            _ordered(baseline["anchor_tariff"], MARKET_DIMS),
-                                           (base["sigma"], base["eta"], base["adjustment"],
-                                            nest))
+                                           self._own_parameters())
             if c is not None:
                 correction = _Correction(c, years - first.base_year >= first_offset)
         r = response.respond(a, first.method)
@@ -332,13 +327,10 @@ class Batch:
         if key not in self._memo:
             importers = list(self.baseline.indexes[IMPORTER])
             exporters = list(self.baseline.indexes[EXPORTER])
-            rules = [s.transshipment for s in self.scenarios if s.transshipment is not None]
+            common = _common_rule(self.scenarios)
             rule = None
-            if rules:
-                if any((t.sources, t.via) != (rules[0].sources, rules[0].via) for t in rules):
-                    raise ScheduleError("scenarios in one batch must re-route the same sources "
-                                        "via the same hub")
-                rule = reduced_pass.Rule(rules[0].sources, rules[0].via, np.array(
+            if common is not None:
+                rule = reduced_pass.Rule(common.sources, common.via, np.array(
                     [0.0 if s.transshipment is None else s.transshipment.origin_switching
                      for s in self.scenarios]))
             added = shed = None
@@ -362,15 +354,18 @@ class Batch:
         baseline's own parameters."""
         key: tuple[str, Any] = ("anchor", None)
         if key not in self._memo:
-            none: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(self.scenarios)
-            base = [response.compose(self.central[p], None, none)
-                    for p in ("sigma", "eta", "adjustment")]
-            nest = base[0] * response.compose(self.nest_ratio, None, none)
             self._memo[key] = reduced_pass.anchor(
                 self.arrays, int(self.baseline.attrs["anchor_year"]) - self.first.base_year,
-                _ordered(self.baseline["anchor_tariff"], MARKET_DIMS),
-                (base[0], base[1], base[2], nest))
+                _ordered(self.baseline["anchor_tariff"], MARKET_DIMS), self._own_parameters())
         return self._memo[key]
+
+    def _own_parameters(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The baseline's σ, η, λ and σ_N (S, 1, 1, I, 1, P), without draws or overrides: the
+        parameters its anchor factor was solved under."""
+        none: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(self.scenarios)
+        sigma, eta, rate = (response.compose(self.central[p], None, none)
+                            for p in ("sigma", "eta", "adjustment"))
+        return sigma, eta, rate, sigma * response.compose(self.nest_ratio, None, none)
 
 
 def _stack(arrays: list[np.ndarray]) -> np.ndarray:
@@ -390,12 +385,9 @@ class _Correction(NamedTuple):
     factor: np.ndarray
     later: np.ndarray
 
-    def apply(self, cells: np.ndarray, cols: np.ndarray | None = None,
-              prods: np.ndarray | None = None) -> np.ndarray:
-        """``cells`` (S, 1 or D, T, I, E', P') scaled from the anchor year on; ``cols`` and
-        ``prods``: the exporters and products ``cells`` holds (None: all)."""
-        factor = self.factor if cols is None else self.factor[..., cols, :]
-        factor = (factor if prods is None else factor[..., prods])[:, :, None]
+    def apply(self, cells: np.ndarray) -> np.ndarray:
+        """``cells`` (S, 1 or D, T, I, E, P) scaled from the anchor year on."""
+        factor = self.factor[:, :, None]
         return np.where(self.later[:, None, None, None], cells * factor, cells)
 
 
@@ -408,6 +400,18 @@ def _with_draws(result: xr.Dataset, draws: xr.Dataset | None) -> xr.Dataset:
     return result
 
 
+def _common_rule(scenarios: Sequence[Scenario]) -> Transshipment | None:
+    """The batch's re-routing rule (None: no scenario re-routes); every scenario that
+    re-routes must name the same sources and hub."""
+    active = [s.transshipment for s in scenarios if s.transshipment is not None]
+    if not active:
+        return None
+    if any((t.sources, t.via) != (active[0].sources, active[0].via) for t in active):
+        raise ScheduleError("scenarios in one batch must re-route the same sources via the "
+                            "same hub")
+    return active[0]
+
+
 def _reroute(importers: list[str], exporters: list[str], scenarios: Sequence[Scenario],
              a: response.MarketArrays, priced: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Origin switching: move a share of sources' lost US sales to the hub while it is cheaper.
@@ -416,18 +420,15 @@ def _reroute(importers: list[str], exporters: list[str], scenarios: Sequence[Sce
     """
     rules = [s.transshipment for s in scenarios]
     shape = (*priced.shape[:3], priced.shape[-1])
-    active = [t for t in rules if t is not None]
-    if not active:
+    common = _common_rule(scenarios)
+    if common is None:
         return priced, np.zeros(shape)
-    if any((t.sources, t.via) != (active[0].sources, active[0].via) for t in active):
-        raise ScheduleError("scenarios in one batch must re-route the same sources via the "
-                            "same hub")
-    missing = [c for c in (*active[0].sources, active[0].via) if c not in exporters]
+    missing = [c for c in (*common.sources, common.via) if c not in exporters]
     if missing or US not in importers:
         raise ScheduleError(f"transshipment: {missing or [US]} not in this baseline")
     us = importers.index(US)
-    src = [exporters.index(c) for c in active[0].sources]
-    hub = exporters.index(active[0].via)
+    src = [exporters.index(c) for c in common.sources]
+    hub = exporters.index(common.via)
     share = np.array([0.0 if t is None else t.origin_switching for t in rules])
     lost = np.maximum(a.projected[..., us, src, :] - priced[..., us, src, :], 0.0)
     tariff = a.t1[..., us, :, :]
