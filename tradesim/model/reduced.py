@@ -198,12 +198,12 @@ def evaluate(cells: Cells, a: response.MarketArrays, active: sparse.Active,
     index, nest_index = sparse.log_indices(active, a.sigma, a.sigma_nest if nested else None)
     n = cells.flat.size if cells.dynamic < 0 else cells.dynamic  # the cells that can move
     market = cells.market[:n]
-    sigma, eta = _per_cell(a.sigma, market), _per_cell(a.eta, market)
-    sigma_nest = _per_cell(a.sigma_nest, market) if nested and a.sigma_nest is not None \
+    sigma, eta = sparse.at_markets(a.sigma, market), sparse.at_markets(a.eta, market)
+    sigma_nest = sparse.at_markets(a.sigma_nest, market) if nested and a.sigma_nest is not None \
         else None
     gap = _gap(index, nest_index if nested else None, market, cells.log_price[:n], sigma, eta,
                sigma_nest, cells.nest[:n])
-    lam = _per_cell(a.adjustment, market)[:, :, 0]  # (C', S, D)
+    lam = sparse.at_markets(a.adjustment, market)[:, :, 0]  # (C', S, D)
     keep = 1.0 - lam
     for t in range(gap.shape[2]):  # partial adjustment, in place: λ y*_t + (1 − λ) y_(t−1)
         now = gap[:, :, t]
@@ -288,17 +288,11 @@ def _anchor_factor(cells: Cells, n: int, a: response.MarketArrays, anchored: Anc
         at = market
         nest = sigma_nest if nested else None
         memo[key] = first_year(sigma, nest, (
-            _per_cell(sigma, at), _per_cell(eta, at),
-            None if nest is None else _per_cell(nest, at), _per_cell(rate, at)))
+            sparse.at_markets(sigma, at), sparse.at_markets(eta, at),
+            None if nest is None else sparse.at_markets(nest, at), sparse.at_markets(rate, at)))
     if own is None:
         own = first_year(a.sigma, a.sigma_nest if nested else None, drawn)
     return np.exp(memo[key] - own)
-
-
-def _per_cell(x: np.ndarray, market: np.ndarray) -> np.ndarray:
-    """A market parameter (S, D, 1, I, 1, P) at each cell's market: (C, S, 1, D)."""
-    flat = x.reshape(*x.shape[:2], -1)[..., market]  # (S, D, C)
-    return np.ascontiguousarray(flat.transpose(2, 0, 1))[:, :, None, :]
 
 
 def _gap(index: np.ndarray, nest_index: np.ndarray | None, market: np.ndarray,

@@ -26,7 +26,7 @@ import numpy as np
 
 from tradesim.model.kernels import SIGMA_ONE
 
-__all__ = ["Active", "Level", "active_cells", "as_markets", "log_indices"]
+__all__ = ["Active", "Level", "active_cells", "as_markets", "at_markets", "log_indices"]
 
 _FAR = -0.99  # as the dense kernel: Σ θ e^x below 1 % is recomputed by log-sum-exp
 
@@ -211,8 +211,7 @@ def log_indices(active: Active, sigma: np.ndarray, sigma_nest: np.ndarray | None
     n_d = sigma.shape[1]
 
     def per_market(x: np.ndarray, markets: np.ndarray) -> np.ndarray:  # -> (M, S, 1, D)
-        x = np.broadcast_to(x, (n_s, n_d, 1, n_i, 1, n_p)).reshape(n_s, n_d, n_i * n_p)
-        return np.ascontiguousarray(np.moveaxis(x[..., markets], -1, 0)[:, :, None, :])
+        return at_markets(np.broadcast_to(x, (n_s, n_d, 1, n_i, 1, n_p)), markets)
 
     rows = (n_i * n_p, n_s, n_t, n_d)
     log_nest = np.zeros(rows)
@@ -232,6 +231,13 @@ def log_indices(active: Active, sigma: np.ndarray, sigma_nest: np.ndarray | None
         log_index[upper.markets] = _index(upper, per_market(sigma, upper.markets), active,
                                           extra)
     return log_index, log_nest
+
+
+def at_markets(x: np.ndarray, markets: np.ndarray) -> np.ndarray:
+    """A market parameter (S, D, 1, I, 1, P) at flat markets ``i·P + p`` (M,): (M, S, 1, D),
+    markets first and draws innermost, as the per-market and per-cell rows are laid out."""
+    flat = x.reshape(*x.shape[:2], -1)[..., markets]  # (S, D, M)
+    return np.ascontiguousarray(flat.transpose(2, 0, 1))[:, :, None, :]
 
 
 def as_markets(rows: np.ndarray, n_i: int, n_p: int) -> np.ndarray:
