@@ -108,8 +108,13 @@ class _Spill:
         size = math.prod(self.shape) * self.draws * self.dtype.itemsize
         with os.fdopen(fd, "wb") as f:
             f.truncate(size)
+        # one mapping of the whole file while it is written; no flush: the pages are read
+        # back through the same page cache, and the file never outlives this process
+        self._file = np.memmap(self.path, dtype=self.dtype, mode="r+",
+                               shape=(max(size // self.dtype.itemsize, 1),))
         for piece in self._pieces(da, budget):
             self._write(*piece)
+        del self._file
 
     def _pieces(self, da: xr.DataArray, budget: int) -> Iterator[tuple[tuple[range, ...],
                                                                        int, np.ndarray]]:
@@ -147,21 +152,18 @@ class _Spill:
         flat = values.reshape(-1, d)
         first = int(np.searchsorted(self.starts, ids[0], "right")) - 1
         last = int(np.searchsorted(self.starts, ids[-1], "right")) - 1
-        size = self.dtype.itemsize
         for k in range(first, last + 1):
             s, e = self.parts[k]
             lo, hi = np.searchsorted(ids, [s, e])
             if lo == hi:
                 continue
             cols = ids[lo:hi] - s
-            mm = np.memmap(self.path, dtype=self.dtype, mode="r+",
-                           offset=(s * self.draws + d0 * (e - s)) * size, shape=(d, e - s))
+            at = s * self.draws + d0 * (e - s)
+            mm = self._file[at:at + d * (e - s)].reshape(d, e - s)
             if cols[-1] - cols[0] + 1 == len(cols):
                 mm[:, int(cols[0]):int(cols[-1]) + 1] = flat[lo:hi].T
             else:
                 mm[:, cols] = flat[lo:hi].T
-            mm.flush()
-            del mm
 
     def read(self, k: int) -> np.ndarray:
         """Block ``k`` as a fresh (cells, draws) array."""
