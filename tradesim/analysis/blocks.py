@@ -108,13 +108,10 @@ class _Spill:
         size = math.prod(self.shape) * self.draws * self.dtype.itemsize
         with os.fdopen(fd, "wb") as f:
             f.truncate(size)
-        # one mapping of the whole file while it is written; no flush: the pages are read
-        # back through the same page cache, and the file never outlives this process
-        self._file = np.memmap(self.path, dtype=self.dtype, mode="r+",
-                               shape=(max(size // self.dtype.itemsize, 1),))
-        for piece in self._pieces(da, budget):
-            self._write(*piece)
-        del self._file
+            # no flush or mapping kept: the pages are read back through the same page cache
+            # (the file never outlives this process), and they do not count in its memory
+            for piece in self._pieces(da, budget):
+                self._write(f.fileno(), *piece)
 
     def _pieces(self, da: xr.DataArray, budget: int) -> Iterator[tuple[tuple[range, ...],
                                                                        int, np.ndarray]]:
@@ -142,7 +139,7 @@ class _Spill:
                 yield ranges, d0, np.asarray(da.isel(index).values)
                 k = m
 
-    def _write(self, ranges: tuple[range, ...], d0: int, values: np.ndarray) -> None:
+    def _write(self, fd: int, ranges: tuple[range, ...], d0: int, values: np.ndarray) -> None:
         d = values.shape[-1]
         if ranges:
             mesh = np.meshgrid(*(np.arange(r.start, r.stop) for r in ranges), indexing="ij")
@@ -158,12 +155,13 @@ class _Spill:
             if lo == hi:
                 continue
             cols = ids[lo:hi] - s
-            at = s * self.draws + d0 * (e - s)
-            mm = self._file[at:at + d * (e - s)].reshape(d, e - s)
-            if cols[-1] - cols[0] + 1 == len(cols):
-                mm[:, int(cols[0]):int(cols[-1]) + 1] = flat[lo:hi].T
-            else:
-                mm[:, cols] = flat[lo:hi].T
+            at = (s * self.draws + d0 * (e - s)) * self.dtype.itemsize
+            if len(cols) == e - s:  # every cell of the block: its rows d0 … d0+d−1, in a row
+                os.pwrite(fd, np.ascontiguousarray(flat[lo:hi].T).data, at)
+                continue
+            mm = np.memmap(self.path, dtype=self.dtype, mode="r+", offset=at, shape=(d, e - s))
+            mm[:, cols] = flat[lo:hi].T
+            del mm
 
     def read(self, k: int) -> np.ndarray:
         """Block ``k`` as a fresh (cells, draws) array."""
