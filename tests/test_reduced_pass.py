@@ -122,3 +122,31 @@ def test_a_sweep_off_the_reduced_pass_keeps_its_product_outputs(baseline) -> Non
     order, starts = sweep._members(baseline, ["61", "85"])
     np.testing.assert_allclose(ds["value"].isel(rate=1).to_numpy(),
                                np.add.reduceat(one[..., order], starts, axis=-1), rtol=1e-12)
+
+
+def test_the_plan_and_the_batch_share_one_rule_for_the_reduced_pass(baseline) -> None:
+    # sweep.plan sizes chunks for the pass the batch will take: an exporter's own finite ω in
+    # the baseline (omega_exporter) takes the full engine, as a finite ω override does
+    from tradesim.scenario.sweep_file import parse_sweep
+
+    base = tradesim.load_scenario(ROOT / "scenarios" / "framework-2025.toml")
+    own = baseline["sigma"].isel(product=0, drop=True).expand_dims(
+        exporter=baseline.indexes["exporter"]).transpose("importer", "exporter") * np.nan
+    with_own = baseline.assign(omega_exporter=own.where(own.exporter != "CHN", 2.0))
+    inf_own = baseline.assign(omega_exporter=own.fillna(np.inf))
+    doc = base.to_dict()
+    doc["elasticities"] = {"omega": {"all": 5.0}}
+    finite = parse_scenario(doc)
+    doc["elasticities"] = {"omega": {"all": float("inf")}}
+    infinite = parse_scenario(doc)
+    draws = {"sweep": {"name": "mc", "monte_carlo": {"draws": 1000, "seed": 1, "sigma": {
+        "distribution": "lognormal", "low": 1.5, "high": 6.0}}}}
+    lean = sweep.plan(parse_sweep(draws, base), baseline, parallel=1).draw_chunk
+    for b, s, expected in ((baseline, base, True), (with_own, base, False),
+                           (inf_own, base, True), (baseline, finite, False),
+                           (baseline, infinite, True)):
+        batch = trajectory.prepare(b, [s])
+        assert batch.reducible is trajectory.reducible(b, [s]) is expected
+        assert (batch.reduced(None) is not None) is expected
+        chunk = sweep.plan(parse_sweep(draws, s), b, parallel=1).draw_chunk
+        assert (chunk == lean) is expected, (chunk, lean)  # 256 on the reduced pass, else 90

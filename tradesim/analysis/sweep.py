@@ -274,7 +274,7 @@ def plan(sweep: Sweep, baseline: xr.Dataset, chunk: int | None = None,
     n_s, n_d = math.prod(grid), sweep.n_draws
     spread = -(-n_s * max(n_d, 1) // (2 * (parallel or os.cpu_count() or 1)))
     # draws on the reduced pass cost little each beside what a grid point's preparation holds
-    lean = bool(n_d) and _lean(sweep, baseline)
+    lean = bool(n_d) and trajectory.reducible(baseline, sweep.points)
     per_cell = LEAN_BYTES_PER_CELL if lean else ENGINE_BYTES_PER_CELL
     budget = memory or (LEAN_CHUNK_MEMORY if lean else CHUNK_MEMORY)
     points = chunk or sweep.chunk or max(1, min(budget // (cells * per_cell), spread))
@@ -288,14 +288,6 @@ def plan(sweep: Sweep, baseline: xr.Dataset, chunk: int | None = None,
         sizes.append(c)
         left = left // n if c == n else 1
     return Plan(grid, n_d, tuple(reversed(sizes)), draw_chunk)
-
-
-def _lean(sweep: Sweep, baseline: xr.Dataset) -> bool:
-    """Whether the sweep's points take the reduced pass (CES, full pass-through)."""
-    if any(s.method != "ces" for s in sweep.points[:1]) or "omega" in baseline and \
-            not np.isinf(baseline["omega"].to_numpy()).all():
-        return False
-    return not any(name == "omega" for s in sweep.points for name, _ in s.elasticities)
 
 
 def _members(baseline: xr.Dataset, prefixes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -15,7 +15,7 @@ from tradesim.model import reduced as reduced_pass  # Batch.reduced is a method
 from tradesim.scenario import schedule
 from tradesim.scenario.parse import Scenario, Transshipment
 
-__all__ = ["TOTALS", "Batch", "prepare", "run", "simulate"]
+__all__ = ["TOTALS", "Batch", "prepare", "reducible", "run", "simulate"]
 
 PARAMS = ("sigma", "eta", "adjustment", "omega")
 
@@ -127,6 +127,18 @@ def prepare(baseline: xr.Dataset, scenarios: Sequence[Scenario],
     return Batch(baseline, list(scenarios), labels, products)
 
 
+def reducible(baseline: xr.Dataset, scenarios: Sequence[Scenario]) -> bool:
+    """Whether the reduced pass (:mod:`tradesim.model.reduced`) evaluates these scenarios:
+    method CES with full pass-through, ω = ∞ in the baseline (its products' ω and its
+    exporters' own) and in every scenario's ω overrides. Draws never change ω."""
+    own = baseline["omega_exporter"].to_numpy() if "omega_exporter" in baseline else np.inf
+    return (all(s.method == "ces" for s in scenarios)
+            and bool(np.isinf(baseline["omega"].to_numpy()).all())
+            and bool((np.isnan(own) | np.isinf(own)).all())
+            and all(np.isinf(value) for s in scenarios for name, pairs in s.elasticities
+                    if name == "omega" for _, value in pairs))
+
+
 class Batch:
     """Scenarios on a baseline, prepared for :meth:`run` (see :func:`prepare`)."""
 
@@ -175,6 +187,7 @@ class Batch:
             if "anchor" in baseline else None)
         self._active: sparse.Active | None = None
         self._memo: dict[tuple[str, Any], Any] = {}
+        self.reducible = reducible(baseline, scenarios)
 
     def _params(self, drawn: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """σ, η, λ, ω and σ_N (S, D, 1, I, 1, P) for draws ``drawn`` (D, I, P) and the
@@ -206,14 +219,10 @@ class Batch:
             draws = draws.isel({PRODUCT: self.cut})
         drawn = _draws(self.baseline, draws)
         a = self.arrays._replace(**self._params(drawn))
-        anchored = "anchor_tariff" in self.baseline and self._reducible(a) and bool(
+        anchored = "anchor_tariff" in self.baseline and self.reducible and bool(
             drawn or any(o.get(k) is not None for o in self.over
                          for k in (*PARAMS, "nest_ratio")))
         return a, anchored
-
-    def _reducible(self, a: response.MarketArrays) -> bool:
-        """CES with full pass-through: the model the reduced pass evaluates."""
-        return self.first.method == "ces" and bool(np.isinf(a.omega).all())
 
     def reduced(self, draws: xr.Dataset | None = None,
                 detail: Sequence[int] | np.ndarray | None = None,
@@ -223,7 +232,7 @@ class Batch:
         products; restated on Vietnamese statistics when the scenarios say so. None when the
         batch is not CES with full pass-through (use :meth:`run`)."""
         a, anchored = self._drawn(draws)
-        if not self._reducible(a):
+        if not self.reducible:
             return None
         out = self._reduced(a, anchored, detail)
         if self.first.basis == "vn":
@@ -247,7 +256,7 @@ class Batch:
         lean = set(TOTALS) | ({"value"} if detail is not None else set())
         if detail is not None and (keep is None or not set(keep) <= lean):
             raise ScheduleError(f"detail= needs keep within {sorted(lean)}")
-        if keep is not None and set(keep) <= lean and self._reducible(a):
+        if keep is not None and set(keep) <= lean and self.reducible:
             return self._lean(self._reduced(a, anchored, detail), a, keep, draws, squeeze,
                               detail)
         correction = None
