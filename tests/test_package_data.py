@@ -79,7 +79,34 @@ def test_the_whole_build_reproduces_every_committed_file(tmp_path: Path) -> None
     built = sorted(p.name for p in tmp_path.iterdir())
     assert built == sorted(p.name for p in EMBEDDED.iterdir() if p.is_file())
     for name in built:
-        assert (tmp_path / name).read_bytes() == (EMBEDDED / name).read_bytes(), name
+        if name in ESTIMATED:
+            assert_same_estimates(tmp_path / name, EMBEDDED / name)
+        else:
+            assert (tmp_path / name).read_bytes() == (EMBEDDED / name).read_bytes(), name
+
+
+#: Files of numbers an iterative estimator fits (``tools/package_data/calibration.py``: 201
+#: Levenberg-Marquardt fits at scipy's default tolerances). The fits stop where the objective
+#: is flat to ``ftol`` = 1e-8, and the point where they stop moves with the machine's floating
+#: point (numpy's SIMD paths): rebuilt on an AVX2 machine the file committed from an AVX-512
+#: one differed by up to 6.6e-6 (relative) in the bootstrap bounds, and the bootstrap bounds
+#: themselves lie about 1e-3 from fully converged fits (measured at tolerance 1e-13). Every
+#: text field must match exactly, every number to 1e-3.
+ESTIMATED = ("reallocation.csv",)
+
+
+def assert_same_estimates(built: Path, committed: Path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    a, b = (pd.read_csv(p, dtype=str, keep_default_na=False) for p in (built, committed))
+    assert list(a.columns) == list(b.columns) and a.shape == b.shape, committed.name
+    for col in a.columns:
+        x, y = pd.to_numeric(a[col], errors="coerce"), pd.to_numeric(b[col], errors="coerce")
+        if x.notna().all() and y.notna().all():
+            np.testing.assert_allclose(x, y, rtol=1e-3, atol=0, err_msg=f"{committed.name}: {col}")
+        else:
+            assert a[col].tolist() == b[col].tolist(), f"{committed.name}: {col}"
 
 
 def test_a_headline_check_beyond_tolerance_fails_the_build(tmp_path: Path) -> None:
