@@ -100,7 +100,8 @@ def assert_same_estimates(built: Path, committed: Path) -> None:
     import pandas as pd
 
     a, b = (pd.read_csv(p, dtype=str, keep_default_na=False) for p in (built, committed))
-    assert list(a.columns) == list(b.columns) and a.shape == b.shape, committed.name
+    assert list(a.columns) == list(b.columns), committed.name
+    assert a.shape == b.shape, committed.name
     for col in a.columns:
         x, y = pd.to_numeric(a[col], errors="coerce"), pd.to_numeric(b[col], errors="coerce")
         if x.notna().all() and y.notna().all():
