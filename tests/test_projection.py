@@ -121,3 +121,25 @@ def test_the_band_from_the_estimated_intervals_covers_2025(engine: pd.DataFrame)
     for supplier in ("VNM", "CHN"):
         row = engine.loc[supplier]
         assert row["90% band low"] <= row["actual change"] <= row["band high"], supplier
+
+
+def test_scenarios_sharing_their_growth_share_one_projection_to_the_bit(baseline) -> None:
+    # a grid over tariffs builds the projection once (response.market_arrays) and repeats it:
+    # the same numbers as each scenario projected alone, share trends and the anchor included
+    from tradesim.model import trajectory
+
+    base = tradesim.load_scenario("scenarios/framework-2025.toml")
+    doc = base.to_dict()
+    doc["tariff"][0]["rate"] = 5.0
+    other = tradesim.load_scenario(doc)
+    doc["scenario"]["name"] = "faster"
+    doc["elasticities"] = {"growth": {"61": 0.2}}
+    grown = tradesim.load_scenario(doc)
+    both = trajectory.prepare(baseline, [base, other], ["a", "b"]).arrays.projected
+    alone = trajectory.prepare(baseline, [other]).arrays.projected
+    np.testing.assert_array_equal(both[1], alone[0])
+    np.testing.assert_array_equal(both[0], both[1])
+    mixed = trajectory.prepare(baseline, [base, grown], ["a", "b"]).arrays.projected
+    np.testing.assert_array_equal(mixed[1],
+                                  trajectory.prepare(baseline, [grown]).arrays.projected[0])
+    assert not np.array_equal(mixed[0], mixed[1])

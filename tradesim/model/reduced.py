@@ -154,7 +154,9 @@ def output_cells(a: response.MarketArrays, importers: list[str], exporters: list
 
         reroute = (np.stack([where(c) for c in rule.sources]), where(rule.via), rule.share)
     nest = a.nest if a.nest is not None else np.zeros((n_i, n_e, 1), dtype=bool)
-    return Cells(flat, i * n_p + p, gather(nest), rows(np.log1p(a.t1) - np.log1p(a.t0)),
+    # ln(1 + t1) − ln(1 + t0) on the C cells only (elementwise: the same numbers)
+    log_price = np.log1p(rows(a.t1)) - np.log1p(gather(a.t0))[:, None, None, None]
+    return Cells(flat, i * n_p + p, gather(nest), log_price,
                  rows(a.projected), rows(a.t1),
                  None if added is None else rows(added[:, None]),
                  None if shed is None else rows(shed[:, None]),

@@ -113,7 +113,14 @@ def market_arrays(value: np.ndarray, t0: np.ndarray, growth: np.ndarray, t1: np.
         Level factor on each cell's projection from that offset (years since the base) on:
         the baseline's calibration to an observed year (:mod:`tradesim.analysis.anchor`).
     """
-    if demand is not None and any(d is not None for d in demand):
+    stated = demand is not None and any(d is not None for d in demand)
+    n_s = growth.shape[0]
+    # scenarios that share their growth (a grid over tariffs) share their projection: built
+    # once and repeated, the same numbers
+    shared = not stated and n_s > 1 and bool((growth == growth[:1]).all())
+    if shared:
+        growth = growth[:1]
+    if stated:
         projected = value[None, None] * _demand_index(growth, offsets, demand)
     else:
         step = offsets[None, :, None, None, None]
@@ -124,6 +131,8 @@ def market_arrays(value: np.ndarray, t0: np.ndarray, growth: np.ndarray, t1: np.
         factor, first = anchor
         projected = np.where((offsets >= first)[None, :, None, None, None], projected * factor,
                              projected)
+    if shared:
+        projected = np.repeat(projected, n_s, axis=0)
     return MarketArrays(
         projected=np.ascontiguousarray(projected[:, None]),
         t0=t0, t1=t1[:, None], sigma=sigma, eta=eta, adjustment=adjustment, omega=omega,
