@@ -120,7 +120,7 @@ def market_arrays(value: np.ndarray, t0: np.ndarray, growth: np.ndarray, t1: np.
     shared = not stated and n_s > 1 and bool((growth == growth[:1]).all())
     if shared:
         growth = growth[:1]
-    if stated:
+    if stated and demand is not None:
         projected = value[None, None] * _demand_index(growth, offsets, demand)
     else:
         step = offsets[None, :, None, None, None]
