@@ -8,6 +8,7 @@ scenario, with and without Monte Carlo draws, with re-routing and with commitmen
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +65,16 @@ def test_re_routing_and_commitments_in_one_batch(baseline) -> None:
     other = parse_scenario(doc)
     assert with_rule.commitments
     _check(baseline, [with_rule, other], _draws(baseline, 3), np.arange(0, 137, 7))
+
+
+def test_a_tariff_already_moving_in_the_base_year(baseline) -> None:
+    # the reduced pass skips the leading years in which no price moves; here none is skipped
+    doc = tradesim.load_scenario(ROOT / "scenarios" / "framework-2025.toml").to_dict()
+    doc["tariff"][0]["from"] = datetime.date(2024, 3, 1)
+    s = parse_scenario(doc)
+    batch = trajectory.prepare(baseline, [s])
+    assert (batch.arrays.t1[:, :, 0] != batch.arrays.t0).any()
+    _check(baseline, [s], _draws(baseline), np.array([3, 40, 90]))
 
 
 def test_zero_shock_is_the_baseline_to_the_bit(baseline) -> None:

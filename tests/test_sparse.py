@@ -74,6 +74,22 @@ def test_far_markets_use_log_sum_exp_like_the_dense_kernel() -> None:
     assert got[0, 0, 0, 0, 0, 0] == pytest.approx(np.log(10.0), rel=1e-14)
 
 
+def test_a_nest_whose_prices_never_move_still_counts_in_a_far_upper_market() -> None:
+    # one member (weight 1, price unchanged) beside a supplier of weight 100 whose price rises
+    # tenfold with σ = 8: Σ θ (p^(1−σ) − 1) ≈ −0.990 takes the log-sum-exp, which must keep the
+    # nest's share θ_N = 1/101 at ln P_N = 0
+    w = np.array([1.0, 100.0]).reshape(1, 1, 1, 1, 2, 1)
+    lp = np.array([0.0, np.log(10.0)]).reshape(w.shape)
+    sigma = np.full((1, 1, 1, 1, 1, 1), 8.0)
+    members = np.array([True, False]).reshape(1, 2, 1)
+    got, got_nest = _markets(sparse.active_cells(w, lp, members), sigma, 2 * sigma)
+    want = np.log((1.0 + 100.0 * 10.0 ** -7) / 101.0) / -7.0
+    assert got[0, 0, 0, 0, 0, 0] == pytest.approx(want, rel=1e-14)
+    assert got_nest[0, 0, 0, 0, 0, 0] == 0.0
+    dense, _ = kernels.nested_log_index(w, lp, sigma, 2 * sigma, members)
+    np.testing.assert_allclose(got, dense, rtol=1e-12)
+
+
 def test_a_nest_without_a_premium_is_the_one_level_index() -> None:
     w, lp, sigma, _, _ = _case(7, 2, 3, 2, 2, 6, 3, 0.1, 0.7, False, False, False)
     members = np.zeros((2, 6, 1), dtype=bool)

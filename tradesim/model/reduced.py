@@ -188,7 +188,7 @@ def anchor(a: response.MarketArrays, first: int, tariff: np.ndarray,
 
 def evaluate(cells: Cells, a: response.MarketArrays, active: sparse.Active,
              anchored: Anchor | None, memo: dict[Any, Any],
-             ) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]:
+             ) -> tuple[np.ndarray, Callable[[np.ndarray | slice], np.ndarray]]:
     """Values (C, S, T, D) of ``cells`` and a function giving the no-change projection of some
     of them (rows -> (*rows, S, T, D)).
 
@@ -203,33 +203,53 @@ def evaluate(cells: Cells, a: response.MarketArrays, active: sparse.Active,
     sigma, eta = sparse.at_markets(a.sigma, market), sparse.at_markets(a.eta, market)
     sigma_nest = sparse.at_markets(a.sigma_nest, market) if nested and a.sigma_nest is not None \
         else None
-    gap = _gap(index, nest_index if nested else None, market, cells.log_price[:n], sigma, eta,
-               sigma_nest, cells.nest[:n])
-    lam = sparse.at_markets(a.adjustment, market)[:, :, 0]  # (C', S, D)
-    keep = 1.0 - lam
-    for t in range(gap.shape[2]):  # partial adjustment, in place: λ y*_t + (1 − λ) y_(t−1)
-        now = gap[:, :, t]
-        now *= lam
-        if t:
-            now += keep * gap[:, :, t - 1]
-    first = anchored.first if anchored is not None else 0
-    # λ gap in the anchor year (the drawn part of the anchor factor) when the batch has it
-    own = gap[:, :, first, None].copy() if anchored is not None and anchored.own else None
-    value = np.empty((cells.flat.size, *gap.shape[1:]))
-    np.exp(gap, out=value[:n])
-    value[:n] *= cells.projected[:n]
+    lam = sparse.at_markets(a.adjustment, market)  # (C', S, 1, D)
+    n_t = cells.log_price.shape[2]
+    n_s, _, n_d = np.broadcast_shapes(index.shape[1:], sigma.shape[1:], eta.shape[1:],
+                                      lam.shape[1:])
+    value = np.empty((cells.flat.size, n_s, n_t, n_d))
     value[n:] = cells.projected[n:]  # static cells: exp(0) times their projection, exactly
-    del gap
+    first = anchored.first if anchored is not None else n_t
     factor = None
-    if anchored is not None:  # keep the anchor year observed under every draw
+    if anchored is not None:
         factor = np.ones((cells.flat.size, *value.shape[1:2], 1, value.shape[3]))
-        factor[:n] = _anchor_factor(cells, n, a, anchored,
-                                    (sigma, eta, sigma_nest, lam[:, :, None]), nested, own,
-                                    memo)
-        value[:n, :, first:] *= factor[:n]
+    # one year at a time, so that each year's rows stay in cache: the long-run gap, partial
+    # adjustment λ y*_t + (1 − λ) y_(t−1), exp, the projection and the anchor factor
+    scratch = level = np.empty_like(value[:n, :, 0])  # level: y_(t−1)
+    keep = 1.0 - lam[:, :, 0]
+    slopes = _slopes(sigma[:, :, 0], eta[:, :, 0],
+                     None if sigma_nest is None else sigma_nest[:, :, 0], cells.nest[:n])
+    calm = _calm_years(active, cells.log_price[:n])
+    for t in range(n_t):
+        out = scratch  # each year's values in cache, then stored (strided) once
+        if t < calm:  # no price has moved yet: the gap is 0 and the value its projection
+            out[...] = cells.projected[:n, :, t]
+        else:
+            now = _gap(index[:, :, t], nest_index[:, :, t] if nested else None, market,
+                       cells.log_price[:n, :, t], sigma[:, :, 0], slopes)
+            now *= lam[:, :, 0]
+            if t > calm:  # the level before is 0 until a price moves
+                np.multiply(keep, level, out=scratch)
+                now += scratch
+            level = now
+            np.exp(level, out=out)
+            out *= cells.projected[:n, :, t]
+        if t == first:  # keep the anchor year observed under every draw
+            assert anchored is not None
+            assert factor is not None
+            own = None  # its λ gap, when the batch has it
+            if anchored.own:
+                own = level[:, :, None].copy() if t >= calm else np.zeros(out.shape)[:, :, None]
+            factor[:n] = _anchor_factor(cells, n, a, anchored, (sigma, eta, sigma_nest, lam),
+                                        nested, own, memo)
+        if t >= first:
+            assert factor is not None
+            out *= factor[:n, :, 0]
+        value[:n, :, t] = out
 
-    def baseline(rows: np.ndarray) -> np.ndarray:  # the no-change path of some cells
-        out = np.broadcast_to(cells.projected[rows], (*rows.shape, *value.shape[1:]))
+    def baseline(rows: np.ndarray | slice) -> np.ndarray:  # the no-change path of some cells
+        projected = cells.projected[rows]
+        out = np.broadcast_to(projected, (*projected.shape[:-1], value.shape[-1]))
         if factor is None:
             return out
         out = out.copy()
@@ -246,7 +266,8 @@ def evaluate(cells: Cells, a: response.MarketArrays, active: sparse.Active,
     return value, baseline
 
 
-def outputs(cells: Cells, value: np.ndarray, baseline: Callable[[np.ndarray], np.ndarray],
+def outputs(cells: Cells, value: np.ndarray,
+            baseline: Callable[[np.ndarray | slice], np.ndarray],
             shape: tuple[int, int], detail: Sequence[int] | None) -> dict[str, np.ndarray]:
     """Totals (S, D, T) on US statistics and ``value`` (S, D, T, I, E, P') of the ``detail``
     products from :func:`evaluate`'s results; ``shape``: (I, E)."""
@@ -254,7 +275,7 @@ def outputs(cells: Cells, value: np.ndarray, baseline: Callable[[np.ndarray], np
     for suffix, of in (("", lambda rows: value[rows]), ("_baseline", baseline)):
         # the same sums of (C, S, T, D) rows: a zero shock gives the baseline to the bit
         for flow, rows in (("exports", cells.exports), ("imports", cells.imports)):
-            out[f"{flow}{suffix}"] = of(rows).sum(axis=0).transpose(0, 2, 1)
+            out[f"{flow}{suffix}"] = of(_run(rows)).sum(axis=0).transpose(0, 2, 1)
         out[f"balance{suffix}"] = out[f"exports{suffix}"] - out[f"imports{suffix}"]
     if detail is not None:
         n_i, n_e = shape
@@ -263,6 +284,23 @@ def outputs(cells: Cells, value: np.ndarray, baseline: Callable[[np.ndarray], np
         block = block.reshape(n_i, n_e, len(detail), *value.shape[1:])
         out["value"] = block.transpose(3, 5, 4, 0, 1, 2)
     return out
+
+
+def _calm_years(active: sparse.Active, log_price: np.ndarray) -> int:
+    """How many years from the first move no price: neither an active cell's (the price
+    indices are then exactly 0) nor an output cell's ``log_price`` (C, S, T, 1)."""
+    levels = [active.upper] + ([active.nest] if active.nest is not None else [])
+    moves = (log_price != 0).any(axis=(0, 1, 3))
+    for level in levels:
+        moves |= level.pattern_of >= 0
+    return int(np.argmax(moves)) if moves.any() else moves.size
+
+
+def _run(rows: np.ndarray) -> np.ndarray | slice:
+    """``rows`` as a slice when they are consecutive (a view instead of a copy; the same sum)."""
+    if rows.size and rows[-1] - rows[0] == rows.size - 1 and np.all(np.diff(rows) == 1):
+        return slice(int(rows[0]), int(rows[-1]) + 1)
+    return rows
 
 
 def _anchor_factor(cells: Cells, n: int, a: response.MarketArrays, anchored: Anchor,
@@ -280,8 +318,8 @@ def _anchor_factor(cells: Cells, n: int, a: response.MarketArrays, anchored: Anc
                    per: tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray],
                    ) -> np.ndarray:  # λ gap in the anchor year, (n, S, 1, D)
         index, nest_index = sparse.log_indices(regime, sigma, sigma_nest)
-        gap = _gap(index, None if sigma_nest is None else nest_index, market, lp, *per[:3],
-                   nest_cells)
+        gap = _gap(index, None if sigma_nest is None else nest_index, market, lp, per[0],
+                   _slopes(*per[:3], nest_cells))
         return per[3] * gap
 
     key = ("anchor-central", id(cells), nested)  # the baseline's own parameters: once
@@ -297,18 +335,29 @@ def _anchor_factor(cells: Cells, n: int, a: response.MarketArrays, anchored: Anc
     return np.exp(memo[key] - own)
 
 
+def _slopes(sigma: np.ndarray, eta: np.ndarray, sigma_nest: np.ndarray | None,
+            nest: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+    """What :func:`_gap` multiplies by, once for every year: ``σ − η`` (C, ...) and, when some
+    of the cells (``nest``, bool (C,)) are in the nest, their rows and ``σ_N − σ`` there."""
+    if sigma_nest is None or not nest.any():
+        return sigma - eta, None
+    rows = np.flatnonzero(nest)
+    return sigma - eta, (rows, sigma_nest[rows] - sigma[rows])
+
+
 def _gap(index: np.ndarray, nest_index: np.ndarray | None, market: np.ndarray,
-         log_price: np.ndarray, sigma: np.ndarray, eta: np.ndarray,
-         sigma_nest: np.ndarray | None, nest: np.ndarray) -> np.ndarray:
-    """Long-run ``ln d`` (C, S, T, D) of :func:`tradesim.model.kernels.nested_log_gap` for
+         log_price: np.ndarray, sigma: np.ndarray,
+         slopes: tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]) -> np.ndarray:
+    """Long-run ``ln d`` (C, S, [T,] D) of :func:`tradesim.model.kernels.nested_log_gap` for
     cells in markets ``market`` (C,), from the market rows ``index`` and ``nest_index``
-    (I·P, S, T, D) of :func:`tradesim.model.sparse.log_indices`: ``(σ − η) ln P − σ ln p``,
-    plus ``(σ_N − σ)(ln P_N − ln p)`` in the nest."""
+    (I·P, S, [T,] D) of :func:`tradesim.model.sparse.log_indices` (all years, or one):
+    ``(σ − η) ln P − σ ln p``, plus ``(σ_N − σ)(ln P_N − ln p)`` in the nest (``slopes``
+    from :func:`_slopes`)."""
+    slope, nest = slopes
     gap = index[market]
-    gap *= sigma - eta
+    gap *= slope
     gap -= sigma * log_price
-    if sigma_nest is not None and nest_index is not None and nest.any():
-        rows = np.flatnonzero(nest)
-        gap[rows] += (sigma_nest[rows] - sigma[rows]) * (nest_index[market[rows]]
-                                                         - log_price[rows])
+    if nest is not None and nest_index is not None:
+        rows, nest_slope = nest
+        gap[rows] += nest_slope * (nest_index[market[rows]] - log_price[rows])
     return gap

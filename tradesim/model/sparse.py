@@ -42,7 +42,10 @@ class Level(NamedTuple):
     ``pattern_of`` (T,) each year's (−1: no price moves that year). The same padded to
     ``K`` slots a market (the most active cells of any market; padding is 0): ``share_pad``
     (S, M, T, K) and ``patterns_pad`` (S, U, M, K, 1), so that a pattern's market sums over
-    all its years are one stacked matrix product.
+    all its years are one stacked matrix product. ``changed``: for each pattern after the
+    first, the slots (flat in (M, K)) whose log price differs from the pattern before in some
+    scenario (a phase-in moves few). ``rest`` (M, S, T) the share θ of the level's suppliers
+    whose price never moves (the far markets' log-sum-exp needs it).
     """
 
     markets: np.ndarray
@@ -54,6 +57,8 @@ class Level(NamedTuple):
     pattern_of: np.ndarray
     share_pad: np.ndarray
     patterns_pad: np.ndarray
+    changed: tuple[np.ndarray, ...]
+    rest: np.ndarray
 
     def sum(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Per-market sums (M, ...) of per-cell rows ``x`` (A, ...), added to ``out``."""
@@ -69,25 +74,21 @@ class Active(NamedTuple):
     ``upper``: every supplier outside the nest; ``nest``: the nest members (None without a
     nest); ``nest_share`` (M_N, S, T, 1) the nest's share θ_N of its market in the upper
     level and ``nest_at`` (M_N,) the position of each ``nest.markets`` in ``upper.markets``.
-    ``weights`` and ``log_price_full`` (S, T, I, P, E) views, every supplier of every
-    market, serve the rare far markets.
     """
 
     shape: tuple[int, int, int, int, int]  # (S, T, I, E, P) of the cells
     upper: Level
-    weights: np.ndarray
-    log_price_full: np.ndarray
     nest: Level | None = None
     nest_share: np.ndarray | None = None
     nest_at: np.ndarray | None = None
-    member: np.ndarray | None = None  # bool (I, P, E): nest members
 
 
 def _level(weights: np.ndarray, log_price: np.ndarray, keep: np.ndarray, total: np.ndarray,
-           also: np.ndarray | None = None) -> Level:
+           still: np.ndarray, also: np.ndarray | None = None) -> Level:
     """One level's active cells: ``keep`` (I, E, P) true where the cell is used, ``weights``
     and ``log_price`` (S, 1, T, I, E, P), ``total`` (S, 1, T, I, 1, P) the market's weight;
-    ``also``: markets to list even without an active cell."""
+    ``still`` (I, E, P) the level's other suppliers (their price never moves); ``also``:
+    markets to list even without an active cell."""
     n_p = keep.shape[-1]
     i, e, p = np.nonzero(keep)
     market = i * n_p + p
@@ -134,8 +135,14 @@ def _level(weights: np.ndarray, log_price: np.ndarray, keep: np.ndarray, total: 
     share_pad[:, cell, :, rank] = theta[..., 0]
     patterns_pad = np.zeros((n_s, nonzero.size, markets.size, n_k, 1))
     patterns_pad[:, :, cell, rank, 0] = patterns[..., 0].transpose(1, 2, 0)
+    step = (patterns_pad[:, 1:, ..., 0] != patterns_pad[:, :-1, ..., 0]).any(axis=0)
+    changed = tuple(np.flatnonzero(x) for x in step)  # (U − 1) × slots, flat in (M, K)
+    rest = np.divide(np.where(still, weights, 0.0).sum(axis=-2), total[..., 0, :],
+                     out=np.zeros(total[..., 0, :].shape), where=total[..., 0, :] > 0)
+    mi, mp = np.divmod(markets, n_p)
+    rest = np.ascontiguousarray(np.moveaxis(rest[:, 0][..., mi, mp], -1, 0))  # (M, S, T)
     return Level(markets, tuple(blocks), cell, theta, lp, patterns, renumber[pattern_of],
-                 share_pad, patterns_pad)
+                 share_pad, patterns_pad, changed, rest)
 
 
 def _distinct_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -172,23 +179,25 @@ def active_cells(weights: np.ndarray, log_price: np.ndarray,
     moved = (log_price != 0).any(axis=(0, 1, 2))
     total = weights.sum(axis=-2, keepdims=True)
     shape = (weights.shape[0], weights.shape[2], *weights.shape[-3:])
-    def by_market(x: np.ndarray) -> np.ndarray:  # (..., I, E, P) -> (..., I, P, E), a view
-        return np.moveaxis(x, -2, -1)
-
-    full = (by_market(weights[:, 0]), by_market(log_price[:, 0]))
     if nest is None or not np.any(nest):
-        return Active(shape, _level(weights, log_price, traded & moved, total), *full)
+        return Active(shape, _level(weights, log_price, traded & moved, total, ~moved))
     member = np.broadcast_to(nest, traded.shape)
     inner_w = np.where(member, weights, 0.0)
     inner_total = inner_w.sum(axis=-2, keepdims=True)
-    nested = _level(inner_w, log_price, traded & moved & member, inner_total)
-    upper = _level(weights, log_price, traded & moved & ~member, total, also=nested.markets)
+    nested = _level(inner_w, log_price, traded & moved & member, inner_total, member & ~moved)
+    # in the upper level the nest is one supplier, priced at ln P_N: it never moves where no
+    # member's price does
+    calm = np.ones(traded.shape[0] * traded.shape[2], dtype=bool)
+    calm[nested.markets] = False
+    calm = calm.reshape(traded.shape[0], 1, traded.shape[2])
+    upper = _level(weights, log_price, traded & moved & ~member, total,
+                   (~member & ~moved) | (member & calm), also=nested.markets)
     i, p = np.divmod(nested.markets, shape[-1])
     theta = np.divide(inner_total, total, out=np.zeros(total.shape), where=total > 0)
     nest_share = np.ascontiguousarray(theta[:, 0, :, i, 0, p][..., None])  # (M_N, S, T, 1)
     at = np.argsort(upper.markets)
     nest_at = at[np.searchsorted(upper.markets[at], nested.markets)]
-    return Active(shape, upper, *full, nested, nest_share, nest_at, by_market(member))
+    return Active(shape, upper, nested, nest_share, nest_at)
 
 
 def log_indices(active: Active, sigma: np.ndarray, sigma_nest: np.ndarray | None = None,
@@ -257,23 +266,37 @@ def _index(level: Level, sigma: np.ndarray, active: Active,
     n_s, n_d, n_t = expo.shape[1], expo.shape[3], active.shape[1]
     moved = np.zeros((level.markets.size, n_s, n_t, n_d))
     if level.cell.size and level.patterns.shape[2]:
-        # expm1 once per distinct yearly pattern, in market slots: (S, U, M, K, D)
-        change = np.multiply(np.moveaxis(expo, 0, 1)[:, None, :, :, :], level.patterns_pad)
-        np.expm1(change, out=change)
+        by_market = np.moveaxis(expo, 0, 1)  # (S, M, 1, D)
+        n_m, n_k = level.share_pad.shape[1], level.share_pad.shape[3]
+        change = np.empty((n_s, n_m, n_k, n_d))  # the expm1 terms in market slots
+        slots = change.reshape(n_s, n_m * n_k, n_d)  # a view
         for u in range(level.patterns.shape[2]):  # years without a price move add exactly 0
+            pattern = level.patterns_pad[:, u]  # (S, M, K, 1)
+            at = level.changed[u - 1] if u else None
+            if at is None or 2 * at.size > slots.shape[1]:  # expm1 once per pattern
+                np.multiply(by_market, pattern, out=change)
+                np.expm1(change, out=change)
+            elif at.size:  # the slots that moved since the last pattern: the same numbers
+                term = by_market[:, at // n_k, 0] * pattern.reshape(n_s, -1, 1)[:, at]
+                slots[:, at] = np.expm1(term, out=term)
             years = np.flatnonzero(level.pattern_of == u)
             # Σ_k θ_k(t) expm1(x_k): (S, M, Y, K) @ (S, M, K, D) for the pattern's years
-            total = np.matmul(level.share_pad[:, :, years], change[:, u])
+            total = np.matmul(level.share_pad[:, :, years], change)
             moved[:, :, years] = total.transpose(1, 0, 2, 3)
         del change
     if extra is not None:
         at, theta, lp = extra
-        moved[at] += theta * np.expm1(expo[at] * lp)
+        term = np.multiply(expo[at], lp)
+        np.expm1(term, out=term)
+        term *= theta
+        moved[at] += term
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.log1p(moved) / expo
-    far = moved < _FAR
-    if far.any():
-        out[far] = _log_sum_exp(far, level, expo, active, level is active.nest, extra)
+        out = np.log1p(moved)
+    out /= expo
+    far = np.flatnonzero(moved < _FAR)  # flat positions: much cheaper than a 4-d nonzero
+    if far.size:
+        out.reshape(-1)[far] = _log_sum_exp(np.unravel_index(far, moved.shape), level, expo,
+                                            extra)
     if one.any():
         geometric = np.broadcast_to(level.sum(level.share * level.log_price),
                                     moved.shape).copy()
@@ -284,29 +307,30 @@ def _index(level: Level, sigma: np.ndarray, active: Active,
     return out
 
 
-def _log_sum_exp(far: np.ndarray, level: Level, expo: np.ndarray, active: Active,
-                 inner: bool, extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
-                 ) -> np.ndarray:
-    """``ln P`` of the far entries (M, S, T, D) of ``far`` by log-sum-exp over every supplier
-    of the market, as the dense kernel computes them."""
-    m, s, t, d = np.nonzero(far)
-    i, p = np.divmod(level.markets[m], active.shape[-1])
-    w = active.weights[s, t, i, p]  # (n, E)
-    lp = active.log_price_full[s, t, i, p]
-    if active.member is not None:
-        member = active.member[i, p]  # (n, E)
-        if inner:
-            w = np.where(member, w, 0.0)
-        elif extra is not None:  # the members' price in the upper level is ln P_N
-            at, _, nest_lp = extra
-            row = np.full(level.markets.size, -1)
-            row[at] = np.arange(at.size)
-            k = row[m]
-            value = np.where(k >= 0, nest_lp[np.maximum(k, 0), s, t, d], 0.0)
-            lp = np.where(member, value[:, None], lp)
-    e = expo[m, s, 0, d][:, None]
-    share = w / w.sum(axis=-1, keepdims=True)
-    xs = e * lp
+def _log_sum_exp(far: tuple[np.ndarray, ...], level: Level, expo: np.ndarray,
+                 extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> np.ndarray:
+    """``ln P`` of the far entries ``far`` (their indices (m, s, t, d) in (M, S, T, D)) by
+    log-sum-exp, as the dense kernel computes them, over the market's active cells, its
+    suppliers whose price never moves (one term, ``rest``: their ``x`` is 0) and ``extra``
+    (the nest in the upper level)."""
+    m, s, t, d = far
+    e = expo[m, s, 0, d]
+    u = level.pattern_of[t]  # −1: no active cell's price moves that year (x = 0)
+    theta = level.share_pad[s, m, t]  # (n, K), padding 0
+    xs = np.zeros(theta.shape)
+    if level.patterns.shape[2]:
+        xs = e[:, None] * np.where(u[:, None] >= 0,
+                                   level.patterns_pad[s, np.maximum(u, 0), m, :, 0], 0.0)
+    terms = [(theta, xs), (level.rest[m, s, t][:, None], np.zeros((m.size, 1)))]
+    if extra is not None:
+        at, nest_share, nest_lp = extra
+        row = np.full(level.markets.size, -1)
+        row[at] = np.arange(at.size)
+        k = np.maximum(row[m], 0)
+        theta_n = np.where(row[m] >= 0, nest_share[k, s, t, 0], 0.0)
+        terms.append((theta_n[:, None], (e * nest_lp[k, s, t, d])[:, None]))
+    share = np.concatenate([x for x, _ in terms], axis=1)
+    xs = np.concatenate([x for _, x in terms], axis=1)
     top = np.max(np.where(share > 0, xs, -np.inf), axis=-1, keepdims=True)
     lse = top[:, 0] + np.log((share * np.exp(xs - top)).sum(axis=-1))
-    return lse / e[:, 0]
+    return lse / e

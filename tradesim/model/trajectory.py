@@ -494,15 +494,16 @@ def _draws(baseline: xr.Dataset, draws: xr.Dataset | None) -> dict[str, np.ndarr
                             f"{sorted(map(str, unknown))}")
     if DRAW not in draws.dims:
         raise ScheduleError("draws need a 'draw' dimension")
-    template = baseline["sigma"].expand_dims({DRAW: draws.sizes[DRAW]})
     shape = (draws.sizes[DRAW], baseline.sizes[IMPORTER], baseline.sizes[PRODUCT])
+    # the variables of a Dataset share its indexes: are they the baseline's? (checked once)
+    labelled = all(d in draws.indexes and draws.indexes[d].equals(baseline.indexes[d])
+                   for d in (IMPORTER, PRODUCT))
     out = {}
     for name, da in draws.data_vars.items():
-        if da.dims == (DRAW, IMPORTER, PRODUCT) and all(
-                d in da.indexes and da.indexes[d].equals(baseline.indexes[d])
-                for d in (IMPORTER, PRODUCT)):
+        if labelled and da.dims == (DRAW, IMPORTER, PRODUCT):
             values = np.broadcast_to(da.to_numpy(), shape)  # labels already the baseline's
         else:
+            template = baseline["sigma"].expand_dims({DRAW: draws.sizes[DRAW]})
             values = da.broadcast_like(template).transpose(DRAW, IMPORTER, PRODUCT).to_numpy()
         if not np.isfinite(values).all():
             raise ScheduleError(f"draws of {name} hold NaN or inf (check labels match)")
