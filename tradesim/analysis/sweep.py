@@ -351,19 +351,35 @@ def _forget_prepared() -> Iterator[None]:
 def _compute_chunk(sweep: Sweep, baseline: xr.Dataset, ranges: xr.Dataset | None, p: Plan,
                    chunk: Chunk) -> tuple[Chunk, dict[str, np.ndarray]]:
     """Evaluate one chunk and reduce it to the outputs (pure; runs on any worker). The
-    arrays lead with the chunk's points flat (C order of its grid block), then draws."""
+    arrays lead with the chunk's points flat (C order of its grid block), then draws.
+
+    The draws are evaluated :data:`DRAW_BLOCK` at a time (the blocks their random streams
+    come in), so that a chunk's temporaries do not grow with its number of draws: only its
+    outputs do."""
     rows, cols = list(p.points(chunk)), p.draw_slice(chunk)
     batch, centre = _prepared(sweep, baseline, rows)
-    draws = None
-    if sweep.monte_carlo is not None and cols is not None and centre is not None:
-        draws = sample(sweep.monte_carlo, centre, ranges, cols.start, cols.stop)
+    groups = _members(baseline, sweep.outputs.products) if sweep.outputs.products else None
+    if sweep.monte_carlo is None or cols is None or centre is None:
+        return chunk, _outputs(sweep, batch, None, groups)
+    parts = [_outputs(sweep, batch, sample(sweep.monte_carlo, centre, ranges, a,
+                                           min(a + DRAW_BLOCK, cols.stop)), groups)
+             for a in range(cols.start, cols.stop, DRAW_BLOCK)]
+    if len(parts) == 1:
+        return chunk, parts[0]
+    return chunk, {k: np.concatenate([x[k] for x in parts], axis=1) for k in parts[0]}
+
+
+def _outputs(sweep: Sweep, batch: trajectory.Batch, draws: xr.Dataset | None,
+             groups: tuple[np.ndarray, np.ndarray] | None) -> dict[str, np.ndarray]:
+    """The sweep's outputs (S, [D,] T, ...) of ``batch`` under ``draws`` (None: central);
+    ``groups``: the listed products' positions and where each prefix starts
+    (:func:`_members`)."""
     keep = [*sweep.outputs.variables, *(f"{v}_baseline" for v in sweep.outputs.variables)]
-    used = order = starts = None
-    if sweep.outputs.products:
+    used = None
+    if groups is not None:
         # product detail needs every supplier, but only of the listed products: the same
         # reduced pass evaluates their cells beside the bilateral totals
-        order, starts = _members(baseline, sweep.outputs.products)
-        used = np.unique(order)
+        used = np.unique(groups[0])
         keep.append("value")
     arrays = batch.reduced(draws, detail=used)  # (S, D, T, ...), or None off CES
     if arrays is None:
@@ -380,10 +396,17 @@ def _compute_chunk(sweep: Sweep, baseline: xr.Dataset, ranges: xr.Dataset | None
         # per draw: on a baseline anchored to an observed year the no-policy path depends on
         # the draw's elasticities (tradesim.model.response.anchor_correction)
         out[f"{var}_baseline"] = arrays[f"{var}_baseline"]
-    if used is not None and order is not None and starts is not None:
-        out["value"] = np.add.reduceat(arrays["value"][..., np.searchsorted(used, order)],
-                                       starts, axis=-1)
-    return chunk, out
+    if groups is not None and used is not None:
+        order, starts = groups
+        at = np.searchsorted(used, order)
+        value = arrays["value"]  # a copy only where prefixes overlap or come out of order
+        if not np.array_equal(at, np.arange(used.size)):
+            value = value[..., at]
+        # each prefix's products summed (NumPy walks the view in memory order: whole rows)
+        ends = [*starts[1:], value.shape[-1]]
+        out["value"] = np.stack([value[..., a:b].sum(axis=-1)
+                                 for a, b in zip(starts, ends, strict=True)], axis=-1)
+    return out
 
 
 # --------------------------------------------------------------------------- layout
