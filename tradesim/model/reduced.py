@@ -220,13 +220,16 @@ def evaluate(cells: Cells, a: response.MarketArrays, active: sparse.Active,
     slopes = _slopes(sigma[:, :, 0], eta[:, :, 0],
                      None if sigma_nest is None else sigma_nest[:, :, 0], cells.nest[:n])
     calm = _calm_years(active, cells.log_price[:n])
+    # the own-price term σ ln p once per distinct yearly pattern of the cells' log prices
+    patterns, pattern_of = sparse.distinct_years(cells.log_price[:n, :, :, 0])
+    own_term = [None if not u.any() else slopes[2] * u[..., None] for u in patterns]
     for t in range(n_t):
         out = scratch  # each year's values in cache, then stored (strided) once
         if t < calm:  # no price has moved yet: the gap is 0 and the value its projection
             out[...] = cells.projected[:n, :, t]
         else:
             now = _gap(index[:, :, t], nest_index[:, :, t] if nested else None, market,
-                       cells.log_price[:n, :, t], sigma[:, :, 0], slopes)
+                       own_term[pattern_of[t]], slopes)
             now *= lam[:, :, 0]
             if t > calm:  # the level before is 0 until a price moves
                 np.multiply(keep, level, out=scratch)
@@ -279,7 +282,10 @@ def outputs(cells: Cells, value: np.ndarray,
         out[f"balance{suffix}"] = out[f"exports{suffix}"] - out[f"imports{suffix}"]
     if detail is not None:
         n_i, n_e = shape
-        block = np.zeros((n_i * n_e * len(detail), *value.shape[1:]))
+        block = np.empty((n_i * n_e * len(detail), *value.shape[1:]))
+        empty = np.ones(block.shape[0], dtype=bool)  # cells without trade: exactly 0
+        empty[cells.detail_at] = False
+        block[empty] = 0.0
         block[cells.detail_at] = value[cells.detail]
         block = block.reshape(n_i, n_e, len(detail), *value.shape[1:])
         out["value"] = block.transpose(3, 5, 4, 0, 1, 2)
@@ -318,8 +324,9 @@ def _anchor_factor(cells: Cells, n: int, a: response.MarketArrays, anchored: Anc
                    per: tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray],
                    ) -> np.ndarray:  # λ gap in the anchor year, (n, S, 1, D)
         index, nest_index = sparse.log_indices(regime, sigma, sigma_nest)
-        gap = _gap(index, None if sigma_nest is None else nest_index, market, lp, per[0],
-                   _slopes(*per[:3], nest_cells))
+        slopes = _slopes(*per[:3], nest_cells)
+        gap = _gap(index, None if sigma_nest is None else nest_index, market, slopes[2] * lp,
+                   slopes)
         return per[3] * gap
 
     key = ("anchor-central", id(cells), nested)  # the baseline's own parameters: once
@@ -336,28 +343,35 @@ def _anchor_factor(cells: Cells, n: int, a: response.MarketArrays, anchored: Anc
 
 
 def _slopes(sigma: np.ndarray, eta: np.ndarray, sigma_nest: np.ndarray | None,
-            nest: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
-    """What :func:`_gap` multiplies by, once for every year: ``σ − η`` (C, ...) and, when some
-    of the cells (``nest``, bool (C,)) are in the nest, their rows and ``σ_N − σ`` there."""
+            nest: np.ndarray,
+            ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None, np.ndarray]:
+    """What :func:`_gap` multiplies by, once for every year: ``σ − η`` (C, ...); when some
+    of the cells (``nest``, bool (C,)) are in the nest, their rows and ``σ_N − σ`` there; and
+    each cell's own-price elasticity (``σ_N`` in the nest, else ``σ``)."""
     if sigma_nest is None or not nest.any():
-        return sigma - eta, None
+        return sigma - eta, None, sigma
     rows = np.flatnonzero(nest)
-    return sigma - eta, (rows, sigma_nest[rows] - sigma[rows])
+    own = sigma.copy()
+    own[rows] = sigma_nest[rows]
+    return sigma - eta, (rows, sigma_nest[rows] - sigma[rows]), own
 
 
 def _gap(index: np.ndarray, nest_index: np.ndarray | None, market: np.ndarray,
-         log_price: np.ndarray, sigma: np.ndarray,
-         slopes: tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]) -> np.ndarray:
+         own: np.ndarray | None,
+         slopes: tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None, np.ndarray],
+         ) -> np.ndarray:
     """Long-run ``ln d`` (C, S, [T,] D) of :func:`tradesim.model.kernels.nested_log_gap` for
     cells in markets ``market`` (C,), from the market rows ``index`` and ``nest_index``
     (I·P, S, [T,] D) of :func:`tradesim.model.sparse.log_indices` (all years, or one):
-    ``(σ − η) ln P − σ ln p``, plus ``(σ_N − σ)(ln P_N − ln p)`` in the nest (``slopes``
-    from :func:`_slopes`)."""
-    slope, nest = slopes
+    ``(σ − η) ln P − σ ln p``, in the nest ``(σ − η) ln P + (σ_N − σ) ln P_N − σ_N ln p``
+    (``slopes`` from :func:`_slopes`; ``own`` the own-price term ``σ ln p`` or ``σ_N ln p``,
+    None where no cell's price moves)."""
+    slope, nest, _ = slopes
     gap = index[market]
     gap *= slope
-    gap -= sigma * log_price
     if nest is not None and nest_index is not None:
         rows, nest_slope = nest
-        gap[rows] += nest_slope * (nest_index[market[rows]] - log_price[rows])
+        gap[rows] += nest_slope * nest_index[market[rows]]
+    if own is not None:
+        gap -= own
     return gap

@@ -26,7 +26,8 @@ import numpy as np
 
 from tradesim.model.kernels import SIGMA_ONE
 
-__all__ = ["Active", "Level", "active_cells", "as_markets", "at_markets", "log_indices"]
+__all__ = ["Active", "Level", "active_cells", "as_markets", "at_markets", "distinct_years",
+           "log_indices"]
 
 _FAR = -0.99  # as the dense kernel: Σ θ e^x below 1 % is recomputed by log-sum-exp
 
@@ -143,6 +144,13 @@ def _level(weights: np.ndarray, log_price: np.ndarray, keep: np.ndarray, total: 
     rest = np.ascontiguousarray(np.moveaxis(rest[:, 0][..., mi, mp], -1, 0))  # (M, S, T)
     return Level(markets, tuple(blocks), cell, theta, lp, patterns, renumber[pattern_of],
                  share_pad, patterns_pad, changed, rest)
+
+
+def distinct_years(x: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """The distinct yearly slices of ``x`` (..., T) in order of appearance, each (...), and
+    each year's index among them (T,)."""
+    unique, which = _distinct_rows(np.moveaxis(x, -1, 0).reshape(x.shape[-1], -1))
+    return [row.reshape(x.shape[:-1]) for row in unique], which
 
 
 def _distinct_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
