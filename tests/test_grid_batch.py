@@ -4,6 +4,7 @@ whole-document parse and the per-scenario tariff path (issue 13)."""
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import itertools
 from pathlib import Path
 
@@ -189,6 +190,37 @@ def test_batched_paths_equal_the_per_scenario_path_at_hs6() -> None:
     base = tradesim.load_scenario(FRAMEWORK)
     k = [m.id for m in base.measures].index("vn-transship-40")
     check_paths(tradesim.load_baseline("hs6"), variants(base, [k - 1, k], [0.3], [0.1, 0.7]))
+
+
+def with_operators(base: Scenario) -> Scenario:
+    """``base`` with a swiss formula on Vietnam from 2027, a cut on China's chapters 61-64 from
+    mid-2026 and a cap on Mexico, over the measures already in force (a negotiation)."""
+    like = next(m for m in base.measures if m.id == "vn-recip-20")
+    extra = (
+        dataclasses.replace(like, id="vn-swiss", mode="swiss", rate=0.15,
+                            start=datetime.date(2027, 1, 1), end=None),
+        dataclasses.replace(like, id="cn-cut", exporters=("CHN",), mode="cut", rate=0.5,
+                            products=("61", "62", "64"), start=datetime.date(2026, 7, 1),
+                            end=datetime.date(2030, 12, 31)),
+        dataclasses.replace(like, id="mx-cap", exporters=("MEX",), mode="cap", rate=0.1,
+                            share=0.6, start=datetime.date(2026, 1, 1), end=None),
+    )
+    return dataclasses.replace(base, measures=(*base.measures, *extra))
+
+
+@pytest.mark.parametrize("picks", [[-3, -1], [-2, -2], [-1, -3, -4], [0, -3], [-4, 16]],
+                         ids=str)
+def test_batched_operator_paths_equal_the_per_scenario_path(picks: list[int]) -> None:
+    # grids over a cut, cap or swiss rate (and the share of a measure under them) are batched
+    base = with_operators(tradesim.load_scenario(FRAMEWORK))
+    n = len(base.measures)
+    picks = [k % n for k in picks]
+    swiss = n - 3 in picks[::2]  # a swiss coefficient must be positive
+    scenarios = variants(base, picks, [0.01 if swiss else 0.0, 0.05, 0.3, 0.9],
+                         [0.0, 0.45, 1.0])
+    baseline = baseline_for(base)
+    assert schedule._batched(base, baseline["tariff"].to_numpy())
+    check_paths(baseline, scenarios)
 
 
 def test_the_first_scenario_with_a_problem_raises_it() -> None:

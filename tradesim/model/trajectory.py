@@ -496,7 +496,8 @@ def _draws(baseline: xr.Dataset, draws: xr.Dataset | None) -> dict[str, np.ndarr
         raise ScheduleError("draws need a 'draw' dimension")
     shape = (draws.sizes[DRAW], baseline.sizes[IMPORTER], baseline.sizes[PRODUCT])
     # the variables of a Dataset share its indexes: are they the baseline's? (checked once)
-    labelled = all(d in draws.indexes and draws.indexes[d].equals(baseline.indexes[d])
+    labelled = all(d in draws.indexes and (draws.indexes[d] is baseline.indexes[d]
+                                           or draws.indexes[d].equals(baseline.indexes[d]))
                    for d in (IMPORTER, PRODUCT))
     out = {}
     for name, da in draws.data_vars.items():

@@ -281,8 +281,7 @@ def tariff_paths(baseline: xr.Dataset, scenarios: Sequence[Scenario],
 
 def _batched(scenario: Scenario, base: np.ndarray) -> bool:
     """Whether :func:`_group_paths` evaluates scenarios of this one's structure."""
-    return bool(scenario.measures) and base.size <= STACK_CELLS and not any(
-        m.mode in OPERATORS for m in scenario.measures)
+    return bool(scenario.measures) and base.size <= STACK_CELLS
 
 
 def _structure(scenario: Scenario) -> tuple:
@@ -351,13 +350,16 @@ def _group_paths(base: np.ndarray, axis: ProductAxis, group: Sequence[Scenario])
     and share in every scenario cover are evaluated once; the cells a varying measure covers
     are evaluated for every scenario at once. Each cell is computed by :func:`_cell_paths`
     with the operations :func:`tariff_path` applies to it, in its order, so the paths equal
-    it exactly. ``add`` and ``set``/``floor`` only (no operators); small axes only.
+    it exactly (with ``cut``, ``cap`` or ``swiss`` measures: :func:`_operator_paths`); small
+    axes only.
     """
     measures = group[0].measures
     terms = _terms(axis, group[0])
     rates = np.array([[m.rate for m in s.measures] for s in group])  # (G, M)
     shares = np.array([[m.share for m in s.measures] for s in group])
     varies = (rates != rates[0]).any(axis=0) | (shares != shares[0]).any(axis=0)
+    if any(m.mode in OPERATORS for m in measures):
+        return _operator_paths(base, axis, group, terms, rates, shares, varies)
     first = np.broadcast_to(base.ravel(), (terms.n_years, base.size)).copy()
     every = np.unique(np.concatenate(terms.touched))
     if every.size:
@@ -369,6 +371,38 @@ def _group_paths(base: np.ndarray, axis: ProductAxis, group: Sequence[Scenario])
         cells = np.unique(np.concatenate(moving))
         out[:, :, cells] = _cell_paths(base.ravel(), measures, terms, cells, rates, shares,
                                        varies)
+    return out.reshape(len(group), terms.n_years, *base.shape)
+
+
+def _operator_paths(base: np.ndarray, axis: ProductAxis, group: Sequence[Scenario],
+                    terms: _Terms, rates: np.ndarray, shares: np.ndarray,
+                    varies: np.ndarray) -> np.ndarray:
+    """:func:`_group_paths` for a structure with ``cut``, ``cap`` or ``swiss`` measures: the
+    first scenario's :func:`_segment_path` everywhere, then, on the cells a varying measure
+    covers, every scenario's segments at once (:func:`_segment_rate` with a column of rates
+    and weights per scenario): each cell's operations are the per-scenario path's, in its
+    order, so the paths equal it exactly."""
+    measures = group[0].measures
+    first = _segment_path(base, measures, axis.plan(group[0])).reshape(terms.n_years, -1)
+    out = np.broadcast_to(first, (len(group), *first.shape)).copy()
+    moving = [terms.touched[i] for i in np.flatnonzero(varies)]
+    if moving:
+        cells = np.unique(np.concatenate(moving))
+
+        def col(a: np.ndarray, i: int) -> np.ndarray:  # (G or 1, 1)
+            return a[:, i, None] if varies[i] else a[:1, i, None]
+
+        weights = [terms.scope[i][cells][None] * col(shares, i) for i in range(len(measures))]
+        rate_cols = [col(rates, i) for i in range(len(measures))]
+        active, year_weight = _segments(group[0], measures)
+        paths = np.zeros((len(group), terms.n_years, cells.size))
+        for mask in _patterns(active, list(range(len(measures)))).values():
+            on = active[np.argmax(mask)]
+            rate = _segment_rate(base.ravel()[cells], measures, weights, terms.overriders, on,
+                                 rate_cols)
+            paths += year_weight[:, mask].sum(axis=1)[None, :, None] * np.atleast_2d(
+                rate)[:, None, :]
+        out[:, :, cells] = paths
     return out.reshape(len(group), terms.n_years, *base.shape)
 
 
@@ -573,7 +607,8 @@ def _level_rate(base: np.ndarray, measures: Sequence[Measure], weights: Sequence
     return rate
 
 
-def apply_operator(mode: str, rate: np.ndarray | float, value: float) -> np.ndarray:
+def apply_operator(mode: str, rate: np.ndarray | float,
+                   value: float | np.ndarray) -> np.ndarray:
     """A tariff-change operator on the rate in force, line by line (fractions).
 
     ``cut``: ``r (1 − value)``; ``cap``: ``min(r, value)``; ``swiss``: ``a r/(a + r)`` with
@@ -595,19 +630,23 @@ def apply_operator(mode: str, rate: np.ndarray | float, value: float) -> np.ndar
     raise ValueError(f"apply_operator: unknown mode {mode!r}; use one of {OPERATORS}")
 
 
-def _segment_rate(base: np.ndarray, measures: Sequence[Measure], weights: list[np.ndarray],
-                  overriders: list[list[int]], on: np.ndarray) -> np.ndarray:
-    """Rate (I, E, P) in force in one segment: set, floor, add, then the operators in order."""
-    rate = _level_rate(base, measures, weights, overriders, on)
+def _segment_rate(base: np.ndarray, measures: Sequence[Measure], weights: Sequence[np.ndarray],
+                  overriders: list[list[int]], on: np.ndarray,
+                  rates: Sequence[float | np.ndarray] | None = None) -> np.ndarray:
+    """Rate (I, E, P) in force in one segment: set, floor, add, then the operators in order.
+
+    ``rates`` as for :func:`_level_rate` (columns (S, 1) evaluate S scenarios at once)."""
+    rates = [m.rate for m in measures] if rates is None else rates
+    rate = _level_rate(base, measures, weights, overriders, on, rates)
     live = [int(i) for i in np.flatnonzero(on)]
     for i in live:
-        if measures[i].mode == "add" and measures[i].rate:
-            rate = rate + _effective(weights, overriders, on, i) * measures[i].rate
+        if measures[i].mode == "add" and np.any(rates[i]):  # a zero rate adds exactly 0
+            rate = rate + _effective(weights, overriders, on, i) * rates[i]
     for i in live:
         m = measures[i]
         if m.mode in OPERATORS:
             w = _effective(weights, overriders, on, i)
-            rate = rate + w * (apply_operator(m.mode, rate, m.rate) - rate)
+            rate = rate + w * (apply_operator(m.mode, rate, rates[i]) - rate)
     return rate
 
 
