@@ -500,11 +500,13 @@ def _draws(baseline: xr.Dataset, draws: xr.Dataset | None) -> dict[str, np.ndarr
                                            or draws.indexes[d].equals(baseline.indexes[d]))
                    for d in (IMPORTER, PRODUCT))
     out = {}
+    template = None  # built once, when a variable needs aligning
     for name, da in draws.data_vars.items():
         if labelled and da.dims == (DRAW, IMPORTER, PRODUCT):
             values = np.broadcast_to(da.to_numpy(), shape)  # labels already the baseline's
         else:
-            template = baseline["sigma"].expand_dims({DRAW: draws.sizes[DRAW]})
+            if template is None:
+                template = baseline["sigma"].expand_dims({DRAW: draws.sizes[DRAW]})
             values = da.broadcast_like(template).transpose(DRAW, IMPORTER, PRODUCT).to_numpy()
         if not np.isfinite(values).all():
             raise ScheduleError(f"draws of {name} hold NaN or inf (check labels match)")

@@ -394,15 +394,10 @@ def _operator_paths(base: np.ndarray, axis: ProductAxis, group: Sequence[Scenari
 
         weights = [terms.scope[i][cells][None] * col(shares, i) for i in range(len(measures))]
         rate_cols = [col(rates, i) for i in range(len(measures))]
-        active, year_weight = _segments(group[0], measures)
-        paths = np.zeros((len(group), terms.n_years, cells.size))
-        for mask in _patterns(active, list(range(len(measures)))).values():
-            on = active[np.argmax(mask)]
-            rate = _segment_rate(base.ravel()[cells], measures, weights, terms.overriders, on,
-                                 rate_cols)
-            paths += year_weight[:, mask].sum(axis=1)[None, :, None] * np.atleast_2d(
-                rate)[:, None, :]
-        out[:, :, cells] = paths
+        plan = axis.plan(group[0])
+        paths = _segment_sum(base.ravel()[cells], measures, weights, plan,
+                             (len(group), cells.size), rate_cols)  # (T, G, cells)
+        out[:, :, cells] = np.moveaxis(paths, 0, 1)
     return out.reshape(len(group), terms.n_years, *base.shape)
 
 
@@ -656,11 +651,20 @@ def _segment_path(base: np.ndarray, measures: Sequence[Measure], plan: _Plan) ->
     Used when the scenario has a ``cut``, ``cap`` or ``swiss`` measure: those act on the rate in
     force, so each distinct pattern of measures in force is evaluated whole.
     """
-    out = np.zeros((plan.year_weight.shape[0], *base.shape))
+    return _segment_sum(base, measures, plan.weights, plan, base.shape)
+
+
+def _segment_sum(base: np.ndarray, measures: Sequence[Measure], weights: Sequence[np.ndarray],
+                 plan: _Plan, shape: tuple[int, ...],
+                 rates: Sequence[float | np.ndarray] | None = None) -> np.ndarray:
+    """Σ over the plan's segment patterns of each year's share of days times the segment's
+    :func:`_segment_rate` (``weights``, ``rates`` as there): (T, *shape)."""
+    out = np.zeros((plan.year_weight.shape[0], *shape))
     for mask in _patterns(plan.active, list(range(len(measures)))).values():
         on = plan.active[np.argmax(mask)]
-        rate = _segment_rate(base, measures, plan.weights, plan.overriders, on)
-        out += plan.year_weight[:, mask].sum(axis=1)[:, None, None, None] * rate[None]
+        rate = _segment_rate(base, measures, weights, plan.overriders, on, rates)
+        out += plan.year_weight[:, mask].sum(axis=1).reshape(-1, *(1,) * len(shape)) * \
+            rate[None]
     return out
 
 
