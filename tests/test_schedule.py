@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tradesim.errors import ScheduleError
 from tradesim.scenario import schedule
 from tradesim.scenario.parse import parse_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def scenario(*measures: dict, horizon: int = 2026, **extra):
@@ -129,3 +133,50 @@ def test_commitment_on_a_heading_spreads_over_its_products(baseline) -> None:
     assert float(added.sum()) == pytest.approx(1e9)
     expected = sales.sel(product=inside) / sales.sel(product=inside).sum() * 1e9
     assert added.sel(product=inside).values == pytest.approx(expected.values)
+
+
+# ------------------------------------------------------------- shortcuts that change nothing
+
+def _every_overrider(axis, measures):  # noqa: ANN001, ANN202
+    index = {m.id: i for i, m in enumerate(measures)}
+    return [[index[o.id] for o in measures if m.id in o.overrides] for m in measures]
+
+
+@pytest.mark.parametrize("name", ["framework-2025", "liberation-day-46", "turn-2026",
+                                  "us-competitors-2025"])
+def test_overriders_that_miss_a_scope_are_left_out_without_changing_a_rate(
+        baseline, monkeypatch, name: str) -> None:
+    import tradesim
+
+    s = tradesim.load_scenario(ROOT / "scenarios" / f"{name}.toml")
+    if s.base_year != 2024:
+        pytest.skip("scenario on another base year")
+    fast = schedule.tariff_path(baseline, s, schedule.ProductAxis(baseline)).to_numpy()
+    pruned = schedule._overriders(schedule.ProductAxis(baseline), s.measures)
+    every = _every_overrider(None, s.measures)
+    assert sum(map(len, pruned)) < sum(map(len, every))  # the shortcut is taken here
+    monkeypatch.setattr(schedule, "_meeting_overriders", _every_overrider)
+    slow = schedule.tariff_path(baseline, s, schedule.ProductAxis(baseline)).to_numpy()
+    np.testing.assert_allclose(fast, slow, rtol=1e-15, atol=1e-16)
+
+
+def test_every_pattern_at_once_equals_each_pattern_alone(baseline) -> None:
+    import tradesim
+
+    s = tradesim.load_scenario(ROOT / "scenarios" / "framework-2025.toml")
+    axis = schedule.ProductAxis(baseline)
+    plan = axis.plan(s)
+    layout = plan.layout
+    base = axis.base_tariff.ravel()[layout.cells]
+    together = schedule._level_rate(base, s.measures, layout.weights, plan.overriders,
+                                    layout.on)
+    assert layout.on.shape[0] > 1
+    assert together.shape == (layout.on.shape[0], base.size)
+    for k, on in enumerate(layout.on):
+        alone = schedule._level_rate(base, s.measures, layout.weights, plan.overriders, on)
+        np.testing.assert_array_equal(together[k], alone)
+        for i in plan.level:  # and the weights the layout keeps are the same numbers
+            if on[i]:
+                np.testing.assert_array_equal(
+                    layout.effective[i][k],
+                    schedule._effective(layout.weights, plan.overriders, on, i))

@@ -69,6 +69,9 @@ class ProductAxis:
         self._members = pd.Series(member_labels, index=self.member_code, dtype=object,
                                   name=self.resolution or "baseline")
         self._matches: dict[tuple, Any] = {}
+        #: the baseline's tariff (I, E, P), read-only
+        self.base_tariff = baseline["tariff"].transpose(*MARKET_DIMS).to_numpy().copy()
+        self.base_tariff.flags.writeable = False
 
     def scope(self, prefixes: Sequence[str] | None, where: str, partial_ok: bool) -> np.ndarray:
         """Share of each product covered by ``prefixes`` (None = all): 0, 1, or partial."""
@@ -149,8 +152,10 @@ class ProductAxis:
         return np.isin(axis, list(codes))
 
 
-def _scope_weights(axis: ProductAxis, m: Measure, i: int) -> np.ndarray:
-    """Weight (I, E, P) in [0, 1] of the flow a measure's scope covers (before its share)."""
+def _scope_factors(axis: ProductAxis, m: Measure, i: int
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A measure's scope as importers (I,), exporters (E,) and products (P,): its weight is
+    their outer product (:func:`_scope_weights`)."""
     where = f"tariff[{i}] ({m.id})"
     imp = axis.codes([m.importer], axis.importers, where + ".importer")
     exp = axis.codes(m.exporters, axis.exporters, where + ".exporters", exclude=m.importer)
@@ -158,7 +163,40 @@ def _scope_weights(axis: ProductAxis, m: Measure, i: int) -> np.ndarray:
     inside = axis.scope(m.products, where + ".products", partial_ok)
     if m.exclude:
         inside = inside * (1.0 - axis.scope(m.exclude, where + ".exclude", partial_ok))
+    return imp, exp, inside
+
+
+def _scope_weights(axis: ProductAxis, m: Measure, i: int) -> np.ndarray:
+    """Weight (I, E, P) in [0, 1] of the flow a measure's scope covers (before its share)."""
+    imp, exp, inside = _scope_factors(axis, m, i)
     return imp[:, None, None] * exp[None, :, None] * inside[None, None, :]
+
+
+def _overriders(axis: ProductAxis, measures: Sequence[Measure]) -> list[list[int]]:
+    """For each measure, the measures that override it (``overrides``) and whose scope meets
+    its own.
+
+    An overrider whose scope misses the measure's changes nothing: the factor ``1 − w`` it
+    puts on the measure's weight is exactly 1 wherever that weight is not 0. Leaving it out
+    gives the same rates with fewer patterns of measures in force to evaluate. Cached on the
+    axis by the measures' scopes and overrides.
+    """
+    key = ("overriders", *((m.id, m.importer, m.exporters, m.products, m.exclude,
+                             m.share < 1.0, m.overrides) for m in measures))
+    if key not in axis._matches:
+        axis._matches[key] = _meeting_overriders(axis, measures)
+    return axis._matches[key]
+
+
+def _meeting_overriders(axis: ProductAxis, measures: Sequence[Measure]) -> list[list[int]]:
+    index = {m.id: i for i, m in enumerate(measures)}
+    factors = [[f != 0 for f in _scope_factors(axis, m, i)] for i, m in enumerate(measures)]
+
+    def meets(i: int, j: int) -> bool:
+        return all(bool((a & b).any()) for a, b in zip(factors[i], factors[j], strict=True))
+
+    return [[index[o.id] for o in measures if m.id in o.overrides and meets(i, index[o.id])]
+            for i, m in enumerate(measures)]
 
 
 def _segments(scenario: Scenario, measures: Sequence[Measure]) -> tuple[np.ndarray, np.ndarray]:
@@ -201,28 +239,33 @@ def tariff_path(baseline: xr.Dataset, scenario: Scenario,
         overlap without one overriding the other.
     """
     axis = axis or axis_of(baseline)
-    base = baseline["tariff"].transpose(*MARKET_DIMS).to_numpy()
+    return _as_path(_path_values(axis, scenario), baseline, list(scenario.years))
+
+
+def _path_values(axis: ProductAxis, scenario: Scenario) -> np.ndarray:
+    """The values (T, I, E, P) of :func:`tariff_path`."""
+    base = axis.base_tariff
     measures = scenario.measures
     years = list(scenario.years)
     if not measures:
-        return _as_path(np.broadcast_to(base, (len(years), *base.shape)).copy(), baseline, years)
+        return np.broadcast_to(base, (len(years), *base.shape)).copy()
     plan = axis.plan(scenario)
     if any(m.mode in OPERATORS for m in measures):
-        out = _segment_path(base, measures, plan)
-        return _as_path(out, baseline, years)
-    if plan.level:
-        out = _level_path(base, measures, plan.weights, plan.overriders, plan.active,
-                          plan.year_weight, plan.level, plan.rows)
+        return _segment_path(base, measures, plan)
+    if plan.layout is not None:
+        out = _level_path(base, measures, plan.overriders, plan.layout)
     else:
         out = np.broadcast_to(base, (len(years), *base.shape)).copy()
     rates = np.array([m.rate for m in measures])[plan.add_measure]
     if plan.add_cell is not None and rates.any():
         # Σ_terms share(t) · rate · weight over the few cells each term touches: one bincount
         # instead of a (T, terms) x (terms, cells) product that is 97 % zeros (and that BLAS
-        # would spread over threads)
-        coeff = (plan.add_share * rates[:, None]).T[:, plan.add_term]  # (T, nnz)
-        out += np.bincount(plan.add_cell.ravel(), weights=(coeff * plan.add_value).ravel(),
-                           minlength=out.size).reshape(out.shape)
+        # would spread over threads), on the distinct columns of the terms' yearly shares only
+        # (years with the same shares get the same sums)
+        coeff = (plan.add_share * rates[:, None]).T[:, plan.add_term]  # (U, nnz)
+        by_column = np.bincount(plan.add_cell.ravel(), weights=(coeff * plan.add_value).ravel(),
+                                minlength=coeff.shape[0] * base.size)
+        out += by_column.reshape(-1, *base.shape)[plan.add_year]
     elif rates.any():  # large axes: term by term, summed on the (importer, exporter) rows
         flat = out.reshape(out.shape[0], -1, out.shape[-1])  # each hits, once per set of rows
         sums: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
@@ -233,7 +276,7 @@ def tariff_path(baseline: xr.Dataset, scenario: Scenario,
             sums[key][1][...] += (measures[m].rate * share)[:, None, None] * eff[None]
         for rows, total in sums.values():
             flat[:, rows, :] += total
-    return _as_path(out, baseline, years)
+    return out
 
 
 def tariff_paths(baseline: xr.Dataset, scenarios: Sequence[Scenario],
@@ -256,8 +299,8 @@ def tariff_paths(baseline: xr.Dataset, scenarios: Sequence[Scenario],
         raise ScheduleError("tariff_paths needs scenarios sharing their years, got "
                             f"{sorted(years)}")
     if len(scenarios) == 1:
-        return tariff_path(baseline, scenarios[0], axis).to_numpy()[None]
-    base = baseline["tariff"].transpose(*MARKET_DIMS).to_numpy()
+        return _path_values(axis, scenarios[0])[None]
+    base = axis.base_tariff
     groups: dict[tuple, list[int]] = {}
     for k, s in enumerate(scenarios):
         groups.setdefault(_structure(s), []).append(k)
@@ -271,10 +314,10 @@ def tariff_paths(baseline: xr.Dataset, scenarios: Sequence[Scenario],
                 out[members] = _group_paths(base, axis, group)
             else:
                 for k, s in zip(members, group, strict=True):
-                    out[k] = tariff_path(baseline, s, axis).to_numpy()
+                    out[k] = _path_values(axis, s)
     except ScheduleError:
         for s in scenarios:  # the first scenario with the problem raises it
-            tariff_path(baseline, s, axis)
+            _path_values(axis, s)
         raise
     return out
 
@@ -314,8 +357,7 @@ def _terms(axis: ProductAxis, scenario: Scenario) -> _Terms:
     measures = scenario.measures
     scope = [axis.scope_weights(m, i).ravel() for i, m in enumerate(measures)]
     products = len(axis.products)
-    index = {m.id: i for i, m in enumerate(measures)}
-    overriders = [[index[o.id] for o in measures if m.id in o.overrides] for m in measures]
+    overriders = _overriders(axis, measures)
     active, year_weight = _segments(scenario, measures)
     level = [i for i, m in enumerate(measures) if m.mode in ("set", "floor")]
     columns = sorted(set(level) | {j for i in level for j in overriders[i]})
@@ -452,13 +494,17 @@ class _Plan(NamedTuple):
     active: np.ndarray
     year_weight: np.ndarray
     level: list[int]
+    layout: _Level | None  # where and when the level measures apply (None without any)
     add_measure: np.ndarray  # (n,) measure index of each add term
-    add_share: np.ndarray  # (n, T) share of each year the term is in force
+    # (n, T) share of each year the term is in force; on small axes (n, U): its distinct
+    # columns, with add_year (T,) the column of each year
+    add_share: np.ndarray
     # the terms' nonzero effective weights, flat: term of each (nnz,), its weight (nnz,) and
-    # its cell in the (T, I, E, P) path for every year (T, nnz); None on large axes
+    # its cell in a (U, I, E, P) array for every distinct column (U, nnz); None on large axes
     add_term: np.ndarray | None = None
     add_value: np.ndarray | None = None
     add_cell: np.ndarray | None = None
+    add_year: np.ndarray | None = None
 
 
 #: Above this many cells per tariff array, add terms are summed one at a time.
@@ -476,14 +522,15 @@ def _plan(axis: ProductAxis, scenario: Scenario) -> _Plan:
     measures = scenario.measures
     weights = [axis.weights(m, i) for i, m in enumerate(measures)]
     touched = [axis.rows(m, i) for i, m in enumerate(measures)]
-    index = {m.id: i for i, m in enumerate(measures)}
-    overriders = [[index[o.id] for o in measures if m.id in o.overrides] for m in measures]
+    overriders = _overriders(axis, measures)
     active, year_weight = _segments(scenario, measures)
     level = [i for i, m in enumerate(measures) if m.mode in ("set", "floor")]
+    layout = _level_layout(weights, touched, overriders, active, year_weight, level) \
+        if level else None
     cells = weights[0].size if weights else 0
     if cells > STACK_CELLS:
         idx = np.array([m for m, x in enumerate(measures) if x.mode == "add"], dtype=int)
-        return _Plan(weights, touched, overriders, active, year_weight, level, idx,
+        return _Plan(weights, touched, overriders, active, year_weight, level, layout, idx,
                      np.zeros((len(idx), 0)))
     adds = [(m, share, rows, eff) for m, x in enumerate(measures) if x.mode == "add"
             for share, rows, eff in _add_terms(m, weights, overriders, active, year_weight,
@@ -494,14 +541,15 @@ def _plan(axis: ProductAxis, scenario: Scenario) -> _Plan:
         terms.append(np.full(len(row), k))
         values.append(eff[row, product])
         flat_cells.append(rows[row] * eff.shape[-1] + product)
-    n_years = year_weight.shape[0]
+    share = np.array([s for _, s, _, _ in adds]).reshape(len(adds), year_weight.shape[0])
+    columns, year = np.unique(share, axis=1, return_inverse=True)
     cell = np.concatenate(flat_cells) if adds else np.zeros(0, dtype=int)
-    return _Plan(weights, touched, overriders, active, year_weight, level,
-                 np.array([m for m, _, _, _ in adds], dtype=int),
-                 np.array([s for _, s, _, _ in adds]).reshape(len(adds), n_years),
+    return _Plan(weights, touched, overriders, active, year_weight, level, layout,
+                 np.array([m for m, _, _, _ in adds], dtype=int), columns,
                  np.concatenate(terms) if adds else np.zeros(0, dtype=int),
                  np.concatenate(values) if adds else np.zeros(0),
-                 cell[None, :] + cells * np.arange(n_years)[:, None])
+                 cell[None, :] + cells * np.arange(columns.shape[1])[:, None],
+                 year.reshape(-1))
 
 
 def _patterns(active: np.ndarray, columns: list[int]) -> dict[bytes, np.ndarray]:
@@ -510,32 +558,55 @@ def _patterns(active: np.ndarray, columns: list[int]) -> dict[bytes, np.ndarray]
     return {key: np.array([k == key for k in keys]) for key in dict.fromkeys(keys)}
 
 
-def _level_path(base: np.ndarray, measures: Sequence[Measure], weights: list[np.ndarray],
-                overriders: list[list[int]], active: np.ndarray, year_weight: np.ndarray,
-                level: list[int], rows: list[np.ndarray]) -> np.ndarray:
-    """Base rate after ``set`` and ``floor`` measures, by year (T, I, E, P).
+class _Level(NamedTuple):
+    """Where and when a plan's ``set`` and ``floor`` measures apply."""
 
-    Only segments that differ in the level measures (or their overriders) are evaluated, and
-    only on the cells the level measures touch (elsewhere the rate is the base rate);
-    ``rows[i]`` are the (importer, exporter) rows measure ``i`` touches.
-    """
+    cells: np.ndarray  # flat cells (I*E*P) a level measure's weight covers
+    weights: list[np.ndarray]  # on those cells: the level measures' and their overriders'
+    on: np.ndarray  # (K, M) the measures in force in each distinct pattern
+    share: np.ndarray  # (K, T) share of each year's days in each pattern
+    effective: dict[int, np.ndarray]  # level measure -> its :func:`_effective` weight (K, cells)
+
+
+def _level_layout(weights: list[np.ndarray], rows: list[np.ndarray],
+                  overriders: list[list[int]], active: np.ndarray, year_weight: np.ndarray,
+                  level: list[int]) -> _Level:
+    """The :class:`_Level` of level measures ``level``; ``rows[i]`` are the (importer,
+    exporter) rows measure ``i`` touches. Only segments that differ in the level measures (or
+    their overriders) count as distinct patterns."""
     columns = sorted(set(level) | {j for i in level for j in overriders[i]})
-    products = base.shape[-1]
+    products = weights[level[0]].shape[-1]
     hit = np.unique(np.concatenate([rows[i] for i in level]))
     on_rows = lambda w: w.reshape(-1, products)[hit].ravel()  # noqa: E731
     local = np.flatnonzero(np.any([on_rows(weights[i]) != 0 for i in level], axis=0))
     cells = (hit[:, None] * products + np.arange(products)).ravel()[local]
     needed = set(columns)
-    on_cells = [on_rows(w)[local] if i in needed else w for i, w in enumerate(weights)]
-    base_cells = base.ravel()[cells]
-    touched = np.zeros((year_weight.shape[0], len(cells)))
-    for mask in _patterns(active, columns).values():
-        on = np.zeros(len(measures), dtype=bool)
-        on[columns] = active[np.argmax(mask), columns]
-        rate = _level_rate(base_cells, measures, on_cells, overriders, on)
-        touched += year_weight[:, mask].sum(axis=1)[:, None] * rate[None]
-    out = np.broadcast_to(base, (year_weight.shape[0], *base.shape)).copy()
-    out.reshape(out.shape[0], -1)[:, cells] = touched
+    on_cells = [on_rows(w)[local] if i in needed else w[:0] for i, w in enumerate(weights)]
+    masks = list(_patterns(active, columns).values())
+    on = np.zeros((len(masks), len(weights)), dtype=bool)
+    for k, mask in enumerate(masks):
+        on[k, columns] = active[np.argmax(mask), columns]
+    share = np.array([year_weight[:, mask].sum(axis=1) for mask in masks])
+    effective = {i: _effective(on_cells, overriders, on, i) for i in level}
+    return _Level(cells, on_cells, on, share, effective)
+
+
+def _level_path(base: np.ndarray, measures: Sequence[Measure], overriders: list[list[int]],
+                layout: _Level) -> np.ndarray:
+    """Base rate after ``set`` and ``floor`` measures, by year (T, I, E, P).
+
+    Evaluated on the cells the level measures touch (elsewhere the rate is the base rate),
+    every pattern of measures in force at once (:func:`_level_rate`).
+    """
+    n_patterns, n_years = layout.share.shape
+    rates = np.broadcast_to(
+        _level_rate(base.ravel()[layout.cells], measures, layout.weights, overriders,
+                    layout.on, effective=layout.effective), (n_patterns, len(layout.cells)))
+    touched = np.zeros((n_years, len(layout.cells)))
+    for share, rate in zip(layout.share, rates, strict=True):
+        touched += share[:, None] * rate[None]
+    out = np.broadcast_to(base, (n_years, *base.shape)).copy()
+    out.reshape(n_years, -1)[:, layout.cells] = touched
     return out
 
 
@@ -567,38 +638,57 @@ def _add_terms(m: int, weights: list[np.ndarray], overriders: list[list[int]],
 
 def _effective(weights: Sequence[np.ndarray], overriders: list[list[int]], on: np.ndarray,
                i: int) -> np.ndarray:
-    """Weight (I, E, P) of measure ``i`` where none of its overriders flagged in ``on`` apply."""
+    """Weight (I, E, P) of measure ``i`` where none of its overriders flagged in ``on`` apply.
+
+    With ``on`` (K, M), K patterns of measures in force at once: the weight (K, cells), zero
+    in the patterns where ``i`` is not in force. A factor ``1 − 0·w`` or ``0·w`` for a
+    measure not in force is exactly 1 or 0, so each row equals the one-pattern value.
+    """
     w = weights[i]
+    if on.ndim == 1:
+        for j in overriders[i]:
+            if on[j]:
+                w = w * (1.0 - weights[j])
+        return w
     for j in overriders[i]:
-        if on[j]:
-            w = w * (1.0 - weights[j])
-    return w
+        if on[:, j].any():
+            w = w * (1.0 - on[:, j, None] * weights[j])
+    return w * on[:, i, None]
 
 
 def _level_rate(base: np.ndarray, measures: Sequence[Measure], weights: Sequence[np.ndarray],
                 overriders: list[list[int]], on: np.ndarray,
-                rates: Sequence[float | np.ndarray] | None = None) -> np.ndarray:
+                rates: Sequence[float | np.ndarray] | None = None,
+                effective: dict[int, np.ndarray] | None = None) -> np.ndarray:
     """Rate (I, E, P) after the ``set`` and ``floor`` measures flagged in ``on``.
 
     ``rates[i]`` replaces ``measures[i].rate`` (a column (S, 1) of rates evaluates S scenarios
-    at once, with ``weights`` (S or 1, cells)).
+    at once, with ``weights`` (S or 1, cells)). ``on`` (K, M) evaluates K patterns of measures
+    in force at once on cells (weights (cells,)): rates (K, cells), each row equal to its
+    pattern's one-pattern rate (:func:`_effective`). ``effective`` holds the measures'
+    :func:`_effective` weights where they are already known.
     """
     rates = [m.rate for m in measures] if rates is None else rates
-    live = [int(i) for i in np.flatnonzero(on)]
+    live = [int(i) for i in np.flatnonzero(on if on.ndim == 1 else on.any(axis=0))]
     sets = [i for i in live if measures[i].mode == "set"]
+    known = effective or {}
+    weight = lambda i: known[i] if i in known else _effective(  # noqa: E731
+        weights, overriders, on, i)
     rate = base
     if sets:
-        shares = {i: _effective(weights, overriders, on, i) for i in sets}
+        shares = {i: weight(i) for i in sets}
         total = sum(shares.values())
         if np.any(total > 1.0 + 1e-9):
+            if on.ndim == 2:  # name the sets in force in the first pattern with the overlap
+                first = np.flatnonzero(np.any(np.atleast_2d(total) > 1.0 + 1e-9, axis=-1))[0]
+                sets = [i for i in sets if on[first, i]]
             ids = [f"tariff[{i}] ({measures[i].id})" for i in sets]
             raise ScheduleError(f"set measures {ids} both set the rate of the same flow at the "
                                 "same time; say which wins with `overrides`")
         rate = base * (1.0 - total) + sum(shares[i] * rates[i] for i in sets)
     for i in live:
         if measures[i].mode == "floor":
-            rate = rate + _effective(weights, overriders, on, i) * np.maximum(
-                rates[i] - rate, 0.0)
+            rate = rate + weight(i) * np.maximum(rates[i] - rate, 0.0)
     return rate
 
 
