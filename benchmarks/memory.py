@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from shipped import once  # noqa: E402 - the sibling benchmark's process timer
+from shipped import compile_package, once  # noqa: E402 - the sibling benchmarks' helpers
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "sweeps" / "framework-mc.toml"
@@ -71,6 +71,8 @@ def main(argv: list[str] | None = None) -> dict[tuple[str, str, int], tuple[floa
     if args.against is not None:
         checkouts = {"other": args.against.resolve(), "this": None}
     runs: dict[tuple[str, str, int], list[tuple[float, float]]] = {}
+    for checkout in checkouts.values():  # bytecode, as an installed package has
+        compile_package(checkout)
     with tempfile.TemporaryDirectory() as tmp:
         files = {(o, n): variant(Path(tmp), n, o == "products") for o in outputs
                  for n in counts}

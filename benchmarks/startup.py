@@ -11,7 +11,14 @@ Subjects, each a fresh interpreter (``python -m tradesim.cli`` is the ``tradesim
 * ``import``: ``import tradesim``;
 * ``help``: ``tradesim --help``;
 * ``run``: ``tradesim run scenarios/framework-2025.toml``, the baseline cache warm;
-* ``run-cold``: the same with an empty cache folder (the baseline built from the packaged CSVs).
+* ``run-cold``: the same with an empty cache folder (the baseline built from the packaged CSVs);
+* ``run-source``: ``run`` without tradesim's bytecode: a copy of the package with no
+  ``__pycache__`` and ``PYTHONDONTWRITEBYTECODE`` set, so each of its modules is compiled from
+  source, as a checkout runs where that variable is set (it is on the project machine).
+
+Before timing, each checkout's ``tradesim`` is compiled to bytecode (:func:`compile_package`), as
+``pip install`` does for an installed package and as Python does on an editable checkout's first
+import (where bytecode may be written); ``run-source`` shows what that saves.
 
 Each row gives the median and the minimum wall time over the repetitions and the median's ratio
 to the ``python`` and ``arrays`` references measured in the same run, so a loaded machine shows
@@ -22,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -39,18 +47,39 @@ SUBJECTS: dict[str, list[str]] = {
     "help": ["-m", "tradesim.cli", "--help"],
     "run": ["-m", "tradesim.cli", "run", str(SCENARIO)],
     "run-cold": ["-m", "tradesim.cli", "run", str(SCENARIO)],
+    "run-source": ["-m", "tradesim.cli", "run", str(SCENARIO)],
 }
 SMOKE = ("python", "import", "help")
-TARGETS = {"import": "< 0.5 s", "help": "< 0.3 s", "run": "< 1.5 s", "run-cold": "—"}
+TARGETS = {"import": "< 0.5 s", "help": "< 0.3 s", "run": "< 1.5 s", "run-cold": "—",
+           "run-source": "—"}
 
 
-def once(args: list[str], checkout: Path | None, cache: Path) -> float:
-    """Wall seconds of one process; raises if it fails."""
+def compile_package(checkout: Path | None) -> None:
+    """Write the bytecode of a checkout's ``tradesim`` package (``__pycache__``, git-ignored)."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str((checkout or ROOT) /
+                                                                   "tradesim")], check=True)
+
+
+def source_copy(checkout: Path | None, folder: Path) -> Path:
+    """A copy of a checkout's ``tradesim`` package without bytecode, in ``folder``."""
+    shutil.copytree((checkout or ROOT) / "tradesim", folder / "tradesim",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    return folder
+
+
+def once(args: list[str], checkout: Path | None, cache: Path,
+         source: Path | None = None) -> float:
+    """Wall seconds of one process; raises if it fails. With ``source`` (a
+    :func:`source_copy`), tradesim is imported from there without reading or writing
+    bytecode."""
     env = {**os.environ, "TRADESIM_CACHE_DIR": str(cache)}
     if checkout is not None:
         env["PYTHONPATH"] = str(checkout)
+    if source is not None:
+        env.update(PYTHONPATH=str(source), PYTHONDONTWRITEBYTECODE="1")
     start = time.perf_counter()
-    subprocess.run([sys.executable, *args], check=True, env=env, cwd=checkout or ROOT,
+    subprocess.run([sys.executable, *args], check=True, env=env,
+                   cwd=source or checkout or ROOT,  # the folder run from is first on the path
                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     return time.perf_counter() - start
 
@@ -61,7 +90,10 @@ def measure(subjects: list[str], repeat: int, checkouts: dict[str, Path | None]
     times: dict[tuple[str, str], list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         warm = {label: Path(tmp) / f"warm-{i}" for i, label in enumerate(checkouts)}
+        sources = {label: source_copy(checkout, Path(tmp) / f"source-{i}")
+                   for i, (label, checkout) in enumerate(checkouts.items())}
         for label, checkout in checkouts.items():  # fill each warm cache once
+            compile_package(checkout)
             once(SUBJECTS["run"], checkout, warm[label])
         for r in range(repeat):
             for subject in subjects:
@@ -69,7 +101,8 @@ def measure(subjects: list[str], repeat: int, checkouts: dict[str, Path | None]
                     cache = Path(tmp) / f"cold-{label}-{r}" if subject == "run-cold" \
                         else warm[label]
                     times.setdefault((label, subject), []).append(
-                        once(SUBJECTS[subject], checkout, cache))
+                        once(SUBJECTS[subject], checkout, cache,
+                             sources[label] if subject == "run-source" else None))
     return times
 
 

@@ -17,7 +17,7 @@ import math
 import numbers
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from tradesim.data import catalogues
@@ -173,13 +173,13 @@ class Scenario:
         if self.commitments:
             doc["commitment"] = [_commitment_doc(c) for c in self.commitments]
         if self.demand:
-            doc["demand"] = [{**asdict(d), "growth": d.growth * 100.0,
+            doc["demand"] = [{**_shallow(d), "growth": d.growth * 100.0,
                               "products": "all" if d.products is None else list(d.products),
                               "exclude": list(d.exclude)} for d in self.demand]
         if self.elasticities:
             doc["elasticities"] = {p: dict(v) for p, v in self.elasticities}
         if self.transshipment is not None:
-            t = asdict(self.transshipment)
+            t = _shallow(self.transshipment)
             doc["transshipment"] = {**t, "sources": list(self.transshipment.sources)}
         return doc
 
@@ -193,8 +193,14 @@ class Scenario:
         return self._digest
 
 
+def _shallow(record: Measure | Commitment | DemandShift | Transshipment) -> dict[str, Any]:
+    """A record's fields as a dict, values as they are (``dataclasses.asdict`` copies deeply;
+    the records hold only scalars, dates and tuples of them)."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}
+
+
 def _measure_doc(m: Measure) -> dict[str, Any]:
-    d = asdict(m)
+    d = _shallow(m)
     d["exporters"] = "all" if m.exporters is None else list(m.exporters)
     d["products"] = "all" if m.products is None else list(m.products)
     d["exclude"], d["overrides"] = list(m.exclude), list(m.overrides)
@@ -204,7 +210,7 @@ def _measure_doc(m: Measure) -> dict[str, Any]:
 
 
 def _commitment_doc(c: Commitment) -> dict[str, Any]:
-    d = asdict(c)
+    d = _shallow(c)
     for key in ("item", "deliveries", "unit_usd", "price_note"):
         d.pop(key)
     if c.item:  # bought as items: the document names them (and pins the price used)

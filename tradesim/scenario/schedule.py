@@ -138,7 +138,16 @@ class ProductAxis:
         product, so whether it is below 1 is part of the key, not its value)."""
         key = ("w", m.importer, m.exporters, m.products, m.exclude, m.share < 1.0)
         if key not in self._matches:
-            self._matches[key] = _scope_weights(self, m, i)
+            imp, exp, inside = self.scope_factors(m, i)
+            self._matches[key] = imp[:, None, None] * exp[None, :, None] * inside[None, None, :]
+        return self._matches[key]
+
+    def scope_factors(self, m: Measure, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A measure's scope as importers (I,), exporters (E,) and products (P,), whose outer
+        product is its :meth:`scope_weights`; cached by the scope."""
+        key = ("f", m.importer, m.exporters, m.products, m.exclude, m.share < 1.0)
+        if key not in self._matches:
+            self._matches[key] = _scope_factors(self, m, i)
         return self._matches[key]
 
     def codes(self, codes: Sequence[str] | None, axis: list[str], where: str,
@@ -154,8 +163,8 @@ class ProductAxis:
 
 def _scope_factors(axis: ProductAxis, m: Measure, i: int
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A measure's scope as importers (I,), exporters (E,) and products (P,): its weight is
-    their outer product (:func:`_scope_weights`)."""
+    """A measure's scope as importers (I,), exporters (E,) and products (P,) in [0, 1]: its
+    weight (before its share) is their outer product."""
     where = f"tariff[{i}] ({m.id})"
     imp = axis.codes([m.importer], axis.importers, where + ".importer")
     exp = axis.codes(m.exporters, axis.exporters, where + ".exporters", exclude=m.importer)
@@ -164,12 +173,6 @@ def _scope_factors(axis: ProductAxis, m: Measure, i: int
     if m.exclude:
         inside = inside * (1.0 - axis.scope(m.exclude, where + ".exclude", partial_ok))
     return imp, exp, inside
-
-
-def _scope_weights(axis: ProductAxis, m: Measure, i: int) -> np.ndarray:
-    """Weight (I, E, P) in [0, 1] of the flow a measure's scope covers (before its share)."""
-    imp, exp, inside = _scope_factors(axis, m, i)
-    return imp[:, None, None] * exp[None, :, None] * inside[None, None, :]
 
 
 def _overriders(axis: ProductAxis, measures: Sequence[Measure]) -> list[list[int]]:
@@ -190,13 +193,21 @@ def _overriders(axis: ProductAxis, measures: Sequence[Measure]) -> list[list[int
 
 def _meeting_overriders(axis: ProductAxis, measures: Sequence[Measure]) -> list[list[int]]:
     index = {m.id: i for i, m in enumerate(measures)}
-    factors = [[f != 0 for f in _scope_factors(axis, m, i)] for i, m in enumerate(measures)]
-
-    def meets(i: int, j: int) -> bool:
-        return all(bool((a & b).any()) for a, b in zip(factors[i], factors[j], strict=True))
-
-    return [[index[o.id] for o in measures if m.id in o.overrides and meets(i, index[o.id])]
-            for i, m in enumerate(measures)]
+    pairs = [(i, index[o.id]) for i, m in enumerate(measures) for o in measures
+             if m.id in o.overrides]
+    if not pairs:
+        return [[] for _ in measures]
+    factors = [axis.scope_factors(m, i) for i, m in enumerate(measures)]
+    first, then = np.array(pairs).T
+    meets = np.ones(len(pairs), dtype=bool)
+    for k in range(3):  # importers, exporters, products: the scopes are outer products
+        inside = np.array([f[k] != 0 for f in factors])  # (M, I), (M, E) or (M, P)
+        meets &= (inside[first] & inside[then]).any(axis=1)
+    out: list[list[int]] = [[] for _ in measures]
+    for (i, j), keep in zip(pairs, meets, strict=True):
+        if keep:
+            out[i].append(j)
+    return out
 
 
 def _segments(scenario: Scenario, measures: Sequence[Measure]) -> tuple[np.ndarray, np.ndarray]:
