@@ -14,8 +14,9 @@ import numpy as np
 
 from tradesim.dims import SUPPLIER_AXIS
 
-__all__ = ["SIGMA_ONE", "adjust", "buyers_surplus", "ces_demand", "log_price_index",
-           "nested_ces_demand", "nested_log_gap", "nested_log_index", "price_index"]
+__all__ = ["SIGMA_ONE", "adjust", "buyers_surplus", "ces_demand", "ces_log_demand",
+           "log_price_index", "nested_ces_demand", "nested_ces_log_demand", "nested_log_gap",
+           "nested_log_index", "price_index"]
 
 #: |1 − σ| below this is the σ → 1 (geometric / logarithmic) limit.
 SIGMA_ONE = 1e-9
@@ -126,10 +127,17 @@ def ces_demand(
     >>> round(float(r[0, 0]), 12), float(P[0, 0])
     (0.64, 1.25)
     """
+    log_ratio, log_index = ces_log_demand(value, t0, t1, sigma, eta)
+    return np.exp(log_ratio), np.exp(log_index)
+
+
+def ces_log_demand(
+    value: np.ndarray, t0: np.ndarray, t1: np.ndarray, sigma: np.ndarray, eta: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(ln ratio, ln index)`` of :func:`ces_demand` (the same shapes), before the exponential."""
     log_price = np.log1p(t1) - np.log1p(t0)
     log_index = log_price_index(value * (1.0 + t0), log_price, sigma)
-    log_ratio = -eta * log_index - sigma * (log_price - log_index)
-    return np.exp(log_ratio), np.exp(log_index)
+    return -eta * log_index - sigma * (log_price - log_index), log_index
 
 
 def nested_ces_demand(
@@ -174,7 +182,19 @@ def nested_ces_demand(
     >>> bool(r[1, 0] > r[2, 0] > 1.0)
     True
     """
-    value, t0, t1 = np.broadcast_arrays(value, t0, t1)
+    log_ratio, log_index = nested_ces_log_demand(value, t0, t1, sigma, sigma_nest, eta, nest)
+    return np.exp(log_ratio), np.exp(log_index)
+
+
+def nested_ces_log_demand(
+    value: np.ndarray, t0: np.ndarray, t1: np.ndarray, sigma: np.ndarray,
+    sigma_nest: np.ndarray, eta: np.ndarray, nest: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(ln ratio, ln index)`` of :func:`nested_ces_demand`, before the exponential.
+
+    The arrays broadcast against each other (a base tariff (..., S, P) without the leading
+    axes of the paths is logged once, not once per year and draw).
+    """
     log_price = np.log1p(t1) - np.log1p(t0)
     log_index, log_nest = nested_log_index(value * (1.0 + t0), log_price, sigma, sigma_nest,
                                            nest)
@@ -184,10 +204,9 @@ def nested_ces_demand(
     members = np.broadcast_to(nest, log_ratio.shape).any(axis=SUPPLIER_AXIS, keepdims=True)
     flat = np.broadcast_to(sigma_nest == sigma, log_index.shape) & members
     if flat.any():
-        ratio, index = ces_demand(value, t0, t1, sigma, eta)
-        return (np.where(flat, ratio, np.exp(log_ratio)), np.where(flat, index,
-                                                                    np.exp(log_index)))
-    return np.exp(log_ratio), np.exp(log_index)
+        flat_ratio, flat_index = ces_log_demand(value, t0, t1, sigma, eta)
+        return np.where(flat, flat_ratio, log_ratio), np.where(flat, flat_index, log_index)
+    return log_ratio, log_index
 
 
 def nested_log_index(weights: np.ndarray, log_price: np.ndarray, sigma: np.ndarray,

@@ -42,7 +42,7 @@ class MarketArrays(NamedTuple):
 class Response(NamedTuple):
     """Long-run response per cell and the import price index per market and product."""
 
-    ratio: np.ndarray  # (S, D, T, I, E, P) new value / baseline value
+    log_ratio: np.ndarray  # (S, D, T, I, E, P) ln(new value / baseline value)
     index: np.ndarray  # type: ignore[assignment]  # (S, D, T, I, 1, P); shadows tuple.index
     surplus: np.ndarray  # (S, D, T, I, 1, P) buyers' surplus change, USD
     world_price: np.ndarray  # (S, D, T, I, E, P) p*, relative to base
@@ -123,8 +123,7 @@ def market_arrays(value: np.ndarray, t0: np.ndarray, growth: np.ndarray, t1: np.
     if stated and demand is not None:
         projected = value[None, None] * _demand_index(growth, offsets, demand)
     else:
-        step = offsets[None, :, None, None, None]
-        projected = value[None, None] * (1.0 + growth[:, None]) ** step
+        projected = _compound(value, growth, offsets)
     if share_trend is not None and np.any(share_trend != 0):
         projected = projected * share_drift(projected, share_trend, offsets, persistence)
     if anchor is not None:
@@ -138,6 +137,20 @@ def market_arrays(value: np.ndarray, t0: np.ndarray, growth: np.ndarray, t1: np.
         t0=t0, t1=t1[:, None], sigma=sigma, eta=eta, adjustment=adjustment, omega=omega,
         sigma_nest=sigma_nest, nest=None if nest is None else nest[:, :, None],
     )
+
+
+def _compound(value: np.ndarray, growth: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """``value (1 + g)^t`` (S, T, I, E, P) for ``value`` (I, E, P), ``growth`` (S, I, E, P) and
+    the years' offsets ``t`` (T,). Offsets 0, 1, 2, ... (every batch's) multiply year by year:
+    one product a year instead of a power (about 6× faster at hs6; within T ulps of it)."""
+    if not np.array_equal(offsets, np.arange(len(offsets))):
+        return value[None, None] * (1.0 + growth[:, None]) ** offsets[None, :, None, None, None]
+    factor = 1.0 + growth
+    out = np.empty((growth.shape[0], len(offsets), *value.shape))
+    out[:, :1] = value
+    for t in range(1, len(offsets)):
+        np.multiply(out[:, t - 1], factor, out=out[:, t])
+    return out
 
 
 def _demand_index(growth: np.ndarray, offsets: np.ndarray,
@@ -267,16 +280,18 @@ def respond(a: MarketArrays, method: str = "ces") -> Response:
     expenditure = (a.projected * (1.0 + a.t0)).sum(axis=-2, keepdims=True)
     if np.isinf(a.omega).all():
         if a.nested and a.sigma_nest is not None and a.nest is not None:
-            ratio, index = kernels.nested_ces_demand(a.projected, a.t0, a.t1, a.sigma,
-                                                     a.sigma_nest, a.eta, a.nest)
+            log_ratio, log_index = kernels.nested_ces_log_demand(
+                a.projected, a.t0, a.t1, a.sigma, a.sigma_nest, a.eta, a.nest)
         else:
-            ratio, index = kernels.ces_demand(a.projected, a.t0, a.t1, a.sigma, a.eta)
+            log_ratio, log_index = kernels.ces_log_demand(a.projected, a.t0, a.t1, a.sigma,
+                                                          a.eta)
+        index = np.exp(log_index)
         ones = np.broadcast_to(1.0, shape)  # read-only views: no full-size arrays of constants
         zeros = np.broadcast_to(0.0, shape)
-        return Response(ratio, index, kernels.buyers_surplus(expenditure, index, a.eta),
+        return Response(log_ratio, index, kernels.buyers_surplus(expenditure, index, a.eta),
                         ones, ones, zeros, 0, 0.0)
     s = supply.solve(a.projected, a.t0, a.t1, a.sigma, a.eta, a.omega)
-    return Response(s.ratio, s.index, kernels.buyers_surplus(expenditure, s.index, a.eta),
+    return Response(np.log(s.ratio), s.index, kernels.buyers_surplus(expenditure, s.index, a.eta),
                     np.broadcast_to(s.world_price, shape), np.broadcast_to(s.pass_through, shape),
                     np.broadcast_to(_producers(a, s.world_price, a.omega), shape),
                     s.iterations, s.max_residual)
@@ -319,7 +334,7 @@ def _smart(a: MarketArrays, shape: tuple[int, ...]) -> Response:
     surplus = (-buyer_change * (base + r.quantity) / 2.0).sum(axis=-2, keepdims=True)
     welfare = np.broadcast_to(r.welfare, shape).sum(axis=-2, keepdims=True)
     world = np.maximum(world, 1e-12)  # past the linear formula's range: keep logs finite
-    return Response(ratio, index, surplus, world, _pass_through(world, a, shape),
+    return Response(np.log(ratio), index, surplus, world, _pass_through(world, a, shape),
                     np.zeros(shape), 0, 0.0, smart_welfare=welfare)
 
 
@@ -340,7 +355,7 @@ def _gsim_linear(a: MarketArrays, shape: tuple[int, ...]) -> Response:
     ratio = np.maximum(np.broadcast_to(g.ratio, shape), 1e-12)  # log stays finite
     world = np.broadcast_to(np.maximum(1.0 + g.world_price_change, 1e-12), shape)
     index = np.maximum(1.0 + g.composite_price_change, 1e-12)
-    return Response(ratio, np.broadcast_to(index, (*shape[:-2], 1, shape[-1])),
+    return Response(np.log(ratio), np.broadcast_to(index, (*shape[:-2], 1, shape[-1])),
                     g.consumer_surplus, world, _pass_through(world, a, shape),
                     np.broadcast_to(g.producer_surplus, shape), 0, g.max_residual)
 
@@ -350,6 +365,6 @@ def _gsim(a: MarketArrays, shape: tuple[int, ...]) -> Response:
     omega = _one_omega(a, "gsim-exact")
     g = gsim.solve(a.projected, a.t0, a.t1, a.sigma, a.eta, omega)
     world = np.broadcast_to(g.world_price, shape)
-    return Response(g.ratio, g.index, g.consumer_surplus, world,
+    return Response(np.log(g.ratio), g.index, g.consumer_surplus, world,
                     _pass_through(world, a, shape), _producers(a, world, omega), g.iterations,
                     g.max_residual)

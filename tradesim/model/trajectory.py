@@ -270,7 +270,7 @@ class Batch:
         r = response.respond(a, first.method)
         if correction is not None:  # values and baseline from the anchor year on, per draw
             a = a._replace(projected=correction.apply(a.projected))
-        priced = a.projected * np.exp(kernels.adjust(np.log(r.ratio), rate, axis=2))
+        priced = a.projected * np.exp(kernels.adjust(r.log_ratio, rate, axis=2))
         priced, rerouted = _reroute(list(baseline.indexes[IMPORTER]),
                                     list(baseline.indexes[EXPORTER]), scenarios, a, priced)
         if any(s.commitments for s in scenarios):
