@@ -104,17 +104,22 @@ class ProductAxis:
     def plan(self, scenario: Scenario) -> _Plan:
         """The rate-independent part of a tariff path, cached by the measures' structure.
 
-        Sweeps over rates (and goal seeking) reuse it; cached only on small axes, since it
-        holds one array per measure.
+        Sweeps over rates (and goal seeking) reuse it. It holds one array per measure, so on
+        large axes only the last plan is kept (a run again, or another rate, reuses it).
         """
         key = ("plan", scenario.base_year, scenario.horizon, tuple(
             (m.id, m.importer, m.exporters, m.products, m.exclude, m.mode, m.overrides,
              m.start, m.end, m.share) for m in scenario.measures))
         if key in self._matches:
             return self._matches[key]
+        last = self._matches.get(("last plan",))
+        if last is not None and last[0] == key:
+            return last[1]
         plan = _plan(self, scenario)
         if len(self.products) * len(self.exporters) * len(self.importers) <= STACK_CELLS:
             self._matches[key] = plan
+        else:
+            self._matches[("last plan",)] = (key, plan)
         return plan
 
     def rows(self, m: Measure, i: int) -> np.ndarray:
