@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tradesim.analysis import summary as sm
-from tradesim.analysis.blocks import blocks, layout
+from tradesim.analysis.blocks import blocks, layout, store_chunks
 from tradesim.dims import DRAW, EXPORTER, IMPORTER, PRODUCT, YEAR
 from tradesim.scenario.parse import parse_scenario
 from tradesim.scenario.sweep_file import Statement, Sweep, parse_sweep
@@ -205,18 +205,25 @@ def test_layout_tiles_the_cells_in_boxes_under_the_budget(shape: list[int], per_
 
 @settings(max_examples=25, deadline=None)
 @given(shape=st.lists(st.integers(1, 4), min_size=0, max_size=3), draws=st.integers(1, 9),
-       chunk=st.integers(1, 4), budget=st.integers(1, 3000), lazy=st.booleans(),
-       seed=st.integers(0, 99))
+       chunk=st.integers(1, 4), budget=st.integers(1, 3000),
+       lazy=st.sampled_from(["memory", "dask", "store"]), seed=st.integers(0, 99))
 def test_blocks_hand_back_every_cell_with_all_its_draws(shape: list[int], draws: int,
-                                                        chunk: int, budget: int, lazy: bool,
+                                                        chunk: int, budget: int, lazy: str,
                                                         seed: int, tmp_path_factory) -> None:
     rng = np.random.default_rng(seed)
     dims = [f"c{k}" for k in range(len(shape))]
-    x = xr.DataArray(rng.standard_normal((draws, *shape)), dims=[DRAW, *dims])
+    x = xr.DataArray(rng.standard_normal((draws, *shape)), dims=[DRAW, *dims], name="x")
     y = xr.DataArray(rng.standard_normal(shape), dims=dims)  # no draw: one column
-    if lazy:
-        x = x.chunk({d: chunk for d in x.dims})
     want = np.moveaxis(x.to_numpy(), 0, -1).reshape(-1, draws)
+    if lazy == "dask":
+        x = x.chunk({d: chunk for d in x.dims})
+    elif lazy == "store":  # a zarr store read without Dask, as the sweep's summary reads it
+        path = tmp_path_factory.mktemp("z") / "x.zarr"
+        x.chunk({d: chunk for d in x.dims}).to_dataset().to_zarr(path, consolidated=False)
+        x = xr.open_zarr(path, chunks=None, consolidated=False)["x"]
+        assert x.chunks is None
+        assert store_chunks(x) == tuple((*[chunk] * (n // chunk), *([n % chunk] if n % chunk
+                                                                   else [])) for n in x.shape)
     got_x, got_y = [], []
     for where, (bx, by) in blocks([x, y], dims, budget, tmp_path_factory.mktemp("s")):
         assert bx.shape == (where.stop - where.start, draws)

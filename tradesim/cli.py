@@ -633,7 +633,7 @@ def _sweep_logged(args: argparse.Namespace) -> int:
                    if ran.repaired else "")
                 + f"; chunks of {ran.plan.scenario_chunk} grid point(s) × "
                   f"{max(ran.plan.draw_chunk, 1)} draw(s)")
-            results = sweep.open_store(store, chunks=sweep.reading_chunks(store))
+            results = sweep.open_store(store, dask=False)
             summary = ran.summary if ran.summary is not None else sweep.summarize(results, spec)
             stage = "tables"
             if not args.json:

@@ -7,7 +7,8 @@ yields the cells of a group of arrays in consecutive blocks whose bytes (all dra
 arrays) stay under a budget:
 
 * an array already in memory (NumPy-backed) is sliced, one block at a time;
-* a lazy (Dask, e.g. zarr) group that fits the budget is read at once;
+* a lazy group (Dask-backed, or a store's arrays opened without Dask, ``chunks=None``) that
+  fits the budget is read at once;
 * a lazy array that does not fit is read once, a few store chunks at a time, into a scratch file
   laid out block by block (a transposition through the disk: every zarr chunk is decompressed
   once), then read back one block at a time; the file is removed at the end.
@@ -31,7 +32,7 @@ import xarray as xr
 
 from tradesim.dims import DRAW
 
-__all__ = ["blocks", "layout"]
+__all__ = ["blocks", "layout", "store_chunks"]
 
 
 def layout(shape: Sequence[int], per_cell: int, budget: int,
@@ -78,8 +79,22 @@ def _as_cells(da: xr.DataArray, cells: Sequence[str]) -> xr.DataArray:
     return da.transpose(*cells, DRAW)
 
 
+def store_chunks(da: xr.DataArray) -> tuple[tuple[int, ...], ...] | None:
+    """The chunks (per dim, as Dask gives them) a lazy array is best read by: its Dask chunks,
+    or, for a store's array opened without Dask (``xr.open_zarr(..., chunks=None)``, read
+    through zarr directly), the store's chunks; None for an array in memory."""
+    if da.chunks is not None:
+        return da.chunks
+    preferred = da.encoding.get("preferred_chunks")
+    if da.variable._in_memory or not preferred:  # xarray's own test for a loaded variable
+        return None
+    return tuple((*([int(preferred[d])] * (n // int(preferred[d]))),
+                  *([n % int(preferred[d])] if n % int(preferred[d]) else []))
+                 if d in preferred else (n,) for d, n in zip(da.dims, da.shape, strict=True))
+
+
 def _lazy(da: xr.DataArray) -> bool:
-    return da.chunks is not None
+    return store_chunks(da) is not None
 
 
 def _box(shape: tuple[int, ...], start: int, stop: int) -> tuple[slice | int, ...]:
@@ -97,7 +112,10 @@ class _Spill:
     ``(s, e)`` is the (draws, e − s) matrix at byte ``s × draws × itemsize``."""
 
     def __init__(self, da: xr.DataArray, parts: list[tuple[int, int]], folder: Path,
-                 budget: int) -> None:
+                 budget: int, source: xr.DataArray | None = None) -> None:
+        # ``source``: ``da`` before its transposition to (cells…, draw), read instead (a
+        # store's array without Dask is read by slices only in its own order)
+        self.source = da if source is None else source
         self.shape = tuple(da.shape[:-1])
         self.draws = int(da.shape[-1])
         self.dtype = np.dtype(da.dtype)
@@ -117,7 +135,7 @@ class _Spill:
                                                                        int, np.ndarray]]:
         """(cell ranges, first draw, values (cells…, draws)) of pieces of about ``budget``
         bytes along the store's chunks: every chunk read once."""
-        chunks = da.chunks
+        chunks = store_chunks(da)
         assert chunks is not None  # only lazy arrays are spilled
         edges = [np.cumsum((0, *c)) for c in chunks]
         cell_boxes = itertools.product(*(range(len(e) - 1) for e in edges[:-1]))
@@ -136,7 +154,9 @@ class _Spill:
                 index = {dim: slice(r.start, r.stop) for dim, r in
                          zip(da.dims[:-1], ranges, strict=True)}
                 index[DRAW] = slice(d0, d1)
-                yield ranges, d0, np.asarray(da.isel(index).values)
+                piece = np.asarray(self.source.isel(index).values)
+                order = [self.source.dims.index(d) for d in da.dims]
+                yield ranges, d0, piece.transpose(order)
                 k = m
 
     def _write(self, fd: int, ranges: tuple[range, ...], d0: int, values: np.ndarray) -> None:
@@ -207,9 +227,9 @@ def blocks(arrays: Sequence[xr.DataArray], cells: Sequence[str], budget: int,
     small = total <= budget
     with tempfile.TemporaryDirectory(prefix="tradesim-blocks-", dir=scratch) as tmp:
         sources: list[np.ndarray | _Spill] = []
-        for v in views:
+        for v, da in zip(views, arrays, strict=True):
             if _lazy(v) and not small and v.shape[-1] > 1:
-                sources.append(_Spill(v, parts, Path(tmp), budget))
+                sources.append(_Spill(v, parts, Path(tmp), budget, da))
             else:
                 sources.append(np.asarray(v.values))  # in memory already, or fits
         for k, (s, e) in enumerate(parts):

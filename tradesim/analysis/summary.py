@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from tradesim.analysis.blocks import blocks
+from tradesim.analysis.blocks import blocks, store_chunks
 from tradesim.dims import DRAW, YEAR
 from tradesim.scenario.sweep_file import Statement, Sweep
 
@@ -216,7 +216,8 @@ def _shares(results: xr.Dataset, statements: Sequence[Statement], years: list[in
     with_draws = [a for a in arrays.values() if DRAW in a.dims]
     per_draw = sum(a.size // n_draws * a.dtype.itemsize for a in with_draws)
     step = max(1, budget // max(per_draw, 1))
-    chunk = next((a.chunks[a.dims.index(DRAW)][0] for a in with_draws if a.chunks), 0)
+    chunk = next((found[a.dims.index(DRAW)][0] for a in with_draws
+                  if (found := store_chunks(a)) is not None), 0)
     if chunk:
         step = max(chunk, step // chunk * chunk)  # whole store chunks: each read once
     hold = np.zeros((npoints, len(statements)), dtype=np.int64)
