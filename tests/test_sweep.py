@@ -761,8 +761,10 @@ def test_workers_with_another_version_are_refused_and_the_store_resumes(client, 
     ranges = io.elasticity_ranges(toy)
     out = tmp_path / "v.zarr"
 
-    def set_version(v: str) -> None:
-        sys.modules["tradesim"].__version__ = v
+    def set_version(v: str) -> None:  # on a worker that may not have imported tradesim yet
+        import tradesim as on_worker
+
+        on_worker.__version__ = v
 
     ours = tradesim.__version__
     client.run(set_version, "0.0.0-other")
