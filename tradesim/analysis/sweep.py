@@ -100,11 +100,14 @@ ENGINE_BYTES_PER_CELL = 120
 LEAN_BYTES_PER_CELL = 10
 #: Default memory budget of one chunk's evaluation, bytes.
 CHUNK_MEMORY = 512 * 2**20
-#: The same on the reduced pass (256 draws a chunk at the embedded resolution): its
-#: temporaries stay small enough to be reused by the next chunk (``tradesim sweep`` keeps
-#: freed memory, :func:`tradesim.cli._reuse_freed_memory`), and a chunk is long enough that
-#: writing it costs little beside computing it.
-LEAN_CHUNK_MEMORY = 128 * 2**20
+#: The same on the reduced pass (512 draws a chunk at the embedded resolution): a chunk
+#: evaluates its draws DRAW_BLOCK at a time, so its temporaries do not grow with it and are
+#: reused by the next chunk (``tradesim sweep`` keeps freed memory,
+#: :func:`tradesim.cli._reuse_freed_memory`); a longer chunk makes fewer store writes (each
+#: about 3 ms of zarr's own work, whatever its size). ``sweeps/framework-mc.toml`` whole
+#: process, 3 runs each: 7.17-7.99 s at 256 draws a chunk, 6.59-7.25 s at 512 (the same
+#: peak, 259-270 MB), 6.27-7.33 s at 1,024 (299-314 MB).
+LEAN_CHUNK_MEMORY = 256 * 2**20
 _Z75 = float(special.ndtri(0.75))  # 0.6745: the quartiles of a normal are ±0.6745 sd
 
 
