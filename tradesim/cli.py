@@ -108,10 +108,16 @@ def _inputs(*paths: str | None) -> list[str]:
 
 
 def _check_outputs(args: argparse.Namespace, formats: Mapping[str, str] | Sequence[str],
-                   inputs: Sequence[str] = ()) -> None:
-    """Check ``-o`` and ``--plot`` before any work (format; not an input; not a device)."""
+                   inputs: Callable[[], Sequence[str]] | Sequence[str] = ()) -> None:
+    """Check ``-o`` and ``--plot`` before any work (format; not an input; not a device).
+
+    ``inputs``: the files the command reads, or a function listing them (:func:`_inputs`
+    reads the scenario files again; called only when there is an output to check)."""
     from tradesim import io
 
+    if callable(inputs):
+        inputs = inputs() if getattr(args, "output", None) or getattr(args, "plot", None) \
+            else ()
     if getattr(args, "output", None):
         io.check_output(args.output, formats, inputs)
         if getattr(args, "detail", False) and not args.output.lower().endswith(".csv"):
@@ -229,7 +235,7 @@ def _run(args: argparse.Namespace) -> int:
     scenario = _load(args.scenario, args)
     _view_year(args.year, scenario.base_year, scenario.horizon)  # before the run
     _top(args.top)
-    _check_outputs(args, _run_formats(), _inputs(args.scenario, args.reallocation))
+    _check_outputs(args, _run_formats(), lambda: _inputs(args.scenario, args.reallocation))
     baseline = _baseline_for(args.resolution, scenario.base_year, args.rest_of_world,
                              args.reallocation, not args.no_anchor)
     result = tradesim.simulate(scenario, baseline)
@@ -756,7 +762,7 @@ def _compare(args: argparse.Namespace) -> int:
     _view_year(args.year, first.base_year, min(s.horizon for s in loaded))  # before the run
     _top(args.top)
     goals = [targets.parse_target(t) for t in args.target or []]
-    _check_outputs(args, _run_formats(), _inputs(*args.scenarios, args.reallocation))
+    _check_outputs(args, _run_formats(), lambda: _inputs(*args.scenarios, args.reallocation))
     baseline = _baseline_for(args.resolution, first.base_year, reallocation=args.reallocation,
                              anchor=not args.no_anchor)
     results = tradesim.compare(args.scenarios, baseline, overrides=_overrides(args))
@@ -880,8 +886,8 @@ def _report(args: argparse.Namespace) -> int:
 
     if os.path.splitext(args.output)[1].lower() not in (".html", ".htm", ".md"):
         raise ValueError(f"-o {args.output}: the report is .html (self-contained) or .md")
-    _check_outputs(args, (".html", ".htm", ".md"), _inputs(args.scenario, args.vs,
-                                                           args.reallocation))
+    _check_outputs(args, (".html", ".htm", ".md"),
+                   lambda: _inputs(args.scenario, args.vs, args.reallocation))
     scenario = _load(args.scenario, args)
     if args.set:  # the report says it is a what-if, and tells it apart from --vs
         scenario = dataclasses.replace(
@@ -976,7 +982,7 @@ def _backtest(args: argparse.Namespace) -> int:
     from tradesim.analysis import backtest
 
     boot = _bootstrap_fits(args.boot)
-    _check_outputs(args, FIGURE_FORMATS, _inputs(args.scenario))
+    _check_outputs(args, FIGURE_FORMATS, lambda: _inputs(args.scenario))
     say = _quiet(args)
     result = backtest.backtest(io.imports_by_sector_monthly(), boot=boot, seed=args.seed)
     say("Backtest: fit on one episode, predict the other (out of sample), conditional on "

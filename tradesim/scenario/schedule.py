@@ -378,7 +378,7 @@ def _terms(axis: ProductAxis, scenario: Scenario) -> _Terms:
     level = [i for i, m in enumerate(measures) if m.mode in ("set", "floor")]
     columns = sorted(set(level) | {j for i in level for j in overriders[i]})
     patterns = []
-    for mask in (_patterns(active, columns).values() if level else ()):
+    for mask in (_patterns(active, columns) if level else ()):
         on = np.zeros(len(measures), dtype=bool)
         on[columns] = active[np.argmax(mask), columns]
         patterns.append((on, year_weight[:, mask].sum(axis=1)))
@@ -390,7 +390,7 @@ def _terms(axis: ProductAxis, scenario: Scenario) -> _Terms:
         rows = np.flatnonzero(scope[m].reshape(-1, products).any(axis=1))
         cells = (rows[:, None] * products + np.arange(products)).ravel()
         cols = [m, *overriders[m]]
-        for mask in _patterns(active, cols).values():
+        for mask in _patterns(active, cols):
             on = active[np.argmax(mask), cols]
             if on[0]:
                 live = [j for j, flag in zip(overriders[m], on[1:], strict=True) if flag]
@@ -568,10 +568,15 @@ def _plan(axis: ProductAxis, scenario: Scenario) -> _Plan:
                  year.reshape(-1))
 
 
-def _patterns(active: np.ndarray, columns: list[int]) -> dict[bytes, np.ndarray]:
-    """Segments grouped by which of ``columns`` are in force: pattern -> segment mask (K,)."""
-    keys = [active[k, columns].tobytes() for k in range(active.shape[0])]
-    return {key: np.array([k == key for k in keys]) for key in dict.fromkeys(keys)}
+def _patterns(active: np.ndarray, columns: list[int]) -> list[np.ndarray]:
+    """Segments grouped by which of ``columns`` are in force: a mask (K,) of the segments of
+    each distinct pattern, in the order the patterns first occur."""
+    if active.shape[0] == 0:
+        return []
+    _, first, which = np.unique(active[:, columns], axis=0, return_index=True,
+                                return_inverse=True)
+    which = which.reshape(-1)
+    return [which == u for u in np.argsort(first)]
 
 
 class _Level(NamedTuple):
@@ -598,7 +603,7 @@ def _level_layout(weights: list[np.ndarray], rows: list[np.ndarray],
     cells = (hit[:, None] * products + np.arange(products)).ravel()[local]
     needed = set(columns)
     on_cells = [on_rows(w)[local] if i in needed else w[:0] for i, w in enumerate(weights)]
-    masks = list(_patterns(active, columns).values())
+    masks = _patterns(active, columns)
     on = np.zeros((len(masks), len(weights)), dtype=bool)
     for k, mask in enumerate(masks):
         on[k, columns] = active[np.argmax(mask), columns]
@@ -640,7 +645,7 @@ def _add_terms(m: int, weights: list[np.ndarray], overriders: list[list[int]],
     rows = touched[m]
     columns = [m, *overriders[m]]
     terms = []
-    for mask in _patterns(active, columns).values():
+    for mask in _patterns(active, columns):
         on = active[np.argmax(mask), columns]
         if not on[0]:
             continue
@@ -766,7 +771,7 @@ def _segment_sum(base: np.ndarray, measures: Sequence[Measure], weights: Sequenc
     """Σ over the plan's segment patterns of each year's share of days times the segment's
     :func:`_segment_rate` (``weights``, ``rates`` as there): (T, *shape)."""
     out = np.zeros((plan.year_weight.shape[0], *shape))
-    for mask in _patterns(plan.active, list(range(len(measures)))).values():
+    for mask in _patterns(plan.active, list(range(len(measures)))):
         on = plan.active[np.argmax(mask)]
         rate = _segment_rate(base, measures, weights, plan.overriders, on, rates)
         out += plan.year_weight[:, mask].sum(axis=1).reshape(-1, *(1,) * len(shape)) * \
