@@ -140,11 +140,19 @@ class ProductAxis:
     def scope_weights(self, m: Measure, i: int) -> np.ndarray:
         """Weight (I, E, P) in [0, 1] of the flow a measure's scope covers, before its
         ``share``; cached by the scope alone (a ``share`` below 1 lets a scope cover part of a
-        product, so whether it is below 1 is part of the key, not its value)."""
+        product, so whether it is below 1 is part of the key, not its value).
+
+        Boolean where every weight is 0 or 1 (a whole-product scope, the common case): the
+        same numbers in arithmetic (``True · x`` is ``x``) in an eighth of the memory, which
+        matters on the HS6 axis (4.6 MB a scope in float64).
+        """
         key = ("w", m.importer, m.exporters, m.products, m.exclude, m.share < 1.0)
         if key not in self._matches:
             imp, exp, inside = self.scope_factors(m, i)
-            self._matches[key] = imp[:, None, None] * exp[None, :, None] * inside[None, None, :]
+            whole = bool(np.all((inside == 0.0) | (inside == 1.0)))
+            self._matches[key] = (imp[:, None, None] & exp[None, :, None]
+                                  & (inside == 1.0)[None, None, :]) if whole else \
+                imp[:, None, None] * exp[None, :, None] * inside[None, None, :]
         return self._matches[key]
 
     def scope_factors(self, m: Measure, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
