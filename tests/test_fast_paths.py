@@ -42,7 +42,7 @@ def dense_tariff_path(baseline: xr.Dataset, scenario: tradesim.Scenario) -> np.n
     if plan.level:
         columns = sorted(set(plan.level) | {j for i in plan.level for j in plan.overriders[i]})
         out = np.zeros_like(out)
-        for mask in schedule._patterns(plan.active, columns).values():
+        for mask in schedule._patterns(plan.active, columns):
             on = np.zeros(len(measures), dtype=bool)
             on[columns] = plan.active[np.argmax(mask), columns]
             rate = schedule._level_rate(base, measures, plan.weights, plan.overriders, on)
