@@ -24,7 +24,7 @@ import itertools
 import math
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -88,9 +88,14 @@ def store_chunks(da: xr.DataArray) -> tuple[tuple[int, ...], ...] | None:
     preferred = da.encoding.get("preferred_chunks")
     if da.variable._in_memory or not preferred:  # xarray's own test for a loaded variable
         return None
-    return tuple((*([int(preferred[d])] * (n // int(preferred[d]))),
-                  *([n % int(preferred[d])] if n % int(preferred[d]) else []))
-                 if d in preferred else (n,) for d, n in zip(da.dims, da.shape, strict=True))
+
+    def along(dim: Hashable, n: int) -> tuple[int, ...]:  # whole chunks, then the rest
+        if dim not in preferred:
+            return (n,)
+        size = int(preferred[dim])
+        return (size,) * (n // size) + ((n % size,) if n % size else ())
+
+    return tuple(along(d, n) for d, n in zip(da.dims, da.shape, strict=True))
 
 
 def _lazy(da: xr.DataArray) -> bool:
@@ -112,10 +117,10 @@ class _Spill:
     ``(s, e)`` is the (draws, e − s) matrix at byte ``s × draws × itemsize``."""
 
     def __init__(self, da: xr.DataArray, parts: list[tuple[int, int]], folder: Path,
-                 budget: int, source: xr.DataArray | None = None) -> None:
+                 budget: int, source: xr.DataArray) -> None:
         # ``source``: ``da`` before its transposition to (cells…, draw), read instead (a
         # store's array without Dask is read by slices only in its own order)
-        self.source = da if source is None else source
+        self.source = source
         self.shape = tuple(da.shape[:-1])
         self.draws = int(da.shape[-1])
         self.dtype = np.dtype(da.dtype)

@@ -384,12 +384,8 @@ def _terms(axis: ProductAxis, scenario: Scenario) -> _Terms:
     overriders = _overriders(axis, measures)
     active, year_weight = _segments(scenario, measures)
     level = [i for i, m in enumerate(measures) if m.mode in ("set", "floor")]
-    columns = sorted(set(level) | {j for i in level for j in overriders[i]})
-    patterns = []
-    for mask in (_patterns(active, columns) if level else ()):
-        on = np.zeros(len(measures), dtype=bool)
-        on[columns] = active[np.argmax(mask), columns]
-        patterns.append((on, year_weight[:, mask].sum(axis=1)))
+    columns, level_on, level_share = _level_patterns(active, year_weight, level, overriders)
+    patterns = list(zip(level_on, level_share, strict=True))
     touched = [np.flatnonzero(w) for w in scope]
     adds = []
     for m, x in enumerate(measures):
@@ -597,13 +593,27 @@ class _Level(NamedTuple):
     effective: dict[int, np.ndarray]  # level measure -> its :func:`_effective` weight (K, cells)
 
 
+def _level_patterns(active: np.ndarray, year_weight: np.ndarray, level: list[int],
+                    overriders: list[list[int]]) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """The level measures with their overriders (``columns``), and for each distinct pattern
+    of those in force: the measures in force ``on`` (K, M) and each year's share of days in
+    the pattern (K, T). Segments that differ only in other measures are one pattern."""
+    columns = sorted(set(level) | {j for i in level for j in overriders[i]})
+    masks = _patterns(active, columns) if level else []
+    on = np.zeros((len(masks), active.shape[1]), dtype=bool)
+    for k, mask in enumerate(masks):
+        on[k, columns] = active[np.argmax(mask), columns]
+    share = np.array([year_weight[:, mask].sum(axis=1) for mask in masks]).reshape(
+        len(masks), year_weight.shape[0])
+    return columns, on, share
+
+
 def _level_layout(weights: list[np.ndarray], rows: list[np.ndarray],
                   overriders: list[list[int]], active: np.ndarray, year_weight: np.ndarray,
                   level: list[int]) -> _Level:
     """The :class:`_Level` of level measures ``level``; ``rows[i]`` are the (importer,
-    exporter) rows measure ``i`` touches. Only segments that differ in the level measures (or
-    their overriders) count as distinct patterns."""
-    columns = sorted(set(level) | {j for i in level for j in overriders[i]})
+    exporter) rows measure ``i`` touches; its patterns are :func:`_level_patterns`."""
+    columns, on, share = _level_patterns(active, year_weight, level, overriders)
     products = weights[level[0]].shape[-1]
     hit = np.unique(np.concatenate([rows[i] for i in level]))
     on_rows = lambda w: w.reshape(-1, products)[hit].ravel()  # noqa: E731
@@ -611,11 +621,6 @@ def _level_layout(weights: list[np.ndarray], rows: list[np.ndarray],
     cells = (hit[:, None] * products + np.arange(products)).ravel()[local]
     needed = set(columns)
     on_cells = [on_rows(w)[local] if i in needed else w[:0] for i, w in enumerate(weights)]
-    masks = _patterns(active, columns)
-    on = np.zeros((len(masks), len(weights)), dtype=bool)
-    for k, mask in enumerate(masks):
-        on[k, columns] = active[np.argmax(mask), columns]
-    share = np.array([year_weight[:, mask].sum(axis=1) for mask in masks])
     effective = {i: _effective(on_cells, overriders, on, i) for i in level}
     return _Level(cells, on_cells, on, share, effective)
 
