@@ -78,3 +78,30 @@ def test_main_in_process_leaves_dask_alone() -> None:
     with pytest.raises(SystemExit):
         cli.main(["run", "--help"])
     assert sys.modules.get("dask", "absent") is before
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["run", "no-such-file.toml"]])
+def test_console_freezes_the_heap_on_every_way_out(argv: list[str], tmp_path: Path) -> None:
+    """The program ends with gc.freeze() (the interpreter's exit then skips a collection over
+    every object the imports made), whether the command returns, fails or exits."""
+    code = (f"import contextlib, gc, io\nfrom tradesim import cli\n"
+            f"assert gc.get_freeze_count() == 0\n"
+            f"with contextlib.redirect_stdout(io.StringIO()), "
+            f"contextlib.redirect_stderr(io.StringIO()):\n"
+            f"    try:\n        cli.console({argv!r})\n    except SystemExit:\n        pass\n"
+            f"print(gc.get_freeze_count() > 0)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                         env={**os.environ, "TRADESIM_CACHE_DIR": str(tmp_path / "cache")},
+                         timeout=600, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "True"
+
+
+def test_main_in_process_leaves_the_collector_alone() -> None:
+    import gc
+
+    from tradesim import cli
+
+    before = gc.get_freeze_count()
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    assert gc.get_freeze_count() == before

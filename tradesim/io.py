@@ -20,7 +20,7 @@ import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -33,7 +33,9 @@ from tradesim.data.frame import with_rest_of_world
 from tradesim.dims import EXPORTER, IMPORTER, PRODUCT
 from tradesim.errors import DataError, Problem, ScenarioError, closest
 from tradesim.scenario.parse import Scenario, parse_scenario, too_deep
-from tradesim.scenario.sweep_file import Sweep, parse_sweep
+
+if TYPE_CHECKING:
+    from tradesim.scenario.sweep_file import Sweep
 
 __all__ = [
     "RESULT_FORMATS",
@@ -578,6 +580,8 @@ def read_sweep(source: str | os.PathLike[str]) -> Sweep:
     ScenarioError
         Every problem of the sweep (or of its base scenario), with file and key path.
     """
+    from tradesim.scenario.sweep_file import parse_sweep  # sweeps only (and their targets)
+
     where = os.fspath(source)
     shipped = where.startswith(SHIPPED)
     path = resolve_shipped(where, "sweeps") if shipped else Path(source).resolve()
