@@ -1264,12 +1264,14 @@ def _reuse_freed_memory() -> bool:
     (``benchmarks/README.md``). Serving blocks up to 32 MB (glibc's largest threshold) from the
     heap and never trimming it reuses the same pages; the peak is the same blocks, held.
 
-    Threads share one heap (arena) per core instead of glibc's up to eight per core: the
-    store's reader and writer threads (zarr's event loop and its pool) then reuse the blocks
-    the chunks freed instead of each holding its own. The peak of ``sweeps/framework-mc.toml``
-    fell from 372-403 to 292-318 MB at 10^4-4x10^4 draws, at the same speed (measured,
-    ``benchmarks/memory.py``). False where the C library has no ``mallopt`` (the sweep then
-    runs as before).
+    All threads share one heap (arena) instead of glibc's up to eight per core: the chunks'
+    threads and the store's (zarr's event loop and its pool) then reuse the blocks any of
+    them freed instead of each holding its own high-water mark. The peak of
+    ``sweeps/framework-mc.toml`` fell from 372-403 to 292-318 MB at 10^4-4x10^4 draws with one
+    heap per core, and from 249-259 to 243-244 MB at 10^4 draws (1,000-40,000 draws:
+    228-232 to 246-247 MB, against 234-239 to 259-263 MB) with one for all, at the same speed
+    (measured, ``benchmarks/memory.py`` and /usr/bin/time, 4 interleaved runs). False where
+    the C library has no ``mallopt`` (the sweep then runs as before).
     """
     import ctypes
 
@@ -1280,7 +1282,7 @@ def _reuse_freed_memory() -> bool:
     m_trim_threshold, m_mmap_threshold, m_arena_max = -1, -3, -8  # <malloc.h>
     return bool(mallopt(m_mmap_threshold, 32 * 2**20)) and bool(
         mallopt(m_trim_threshold, 2**31 - 1)) and bool(
-        mallopt(m_arena_max, max(os.cpu_count() or 1, 2)))
+        mallopt(m_arena_max, 1))
 
 
 def console(argv: Sequence[str] | None = None) -> int:
