@@ -131,8 +131,8 @@ def reducible(baseline: xr.Dataset, scenarios: Sequence[Scenario]) -> bool:
     """Whether the reduced pass (:mod:`tradesim.model.reduced`) evaluates these scenarios:
     method CES with full pass-through, ω = ∞ in the baseline (its products' ω and its
     exporters' own) and in every scenario's ω overrides. Draws never change ω."""
-    own = baseline.variables["omega_exporter"].to_numpy() if "omega_exporter" in baseline \
-        else np.inf
+    own = (baseline.variables["omega_exporter"].to_numpy() if "omega_exporter" in baseline
+           else np.inf)
     return (all(s.method == "ces" for s in scenarios)
             and bool(np.isinf(baseline.variables["omega"].to_numpy()).all())
             and bool((np.isnan(own) | np.isinf(own)).all())
